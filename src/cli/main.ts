@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { isAttestError, reasonOf } from '../errors.js';
+import { log, maskSecrets, setLogLevel } from '../log.js';
+import { commands } from './commands/index.js';
+
+/** Exit codes: 0 success, 1 the job failed (a backend, verification), 2 unusable input or usage. */
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+async function main(argv: string[]): Promise<void> {
+  const cli = yargs(argv)
+    .scriptName('tekton-attest')
+    .usage(
+      '$0 <command> [options]\n\nChains-compatible SLSA provenance for Tekton PipelineRuns, from a finally task.',
+    )
+    .option('log-level', {
+      type: 'string',
+      choices: ['debug', 'info', 'warn', 'error'],
+      default: 'info',
+      describe: 'How much to log (to stderr)',
+    })
+    .middleware((args) => setLogLevel(args['log-level'] as 'info'))
+    .command(commands)
+    .demandCommand(1, 'Name a command; see --help.')
+    .strict()
+    .wrap(Math.min(120, process.stdout.columns ?? 120))
+    .exitProcess(false)
+    .fail((message, error) => {
+      throw error ?? new UsageError(message);
+    });
+  await cli.parseAsync();
+}
+
+class UsageError extends Error {}
+
+main(hideBin(process.argv)).catch((error: unknown) => {
+  if (error instanceof UsageError) {
+    log.error(error.message);
+    process.exitCode = EXIT_USAGE;
+    return;
+  }
+  log.error(maskSecrets(reasonOf(error)));
+  if (!isAttestError(error) && error instanceof Error && error.stack) log.debug(error.stack);
+  process.exitCode = isAttestError(error) && error.code.startsWith('INVALID') ? EXIT_USAGE : EXIT_FAILED;
+});

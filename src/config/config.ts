@@ -1,0 +1,129 @@
+import { AttestError } from '../errors.js';
+import {
+  BUILD_TYPE_SLSA,
+  BUILD_TYPE_SLSA_TEKTON,
+  DEFAULT_BUILDER_ID,
+  FORMAT_ALIASES,
+  FORMAT_NAMES,
+  type FormatName,
+  type FormatOptions,
+} from '../provenance/statement.js';
+import { STORAGE_NAMES, type StorageName } from '../storage/backend.js';
+
+/** Defaults, in one place (the README's parameter table mirrors these). */
+export const DEFAULTS = {
+  format: 'slsa/v2alpha4' as FormatName,
+  buildType: BUILD_TYPE_SLSA,
+  builderId: DEFAULT_BUILDER_ID,
+  storage: ['tekton', 'oci'] as StorageName[],
+  waitTimeoutMs: 5 * 60_000,
+  fulcioUrl: 'https://fulcio.sigstore.dev',
+  rekorUrl: 'https://rekor.sigstore.dev',
+  identityTokenFile: '/var/run/sigstore/cosign/oidc-token',
+  ociEncoding: 'tag' as const,
+};
+
+/**
+ * Chains' `chains-config` keys that mean the same thing here, so a team migrating from Chains keeps its
+ * ConfigMap. Values are strings, as in the ConfigMap.
+ */
+export const CHAINS_KEYS = {
+  'artifacts.pipelinerun.format': 'format',
+  'artifacts.pipelinerun.storage': 'storage',
+  'artifacts.pipelinerun.signer': 'signer',
+  'artifacts.pipelinerun.enable-deep-inspection': 'deep-inspection',
+  'builder.id': 'builder-id',
+  'builddefinition.buildtype': 'build-type',
+  'transparency.enabled': 'transparency',
+  'transparency.url': 'rekor-url',
+  'storage.oci.repository': 'oci-repository',
+  'storage.oci.encoding-format': 'oci-encoding',
+  'signers.x509.fulcio.enabled': 'signer',
+  'signers.x509.fulcio.address': 'fulcio-url',
+  'signers.x509.fulcio.issuer': 'oidc-issuer',
+  'signers.x509.identity.token.file': 'identity-token-file',
+  'artifacts.oci.storage': 'sign-images',
+} as const;
+
+export type RawOptions = Record<string, unknown>;
+
+/** Fills options the user did not set from a Chains config map (flags and env always win). */
+export function applyChainsConfig(options: RawOptions, chains: Record<string, string>): RawOptions {
+  const merged: RawOptions = { ...options };
+  for (const [chainsKey, optionName] of Object.entries(CHAINS_KEYS)) {
+    const value = chains[chainsKey];
+    if (value === undefined || merged[optionName] !== undefined) continue;
+    merged[optionName] = translateChainsValue(chainsKey, value);
+  }
+  return merged;
+}
+
+function translateChainsValue(chainsKey: string, value: string): unknown {
+  switch (chainsKey) {
+    case 'signers.x509.fulcio.enabled':
+      return value === 'true' ? 'keyless' : undefined;
+    case 'artifacts.pipelinerun.signer':
+      // Chains' "x509" signer is a key file (x509.pem) unless Fulcio is enabled; both are --signer key here.
+      return value === 'x509' || value === 'cosign' ? 'key' : value;
+    case 'artifacts.pipelinerun.enable-deep-inspection':
+      return value === 'true';
+    case 'artifacts.oci.storage':
+      return value
+        .split(',')
+        .map((s) => s.trim())
+        .includes('oci');
+    default:
+      return value;
+  }
+}
+
+export function parseFormatOptions(options: RawOptions): FormatOptions {
+  const requested = String(options.format ?? DEFAULTS.format);
+  const format = FORMAT_ALIASES[requested] ?? requested;
+  if (!FORMAT_NAMES.includes(format as FormatName)) {
+    throw new AttestError('INVALID_ARGUMENT', `--format ${requested} is not a known format`, {
+      hint: `use one of ${FORMAT_NAMES.join(', ')} (or in-toto for slsa/v1)`,
+    });
+  }
+  const buildType = String(options['build-type'] ?? DEFAULTS.buildType);
+  if (format !== 'slsa/v1' && buildType !== BUILD_TYPE_SLSA && buildType !== BUILD_TYPE_SLSA_TEKTON) {
+    throw new AttestError('INVALID_ARGUMENT', `--build-type ${buildType} is not supported`, {
+      hint: `use ${BUILD_TYPE_SLSA} or ${BUILD_TYPE_SLSA_TEKTON}`,
+    });
+  }
+  return {
+    format: format as FormatName,
+    buildType,
+    builderId: String(options['builder-id'] ?? DEFAULTS.builderId),
+    deepInspection: options['deep-inspection'] === true,
+  };
+}
+
+export function parseStorage(value: unknown): StorageName[] {
+  if (value === undefined || value === '') return [...DEFAULTS.storage];
+  const names = String(value)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const name of names) {
+    if (!STORAGE_NAMES.includes(name as StorageName)) {
+      throw new AttestError('INVALID_ARGUMENT', `--storage ${name} is not a storage backend`, {
+        hint: `use a comma-separated list of ${STORAGE_NAMES.join(', ')}`,
+      });
+    }
+  }
+  return [...new Set(names)] as StorageName[];
+}
+
+/** Parses durations like 300, 300s, 5m, 1h, 1500ms into milliseconds. */
+export function parseDuration(value: unknown, flag: string, fallbackMs: number): number {
+  if (value === undefined || value === '') return fallbackMs;
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(String(value).trim());
+  if (!match) {
+    throw new AttestError('INVALID_ARGUMENT', `${flag} ${String(value)} is not a duration`, {
+      hint: 'write it like 30s, 5m or 1h',
+    });
+  }
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's'] ?? 1000;
+  return Math.round(Number(match[1]) * unit);
+}

@@ -1,0 +1,150 @@
+import type { Options } from 'yargs';
+import { FORMAT_NAMES } from '../provenance/statement.js';
+import { STORAGE_NAMES } from '../storage/backend.js';
+
+/**
+ * Every command-line option, grouped by concern. Commands pick the groups they need; config.ts turns the
+ * parsed values (plus environment and an optional Chains config map) into one typed config.
+ * Each option also reads `TEKTON_ATTEST_<NAME>` from the environment (yargs `.env`), which is how the
+ * Task passes its params without interpolating them into a script.
+ */
+type OptionGroup = Record<string, Options>;
+
+export const formatOptions = {
+  format: {
+    type: 'string',
+    choices: [...FORMAT_NAMES, 'in-toto'],
+    describe:
+      'Provenance format (Chains names): slsa/v1 = SLSA v0.2; slsa/v2alpha3, slsa/v2alpha4 = SLSA v1.0',
+  },
+  'build-type': {
+    type: 'string',
+    describe:
+      'SLSA v1.0 buildType: https://tekton.dev/chains/v2/slsa or https://tekton.dev/chains/v2/slsa-tekton',
+  },
+  'builder-id': { type: 'string', describe: 'builder.id recorded in the provenance' },
+  'deep-inspection': {
+    type: 'boolean',
+    describe: "Also read each TaskRun's own results for subjects and inputs (Chains' deep inspection)",
+  },
+} satisfies OptionGroup;
+
+export const kubeOptions = {
+  pipelinerun: {
+    type: 'string',
+    describe: "PipelineRun to attest (default: the pod's tekton.dev/pipelineRun label)",
+  },
+  namespace: { type: 'string', describe: "Namespace of the PipelineRun (default: the pod's namespace)" },
+  taskrun: {
+    type: 'string',
+    describe:
+      "This task's own TaskRun, excluded from the provenance (default: the pod's tekton.dev/taskRun label)",
+  },
+  kubeconfig: {
+    type: 'string',
+    describe: 'kubeconfig file (default: in-cluster config, else KUBECONFIG/~/.kube/config)',
+  },
+  context: { type: 'string', describe: 'kubeconfig context' },
+  'wait-timeout': {
+    type: 'string',
+    describe: 'How long to wait for sibling TaskRuns still running (e.g. 30s, 5m)',
+  },
+  'require-complete': {
+    type: 'boolean',
+    describe: 'Fail instead of attesting a partial run when siblings do not finish within --wait-timeout',
+  },
+  'pod-labels-file': {
+    type: 'string',
+    describe: "Downward API file with the pod's labels (the Task mounts it)",
+  },
+} satisfies OptionGroup;
+
+export const keyOptions = {
+  key: {
+    type: 'string',
+    describe:
+      'Signing key: a cosign key file, a PKCS#8 PEM (x509.pem), a directory holding one, or k8s://NS/SECRET',
+  },
+  'key-password-file': {
+    type: 'string',
+    describe:
+      'File with the key password (default: COSIGN_PASSWORD, else the secret/dir cosign.password, else empty)',
+  },
+} satisfies OptionGroup;
+
+export const signerOptions = {
+  signer: {
+    type: 'string',
+    choices: ['key', 'keyless'],
+    describe: 'key: --key; keyless: a Fulcio certificate for the pod service-account identity',
+  },
+  'identity-token-file': {
+    type: 'string',
+    describe: 'Keyless: OIDC token file (a projected service-account token with audience sigstore)',
+  },
+  'fulcio-url': { type: 'string', describe: 'Keyless: Fulcio URL' },
+  'oidc-issuer': { type: 'string', describe: 'Keyless: the OIDC issuer, recorded in the summary' },
+  transparency: {
+    type: 'string',
+    choices: ['false', 'true', 'manual'],
+    describe:
+      'Upload to Rekor: true, false, or manual (only runs annotated chains.tekton.dev/transparency-upload: "true")',
+  },
+  'rekor-url': { type: 'string', describe: 'Rekor URL' },
+} satisfies OptionGroup;
+
+export const registryOptions = {
+  'docker-config': {
+    type: 'string',
+    describe: 'Directory with a docker config.json (tried before DOCKER_CONFIG, ~/.docker, /tekton/creds)',
+  },
+  'registry-ca': { type: 'string', describe: 'Extra CA bundle (PEM) trusted for registries' },
+  'insecure-registry': {
+    type: 'string',
+    array: true,
+    describe: 'Registry host[:port] reached over plain HTTP or without TLS verification (repeatable)',
+  },
+  'registry-credentials-from-api': {
+    type: 'boolean',
+    describe: "Also read the service account's imagePullSecrets and secrets through the Kubernetes API",
+  },
+} satisfies OptionGroup;
+
+export const storageOptions = {
+  storage: {
+    type: 'string',
+    describe: `Comma-separated backends: ${STORAGE_NAMES.join(', ')}`,
+  },
+  'oci-repository': {
+    type: 'string',
+    describe: "Store OCI signatures/attestations in this repository instead of the image's own",
+  },
+  'oci-encoding': {
+    type: 'string',
+    choices: ['tag', 'sigstore-bundle'],
+    describe: 'tag: cosign .att/.sig tags; sigstore-bundle: OCI 1.1 referrer holding a sigstore bundle',
+  },
+  'sign-images': {
+    type: 'boolean',
+    describe: 'Also write cosign image signatures (.sig) for every image subject',
+  },
+  'mark-signed': {
+    type: 'boolean',
+    describe:
+      'Also annotate chains.tekton.dev/signed=true (stops a Chains controller from signing the run again)',
+  },
+  'output-dir': {
+    type: 'string',
+    describe: 'file storage: directory to write the statement and envelope to',
+  },
+  'results-dir': { type: 'string', describe: 'Write Task results here (the Task passes /tekton/results)' },
+  'best-effort': {
+    type: 'boolean',
+    describe: 'Exit 0 even when a storage backend fails (failures are still reported)',
+  },
+  'chains-config': {
+    type: 'string',
+    describe:
+      'A Chains chains-config ConfigMap (YAML) or key=value file; its keys fill options not set otherwise',
+  },
+} satisfies OptionGroup;

@@ -1,0 +1,55 @@
+import type { Statement } from '../provenance/statement.js';
+
+export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
+
+export interface EnvelopeSignature {
+  keyid: string;
+  sig: string;
+}
+
+/** A DSSE envelope as cosign and Chains store it (standard padded base64). */
+export interface Envelope {
+  payloadType: string;
+  payload: string;
+  signatures: EnvelopeSignature[];
+}
+
+/** A Rekor transparency-log entry for the envelope, in the shape cosign's bundle annotation needs. */
+export interface TlogEntry {
+  logIndex: number;
+  logId: string;
+  integratedTime: number;
+  /** base64 */
+  signedEntryTimestamp: string;
+  /** base64 of the canonicalized entry body */
+  body: string;
+  /** Where a person can look the entry up. */
+  url: string;
+}
+
+/** Signs raw bytes; what every signer (cosign key, x509 PEM, keyless) offers the DSSE layer. */
+export interface Signer {
+  readonly kind: 'key' | 'keyless';
+  /** DER (ECDSA) or raw (Ed25519) signature over `data`, as cosign produces it. */
+  sign(data: Uint8Array): Promise<Uint8Array>;
+  /** PEM public key; for keyless, the certificate's key. */
+  publicKeyPem(): string;
+  /** Keyless: the leaf certificate and its chain (PEM). */
+  certificatePem?(): string | undefined;
+  chainPem?(): string | undefined;
+}
+
+/** The signed result handed to every storage backend. `envelopeJson` is the exact stored/logged bytes. */
+export interface SignedAttestation {
+  statement: Statement;
+  /** The serialized statement (the DSSE payload). */
+  payload: Uint8Array;
+  envelope: Envelope;
+  envelopeJson: string;
+  publicKeyPem: string;
+  certificatePem?: string;
+  chainPem?: string;
+  tlogEntry?: TlogEntry;
+  /** A sigstore bundle (v0.3 JSON) for the envelope, when one was built. */
+  sigstoreBundle?: Record<string, unknown>;
+}
