@@ -22,6 +22,8 @@ async function main(argv: string[]): Promise<void> {
       describe: 'How much to log (to stderr)',
     })
     .middleware((args) => setLogLevel(args['log-level'] as 'info'))
+    // Every option can also come from TEKTON_ATTEST_<NAME> (how the Task passes params without a script).
+    .env('TEKTON_ATTEST')
     .command(commands)
     .demandCommand(1, 'Name a command; see --help.')
     .strict()
