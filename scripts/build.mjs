@@ -1,9 +1,9 @@
 // Bundles the CLI with esbuild into dist/ (ESM, code-split so lazily imported commands become chunks).
-import { chmod, rm } from 'node:fs/promises';
+import { chmod, rename, rm } from 'node:fs/promises';
 import { build } from 'esbuild';
 
-const outdir = 'dist';
-await rm(outdir, { recursive: true, force: true });
+// Build beside dist/ and swap it in, so a CLI already running from dist/ (a parallel test) keeps working.
+const outdir = `dist.tmp-${process.pid}`;
 const result = await build({
   entryPoints: { cli: 'src/cli/main.ts' },
   outdir,
@@ -24,7 +24,11 @@ const result = await build({
   logLevel: 'warning',
 });
 await chmod(`${outdir}/cli.js`, 0o755);
+const previous = `dist.old-${process.pid}`;
+await rename('dist', previous).catch(() => undefined);
+await rename(outdir, 'dist');
+await rm(previous, { recursive: true, force: true });
 const bytes = Object.entries(result.metafile.outputs)
   .filter(([file]) => file.endsWith('.js'))
   .reduce((sum, [, output]) => sum + output.bytes, 0);
-console.log(`built ${outdir}/cli.js (${(bytes / 1024).toFixed(0)} KiB of JavaScript in all chunks)`);
+console.log(`built dist/cli.js (${(bytes / 1024).toFixed(0)} KiB of JavaScript in all chunks)`);
