@@ -57,6 +57,15 @@ export const kubeOptions = {
     type: 'string',
     describe: "Downward API file with the pod's labels (the Task mounts it)",
   },
+  'request-timeout': {
+    type: 'string',
+    describe: 'Timeout of each Kubernetes API request (e.g. 30s); timed-out requests are retried',
+  },
+  'serviceaccount-root': {
+    type: 'string',
+    hidden: true,
+    describe: 'Prefix of /var/run/secrets/kubernetes.io/serviceaccount for the in-cluster config (tests)',
+  },
 } satisfies OptionGroup;
 
 export const keyOptions = {
