@@ -157,3 +157,22 @@ export const storageOptions = {
       'A Chains chains-config ConfigMap (YAML) or key=value file; its keys fill options not set otherwise',
   },
 } satisfies OptionGroup;
+
+export const keygenOptions = {
+  'output-dir': {
+    type: 'string',
+    describe: 'Directory to write cosign.key and cosign.pub into (default: the current directory)',
+  },
+  'password-file': {
+    type: 'string',
+    describe: 'File with the password to encrypt cosign.key with (default: COSIGN_PASSWORD, else empty)',
+  },
+  force: { type: 'boolean', describe: 'Replace an existing cosign.key/cosign.pub' },
+} satisfies OptionGroup;
+
+export const demoOptions = {
+  'output-dir': {
+    type: 'string',
+    describe: 'Directory for the demo key pair, statements and envelopes (default: a new temp directory)',
+  },
+} satisfies OptionGroup;
