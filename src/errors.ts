@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'KUBE_FORBIDDEN'
   | 'KUBE_UNAUTHORIZED'
   | 'KUBE_API'
+  | 'KUBE_CONFLICT'
   | 'KUBE_CONFIG'
   | 'KEY_INVALID'
   | 'KEY_PASSWORD'
