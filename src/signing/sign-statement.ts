@@ -1,0 +1,37 @@
+import type { Statement } from '../provenance/statement.js';
+import { createEnvelope, envelopePayload, pae, serializeEnvelope } from './dsse.js';
+import { verifySignature } from './key-signer.js';
+import { publicKeyFromPem } from './pem-key.js';
+import { type Envelope, IN_TOTO_PAYLOAD_TYPE, type SignedAttestation, type Signer } from './types.js';
+
+/**
+ * Signs the serialized statement as a DSSE envelope. `payload` must be the exact bytes the statement was
+ * serialized to (what verifiers decode); `envelopeJson` is what every backend stores.
+ */
+export async function signStatement(
+  statement: Statement,
+  payload: Uint8Array,
+  signer: Signer,
+): Promise<SignedAttestation> {
+  const signature = await signer.sign(pae(IN_TOTO_PAYLOAD_TYPE, payload));
+  const envelope = createEnvelope(payload, signature);
+  const signed: SignedAttestation = {
+    statement,
+    payload,
+    envelope,
+    envelopeJson: serializeEnvelope(envelope),
+    publicKeyPem: signer.publicKeyPem(),
+  };
+  const certificatePem = signer.certificatePem?.();
+  const chainPem = signer.chainPem?.();
+  if (certificatePem) signed.certificatePem = certificatePem;
+  if (chainPem) signed.chainPem = chainPem;
+  return signed;
+}
+
+/** True when some signature of the envelope verifies over its PAE with the given public key. */
+export function verifyEnvelope(envelope: Envelope, publicKeyPem: string): boolean {
+  const key = publicKeyFromPem(publicKeyPem, 'the public key');
+  const data = pae(envelope.payloadType, envelopePayload(envelope));
+  return envelope.signatures.some((s) => verifySignature(key, data, Buffer.from(s.sig, 'base64')));
+}
