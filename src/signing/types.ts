@@ -25,6 +25,17 @@ export interface TlogEntry {
   body: string;
   /** Where a person can look the entry up. */
   url: string;
+  /** The Merkle inclusion proof Rekor returned, when it did (sigstore bundles v0.2+ carry it). */
+  inclusionProof?: InclusionProof;
+}
+
+/** Rekor's inclusion proof, as its API returns it (hashes hex, checkpoint a signed note). */
+export interface InclusionProof {
+  logIndex: number;
+  treeSize: number;
+  rootHash: string;
+  hashes: string[];
+  checkpoint: string;
 }
 
 /** Signs raw bytes; what every signer (cosign key, x509 PEM, keyless) offers the DSSE layer. */
