@@ -287,13 +287,13 @@ export class FakeKube {
     return fault;
   }
 
-  private get(request: RecordedRequest, send: Send): void {
+  private get(request: RecordedRequest, send: Send) {
     const found = this.objects.get(key(request.resource!, request.namespace!, request.name!));
     if (!found) return send(404, notFound(request));
     send(200, found);
   }
 
-  private list(request: RecordedRequest, send: Send): void {
+  private list(request: RecordedRequest, send: Send) {
     const selector = parseSelector(request.query.labelSelector ?? '');
     const prefix = `${request.resource}/${request.namespace}/`;
     const all = [...this.objects.entries()]
@@ -322,7 +322,7 @@ export class FakeKube {
     });
   }
 
-  private patch(request: RecordedRequest, send: Send): void {
+  private patch(request: RecordedRequest, send: Send) {
     const stored = this.objects.get(key(request.resource!, request.namespace!, request.name!));
     if (!stored) return send(404, notFound(request));
     if (request.contentType?.split(';')[0]?.trim() !== 'application/merge-patch+json') {
