@@ -10,8 +10,8 @@ import { type Envelope, IN_TOTO_PAYLOAD_TYPE, type SignedAttestation, type Signe
  */
 export async function signStatement(
   statement: Statement,
-  payload: Uint8Array,
   signer: Signer,
+  payload: Uint8Array,
 ): Promise<SignedAttestation> {
   const signature = await signer.sign(pae(IN_TOTO_PAYLOAD_TYPE, payload));
   const envelope = createEnvelope(payload, signature);

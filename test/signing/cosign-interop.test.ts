@@ -195,7 +195,7 @@ describe('a DSSE envelope we sign', () => {
         await writeFile(join(dir, 'cosign.pub'), publicKeyPem(key));
       }
       const signer = await loadKeySigner({ key: dir, env: { COSIGN_PASSWORD: '' } });
-      const signed = await signStatement(statement, Buffer.from(JSON.stringify(statement)), signer);
+      const signed = await signStatement(statement, signer, Buffer.from(JSON.stringify(statement)));
       const envelopePath = join(dir, 'envelope.json');
       await writeFile(envelopePath, signed.envelopeJson);
       const result = await verifyAttestation(join(dir, 'cosign.pub'), envelopePath);
@@ -210,7 +210,7 @@ describe('a DSSE envelope we sign', () => {
     await mkdir(join(dir, 'other'));
     await cosignGenerate(join(dir, 'other'), '');
     const signer = await loadKeySigner({ key: dir, env: { COSIGN_PASSWORD: '' } });
-    const signed = await signStatement(statement, Buffer.from(JSON.stringify(statement)), signer);
+    const signed = await signStatement(statement, signer, Buffer.from(JSON.stringify(statement)));
     const envelopePath = join(dir, 'envelope.json');
     await writeFile(envelopePath, signed.envelopeJson);
     const result = await verifyAttestation(join(dir, 'other', 'cosign.pub'), envelopePath);

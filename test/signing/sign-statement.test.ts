@@ -23,7 +23,7 @@ describe.each([
   const signer = new KeySigner(key, 'test key');
 
   it('produces an envelope whose JSON is what it describes and that verifies with the public key', async () => {
-    const signed = await signStatement(statement, payload, signer);
+    const signed = await signStatement(statement, signer, payload);
     expect(signed.statement).toBe(statement);
     expect(Buffer.from(signed.payload)).toEqual(payload);
     expect(signed.publicKeyPem).toBe(publicKeyPem(key));
@@ -35,7 +35,7 @@ describe.each([
   });
 
   it('fails verification for a changed payload, another payload type, or another key', async () => {
-    const signed = await signStatement(statement, payload, signer);
+    const signed = await signStatement(statement, signer, payload);
     const changed = { ...signed.envelope, payload: Buffer.from(`${payload} `).toString('base64') };
     expect(verifyEnvelope(changed, signed.publicKeyPem)).toBe(false);
     expect(verifyEnvelope({ ...signed.envelope, payloadType: 'text/plain' }, signed.publicKeyPem)).toBe(
@@ -47,7 +47,7 @@ describe.each([
 
 describe('ECDSA signatures', () => {
   it('are ASN.1 DER (SEQUENCE of two INTEGERs), as cosign expects', async () => {
-    const signed = await signStatement(statement, payload, new KeySigner(testKeys.p256(), 'k'));
+    const signed = await signStatement(statement, new KeySigner(testKeys.p256(), 'k'), payload);
     const sig = Buffer.from(signed.envelope.signatures[0]!.sig, 'base64');
     expect(sig[0]).toBe(0x30);
     expect(sig[1]).toBe(sig.length - 2);
