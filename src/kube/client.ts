@@ -159,8 +159,12 @@ export class KubeClient {
     );
   }
 
-  async getSecret(namespace: string, name: string): Promise<V1Secret> {
-    const target: Target = { verb: 'get', group: '', resource: 'secrets', namespace, name };
+  async getSecret(
+    namespace: string,
+    name: string,
+    purpose: Target['purpose'] = 'registry-credentials',
+  ): Promise<V1Secret> {
+    const target: Target = { verb: 'get', group: '', resource: 'secrets', namespace, name, purpose };
     return this.request(target, (options) => this.core.readNamespacedSecret({ namespace, name }, options));
   }
 

@@ -6,7 +6,7 @@ export class ApiSecretSource implements SecretSource {
   constructor(private readonly client: KubeClient) {}
 
   async readSecret(namespace: string, name: string): Promise<Record<string, Uint8Array>> {
-    const secret = await this.client.getSecret(namespace, name);
+    const secret = await this.client.getSecret(namespace, name, 'signing-key');
     const data: Record<string, Uint8Array> = {};
     for (const [key, value] of Object.entries(secret.data ?? {})) data[key] = Buffer.from(value, 'base64');
     // stringData is write-only on a real server; a Secret read back only has data.

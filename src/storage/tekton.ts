@@ -1,0 +1,167 @@
+import { AttestError, reasonOf } from '../errors.js';
+import type { KubeClient, KubeObject, TektonVersion } from '../kube/client.js';
+import { log } from '../log.js';
+import { parseEnvelope } from '../signing/dsse.js';
+import { verifyEnvelope } from '../signing/sign-statement.js';
+import type { SignedAttestation } from '../signing/types.js';
+import type { StorageBackend, StorageOutcome } from './backend.js';
+
+/** Kubernetes' limit on the total size of an object's annotations (keys + values, in bytes). */
+export const ANNOTATIONS_LIMIT_BYTES = 256 * 1024;
+const PREFIX = 'chains.tekton.dev/';
+export const SIGNED_ANNOTATION = `${PREFIX}signed`;
+export const TRANSPARENCY_ANNOTATION = `${PREFIX}transparency`;
+/** Re-reads after a 409 before giving up. */
+const CONFLICT_ATTEMPTS = 5;
+
+export interface TektonStorageOptions {
+  client: KubeClient;
+  version: TektonVersion;
+  namespace: string;
+  name: string;
+  uid: string;
+  /** Also write `chains.tekton.dev/signed: "true"` (a Chains controller then leaves the run alone). */
+  markSigned: boolean;
+}
+
+/** Chains' annotation keys for a PipelineRun attestation: `<prefix>payload-pipelinerun-<uid>` etc. */
+export function chainsAnnotationKeys(uid: string): {
+  payload: string;
+  signature: string;
+  cert: string;
+  chain: string;
+} {
+  const shortKey = `pipelinerun-${uid}`;
+  return {
+    payload: `${PREFIX}payload-${shortKey}`,
+    signature: `${PREFIX}signature-${shortKey}`,
+    cert: `${PREFIX}cert-${shortKey}`,
+    chain: `${PREFIX}chain-${shortKey}`,
+  };
+}
+
+/** The annotations Chains' tekton storage writes for this attestation, base64 as Chains encodes them. */
+export function chainsAnnotations(
+  attestation: SignedAttestation,
+  uid: string,
+  markSigned: boolean,
+): Record<string, string> {
+  const keys = chainsAnnotationKeys(uid);
+  const b64 = (value: string | Uint8Array) => Buffer.from(value).toString('base64');
+  const annotations: Record<string, string> = {
+    [keys.payload]: b64(attestation.payload),
+    [keys.signature]: b64(attestation.envelopeJson),
+    [keys.cert]: b64(attestation.certificatePem ?? ''),
+    [keys.chain]: b64(attestation.chainPem ?? ''),
+  };
+  if (attestation.tlogEntry) annotations[TRANSPARENCY_ANNOTATION] = attestation.tlogEntry.url;
+  if (markSigned) annotations[SIGNED_ANNOTATION] = 'true';
+  return annotations;
+}
+
+/** Total annotation size as the API server's validation counts it. */
+export function annotationsSize(annotations: Record<string, string>): number {
+  return Object.entries(annotations).reduce(
+    (sum, [k, v]) => sum + Buffer.byteLength(k) + Buffer.byteLength(v),
+    0,
+  );
+}
+
+/**
+ * `tekton` storage: Chains' annotations on the PipelineRun, written with one JSON merge patch guarded by
+ * the resourceVersion that was read (a 409 re-reads and re-applies). The size is checked before
+ * patching. A re-run whose payload is already there, signed by the same key, changes nothing.
+ */
+export class TektonStorage implements StorageBackend {
+  readonly name = 'tekton' as const;
+
+  constructor(private readonly options: TektonStorageOptions) {}
+
+  async store(attestation: SignedAttestation): Promise<StorageOutcome> {
+    const { client, version, namespace, name } = this.options;
+    const location = `PipelineRun ${namespace}/${name} annotations`;
+    for (let attempt = 1; ; attempt++) {
+      const current = await client.getTekton(version, 'pipelineruns', namespace, name);
+      const existing = annotationsOf(current);
+      const changes = this.changes(attestation, existing);
+      if (Object.keys(changes).length === 0) {
+        log.info(`tekton: ${location} already hold this attestation; nothing to write`);
+        return { backend: this.name, ok: true, locations: [location], detail: 'already stored, unchanged' };
+      }
+      const size = annotationsSize({ ...existing, ...changes });
+      if (size > ANNOTATIONS_LIMIT_BYTES) return this.tooLarge(location, size, annotationsSize(changes));
+      try {
+        await client.mergePatchTekton(version, 'pipelineruns', namespace, name, {
+          metadata: { resourceVersion: resourceVersionOf(current), annotations: changes },
+        });
+        return { backend: this.name, ok: true, locations: [location] };
+      } catch (error) {
+        if (!(error instanceof AttestError) || error.code !== 'KUBE_CONFLICT' || attempt >= CONFLICT_ATTEMPTS)
+          throw error;
+        log.info(
+          `tekton: PipelineRun ${namespace}/${name} changed while writing; re-reading (attempt ${attempt + 1})`,
+        );
+      }
+    }
+  }
+
+  /**
+   * The annotations to write. When the stored payload is this payload and its stored envelope verifies
+   * with this key, the stored signature (and cert/chain) stay: a re-run must not churn the object.
+   */
+  private changes(attestation: SignedAttestation, existing: Record<string, string>): Record<string, string> {
+    const { uid, markSigned } = this.options;
+    const desired = chainsAnnotations(attestation, uid, markSigned);
+    const keys = chainsAnnotationKeys(uid);
+    if (
+      existing[keys.payload] === desired[keys.payload] &&
+      this.storedEnvelopeHolds(attestation, existing[keys.signature])
+    ) {
+      for (const key of [keys.signature, keys.cert, keys.chain]) {
+        if (existing[key] !== undefined) desired[key] = existing[key];
+      }
+      if (existing[TRANSPARENCY_ANNOTATION] && !attestation.tlogEntry)
+        delete desired[TRANSPARENCY_ANNOTATION];
+    }
+    return Object.fromEntries(Object.entries(desired).filter(([key, value]) => existing[key] !== value));
+  }
+
+  private storedEnvelopeHolds(attestation: SignedAttestation, stored: string | undefined): boolean {
+    if (!stored) return false;
+    try {
+      const envelope = parseEnvelope(
+        Buffer.from(stored, 'base64').toString('utf8'),
+        'the stored signature annotation',
+      );
+      return (
+        envelope.payload === attestation.envelope.payload &&
+        verifyEnvelope(envelope, attestation.publicKeyPem)
+      );
+    } catch (error) {
+      log.debug(`tekton: stored signature annotation not reusable: ${reasonOf(error)}`);
+      return false;
+    }
+  }
+
+  private tooLarge(location: string, total: number, ours: number): StorageOutcome {
+    const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+    return {
+      backend: this.name,
+      ok: false,
+      locations: [],
+      detail:
+        `not written: ${location} would total ${kib(total)} (this attestation ${kib(ours)}), over Kubernetes' ` +
+        `${kib(ANNOTATIONS_LIMIT_BYTES)} limit; store large provenance in the registry instead (--storage oci)`,
+    };
+  }
+}
+
+function annotationsOf(object: KubeObject): Record<string, string> {
+  const annotations = (object.metadata as { annotations?: unknown } | undefined)?.annotations;
+  return annotations && typeof annotations === 'object' ? { ...(annotations as Record<string, string>) } : {};
+}
+
+function resourceVersionOf(object: KubeObject): string | undefined {
+  const value = (object.metadata as { resourceVersion?: unknown } | undefined)?.resourceVersion;
+  return typeof value === 'string' ? value : undefined;
+}
