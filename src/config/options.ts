@@ -176,3 +176,29 @@ export const demoOptions = {
     describe: 'Directory for the demo key pair, statements and envelopes (default: a new temp directory)',
   },
 } satisfies OptionGroup;
+
+/** `verify`: who may have signed (keyless certificates) and how the transparency log is checked. */
+export const verifyIdentityOptions = {
+  'certificate-identity': {
+    type: 'string',
+    describe:
+      'Keyless: the exact certificate identity (SAN), e.g. https://kubernetes.io/namespaces/NS/serviceaccounts/SA',
+  },
+  'certificate-identity-regexp': {
+    type: 'string',
+    describe: 'Keyless: a regular expression the certificate identity must match (unanchored, as cosign)',
+  },
+  'certificate-oidc-issuer': {
+    type: 'string',
+    describe: 'Keyless: the exact OIDC issuer recorded in the certificate',
+  },
+  'trusted-root': {
+    type: 'string',
+    describe:
+      "sigstore trusted_root.json with the Fulcio CAs and Rekor/CT log keys (default: the public instance's, via TUF)",
+  },
+  'insecure-ignore-tlog': {
+    type: 'boolean',
+    describe: 'Do not require or check a Rekor entry (signatures made without --transparency)',
+  },
+} satisfies OptionGroup;
