@@ -2,6 +2,7 @@ import { AttestError } from '../errors.js';
 import type { KubeClient, KubeObject, TektonVersion } from '../kube/client.js';
 import { log } from '../log.js';
 import { LABEL_PIPELINE_RUN, LABEL_PIPELINE_RUN_UID, LABEL_PIPELINE_TASK } from '../tekton/types.js';
+import { validateRunShape } from '../tekton/validate-shape.js';
 
 /** CustomRun is tekton.dev/v1beta1 on every Pipelines release that has it. */
 const CUSTOM_RUN_VERSION = 'v1beta1';
@@ -24,11 +25,13 @@ export async function readChildren(
   client: KubeClient,
   pipelineRun: KubeObject,
   version: TektonVersion,
+  report: (warning: string) => void = log.warn,
 ): Promise<Children> {
   const { namespace, name, uid } = identify(pipelineRun, 'PipelineRun');
+  validateRunShape(pipelineRun, 'PipelineRun', `PipelineRun ${namespace}/${name} (from the API)`);
   const selector = `${LABEL_PIPELINE_RUN}=${name}`;
-  const ours = (run: KubeObject, kind: string) => {
-    checkShape(run, kind, namespace);
+  const ours = (run: KubeObject, kind: 'TaskRun' | 'CustomRun') => {
+    validateRunShape(run, kind, `${kind} ${namespace}/${str(run.metadata?.name)} (from the API)`);
     if (belongsTo(run, uid)) return true;
     log.info(
       `ignoring ${kind} ${str(run.metadata?.name)}: it belongs to an earlier PipelineRun also named ${name}`,
@@ -46,26 +49,21 @@ export async function readChildren(
     : [];
   const missing: string[] = [];
   for (const reference of references) {
-    const [list, runVersion, plural] =
-      reference.kind === 'TaskRun'
-        ? [taskRuns, version, 'taskruns']
-        : reference.kind === 'CustomRun'
-          ? [customRuns, CUSTOM_RUN_VERSION, 'customruns']
-          : [undefined, '', ''];
-    if (!list) {
-      log.warn(
-        `${reference.kind} ${reference.name} of PipelineRun ${name}: kind not supported, not attested`,
-      );
+    const kind = reference.kind === 'TaskRun' || reference.kind === 'CustomRun' ? reference.kind : undefined;
+    if (!kind) {
+      report(`${reference.kind} ${reference.name} of PipelineRun ${name}: kind not supported, not attested`);
       missing.push(reference.name);
       continue;
     }
+    const [list, runVersion, plural] =
+      kind === 'TaskRun' ? [taskRuns, version, 'taskruns'] : [customRuns, CUSTOM_RUN_VERSION, 'customruns'];
     if (list.some((run) => run.metadata?.name === reference.name)) continue;
     try {
       const run = await client.getTekton(runVersion, plural, namespace, reference.name);
-      if (ours(run, reference.kind)) list.push(run);
+      if (ours(run, kind)) list.push(run);
     } catch (error) {
       if (!(error instanceof AttestError) || error.code !== 'NOT_FOUND') throw error;
-      log.warn(`${reference.kind} ${reference.name} is listed in PipelineRun ${name} but no longer exists`);
+      report(`${kind} ${reference.name} is listed in PipelineRun ${name} but no longer exists`);
       missing.push(reference.name);
     }
   }
@@ -141,23 +139,6 @@ export function identify(
     name: meta.name,
     uid: typeof meta.uid === 'string' ? meta.uid : undefined,
   };
-}
-
-/** The parts of a run that collection itself reads must have the right shape; the rest is the engine's. */
-function checkShape(run: KubeObject, kind: string, namespace: string): void {
-  const { name } = identify(run, kind);
-  const status = run.status;
-  if (status === undefined || status === null) return;
-  if (typeof status !== 'object' || Array.isArray(status))
-    throw corrupt(kind, namespace, name, 'status is not an object');
-  const conditions = (status as { conditions?: unknown }).conditions;
-  if (conditions === undefined || conditions === null) return;
-  if (
-    !Array.isArray(conditions) ||
-    conditions.some((c) => !c || typeof c !== 'object' || typeof c.type !== 'string')
-  ) {
-    throw corrupt(kind, namespace, name, 'status.conditions is not a list of conditions');
-  }
 }
 
 function corrupt(kind: string, namespace: string, name: string, what: string): AttestError {

@@ -44,8 +44,13 @@ export async function waitForSiblings(
   let poll = options.firstPollMs ?? 1_000;
   let pipelineRun = initial;
   let lastLine = '';
+  const reported = new Set<string>();
+  const reportOnce = (warning: string) => {
+    if (!reported.has(warning)) log.warn(warning);
+    reported.add(warning);
+  };
   for (;;) {
-    const children = await readChildren(client, pipelineRun, version);
+    const children = await readChildren(client, pipelineRun, version, reportOnce);
     const pending = pendingRuns(pipelineRun, children, options.selfTaskRun);
     if (pending.runs.length === 0) {
       if (lastLine) log.info('all sibling TaskRuns finished');
