@@ -292,10 +292,8 @@ describe('collect: API failures', () => {
     const scenario = buildAndNotify();
     fake = await FakeKube.start();
     fake.add(scenario.pipelineRun);
-    const path = await fake.writeKubeconfig(dir);
+    const path = await fake.writeKubeconfig(dir, { token: 'not-the-token' });
     const connection = loadKubeConnection({ kubeconfig: path, env: {} });
-    const config = connection.config;
-    config.getCurrentUser()!.token = 'not-the-token';
     const error = await failure(collectRun(new KubeClient(connection), options(scenario)));
     expect(error.code).toBe('KUBE_UNAUTHORIZED');
     expect(fake.requests).toHaveLength(1);

@@ -177,7 +177,13 @@ export class FakeKube {
   // Client configuration
 
   /** Writes a kubeconfig for this server (token auth) and returns its path. */
-  async writeKubeconfig(dir: string, namespace = this.serviceAccount.namespace): Promise<string> {
+  async writeKubeconfig(
+    dir: string,
+    {
+      namespace = this.serviceAccount.namespace,
+      token = this.token,
+    }: { namespace?: string; token?: string } = {},
+  ): Promise<string> {
     const cluster: Record<string, unknown> = { server: this.url };
     if (this.caPem) cluster['certificate-authority-data'] = Buffer.from(this.caPem).toString('base64');
     // client-node speaks plain HTTP only with this flag.
@@ -186,7 +192,7 @@ export class FakeKube {
       apiVersion: 'v1',
       kind: 'Config',
       clusters: [{ name: 'fake', cluster }],
-      users: [{ name: 'fake-user', user: { token: this.token } }],
+      users: [{ name: 'fake-user', user: { token } }],
       contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'fake-user', namespace } }],
       'current-context': 'fake',
     };
