@@ -376,7 +376,8 @@ export class RegistryClient {
       maxResponseBytes: MAX_MANIFEST_BYTES,
     });
     const isIndex = res.status === 200 && (contentType(res) ?? '').startsWith(MEDIA_TYPES.ociIndex);
-    if (res.status !== 404 && !isIndex) this.#expect(res, [200], repo, `list referrers of ${digest}`);
+    // Like go-containerregistry: 404/400/406, or a 200 that is not an index, mean "no referrers API".
+    if (!isIndex) this.#expect(res, [200, 400, 404, 406], repo, `list referrers of ${digest}`);
     let index: ImageIndex | undefined;
     let source: ReferrersResult['source'] = 'api';
     if (isIndex) {
@@ -403,15 +404,16 @@ export class RegistryClient {
     subjectDigest: string,
   ) {
     const put = await this.putManifest(repo, descriptor.digest, manifest, descriptor.mediaType);
-    if (put.subjectIndexed)
-      return { digest: put.digest, location: `${repo.registry}/${repo.repository}@${put.digest}` };
+    const indexed = put.subjectIndexed || (await this.referrers(repo, subjectDigest)).source === 'api';
+    if (indexed) return { digest: put.digest, location: `${repo.registry}/${repo.repository}@${put.digest}` };
     const tag = fallbackTag(subjectDigest);
     await this.updateTag(repo, tag, async (current) => {
       const index: ImageIndex = current
         ? parseJson<ImageIndex>(current.bytes, `${tag} index`)
         : { schemaVersion: 2, mediaType: MEDIA_TYPES.ociIndex, manifests: [] };
       if (index.manifests.some((m) => m.digest === descriptor.digest)) return undefined;
-      index.manifests = [...index.manifests, descriptor];
+      // Sorted by digest, as go-containerregistry keeps it.
+      index.manifests = [...index.manifests, descriptor].sort((a, b) => (a.digest < b.digest ? -1 : 1));
       return { bytes: Buffer.from(JSON.stringify(index)), mediaType: MEDIA_TYPES.ociIndex };
     });
     return { digest: put.digest, location: `${repo.registry}/${repo.repository}:${tag}` };

@@ -3,7 +3,8 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createPrivateKey, randomBytes, randomUUID, sign } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -225,7 +226,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
   const bin = ensureRegistryInstalled();
   const auth = options.auth ?? 'none';
   const tls = options.tls ?? false;
-  const users = options.users ?? DEFAULT_USERS;
+  const users: TestRegistry['users'] = options.users ?? DEFAULT_USERS;
   const dir = mkdtempSync(join(tmpdir(), 'tekton-attest-registry-'));
   mkdirSync(join(dir, 'data'));
   const port = await freePort();
@@ -313,7 +314,7 @@ async function waitUntilServing(
   caFile: string | undefined,
   logs: () => string,
 ): Promise<void> {
-  const { request } = await import(url.startsWith('https') ? 'node:https' : 'node:http');
+  const request = url.startsWith('https') ? httpsRequest : httpRequest;
   const ca = caFile ? readFileSync(caFile) : undefined;
   for (let i = 0; i < 200; i++) {
     if (child.exitCode !== null) throw new Error(`docker-registry exited (${child.exitCode}): ${logs()}`);

@@ -1,0 +1,254 @@
+import { createHash } from 'node:crypto';
+import { type Bundle, bundleToJSON, toDSSEBundle } from '@sigstore/bundle';
+import { reasonOf } from '../errors.js';
+import { log } from '../log.js';
+import {
+  type Descriptor,
+  digestOf,
+  type ImageManifest,
+  MEDIA_TYPES,
+  parseJson,
+  type RegistryClient,
+  type RepositoryRef,
+} from '../oci/client.js';
+import { STATEMENT_V1 } from '../provenance/statement.js';
+import { createEnvelope, pae } from '../signing/dsse.js';
+import { publicKeyFromPem } from '../signing/pem-key.js';
+import { verifyEnvelope } from '../signing/sign-statement.js';
+import {
+  type Envelope,
+  IN_TOTO_PAYLOAD_TYPE,
+  type SignedAttestation,
+  type Signer,
+} from '../signing/types.js';
+import type { StorageBackend, StorageOutcome } from './backend.js';
+import { type OciTarget, ociTargets, parseRepositoryOverride } from './oci-subjects.js';
+
+/**
+ * The `oci` backend with encoding `sigstore-bundle`: an OCI 1.1 referrer per attestation holding a sigstore
+ * bundle v0.3, laid out as cosign v3 writes it (`cosign attest --new-bundle-format`); on registries without
+ * the referrers API the fallback index `sha256-<hex>` lists it.
+ */
+
+export const BUNDLE_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
+export const BUNDLE_ANNOTATIONS = {
+  content: 'dev.sigstore.bundle.content',
+  predicateType: 'dev.sigstore.bundle.predicateType',
+  created: 'org.opencontainers.image.created',
+} as const;
+/** What cosign v3 signs (as an in-toto statement) when it signs an image in the bundle format. */
+export const COSIGN_SIGN_PREDICATE_TYPE = 'https://sigstore.dev/cosign/sign/v1';
+const EMPTY_CONFIG = Buffer.from('{}');
+
+export interface OciReferrerStorageOptions {
+  client: RegistryClient;
+  /** `--oci-repository` */
+  repository?: string;
+  /** `--sign-images`: also write an image signature bundle (cosign v3's `sign` layout). */
+  imageSigner?: Signer;
+  /** Clock for `org.opencontainers.image.created` (tests pin it). */
+  now?: () => Date;
+}
+
+/** A signed DSSE envelope about to become a bundle referrer, and how to recognise an existing twin. */
+interface SignedEnvelope {
+  envelope: Envelope;
+  predicateType: string;
+  publicKeyPem: string;
+  bundle: Record<string, unknown>;
+}
+
+export class OciReferrerStorage implements StorageBackend {
+  readonly name = 'oci' as const;
+  readonly #client: RegistryClient;
+  readonly #override: RepositoryRef | undefined;
+  readonly #imageSigner: Signer | undefined;
+  readonly #now: () => Date;
+
+  constructor(options: OciReferrerStorageOptions) {
+    this.#client = options.client;
+    this.#override = parseRepositoryOverride(options.repository);
+    this.#imageSigner = options.imageSigner;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  async store(attestation: SignedAttestation): Promise<StorageOutcome> {
+    const { targets, skipped } = ociTargets(attestation.statement, this.#override);
+    for (const reason of skipped) log.warn(`oci: ${reason}`);
+    if (targets.length === 0) {
+      return {
+        backend: 'oci',
+        ok: true,
+        locations: [],
+        detail: ['no image subject with a sha256 digest: nothing stored in a registry', ...skipped].join(
+          '; ',
+        ),
+      };
+    }
+    const signed: SignedEnvelope = {
+      envelope: attestation.envelope,
+      predicateType: attestation.statement.predicateType,
+      publicKeyPem: attestation.publicKeyPem,
+      bundle: attestation.sigstoreBundle ?? attestationBundle(attestation),
+    };
+    const locations: string[] = [];
+    const notes: string[] = [...skipped];
+    const failures: string[] = [];
+    for (const target of targets) {
+      try {
+        const items = [signed];
+        if (this.#imageSigner) items.push(await imageSignatureBundle(target, this.#imageSigner));
+        for (const item of items) {
+          const { location, added } = await this.#attach(target, item);
+          locations.push(location);
+          if (!added)
+            notes.push(
+              `${target.image.registry}/${target.image.repository}@${target.digest} already has this ${item.predicateType} bundle`,
+            );
+        }
+      } catch (error) {
+        failures.push(`${target.subject.name}@${target.digest}: ${reasonOf(error)}`);
+      }
+    }
+    const outcome: StorageOutcome = { backend: 'oci', ok: failures.length === 0, locations };
+    const detail = [...failures, ...notes].join('; ');
+    if (detail) outcome.detail = detail;
+    return outcome;
+  }
+
+  async #attach(target: OciTarget, item: SignedEnvelope): Promise<{ location: string; added: boolean }> {
+    const { store } = target;
+    const existing = await this.#findExisting(target, item);
+    if (existing) {
+      log.info(`oci: found existing bundle ${existing}`);
+      return { location: existing, added: false };
+    }
+    const subject = await this.#client.resolveDigest(target.image, target.digest);
+    const bundleBytes = Buffer.from(JSON.stringify(item.bundle));
+    await this.#client.pushBlob(store, EMPTY_CONFIG);
+    const layer = await this.#client.pushBlob(store, bundleBytes);
+    const annotations = {
+      [BUNDLE_ANNOTATIONS.created]: this.#now()
+        .toISOString()
+        .replace(/\.\d+Z$/, 'Z'),
+      [BUNDLE_ANNOTATIONS.content]: 'dsse-envelope',
+      [BUNDLE_ANNOTATIONS.predicateType]: item.predicateType,
+    };
+    const manifest: ImageManifest = {
+      schemaVersion: 2,
+      mediaType: MEDIA_TYPES.ociManifest,
+      config: {
+        mediaType: MEDIA_TYPES.ociEmpty,
+        artifactType: BUNDLE_MEDIA_TYPE,
+        digest: digestOf(EMPTY_CONFIG),
+        size: EMPTY_CONFIG.length,
+      },
+      layers: [{ mediaType: BUNDLE_MEDIA_TYPE, digest: layer.digest, size: layer.size }],
+      annotations,
+      subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
+      artifactType: BUNDLE_MEDIA_TYPE,
+    };
+    const bytes = Buffer.from(JSON.stringify(manifest));
+    const descriptor: Descriptor = {
+      mediaType: MEDIA_TYPES.ociManifest,
+      digest: digestOf(bytes),
+      size: bytes.length,
+      artifactType: BUNDLE_MEDIA_TYPE,
+      annotations,
+    };
+    const pushed = await this.#client.pushReferrer(store, bytes, descriptor, target.digest);
+    const location = `${store.registry}/${store.repository}@${pushed.digest}`;
+    log.info(`oci: wrote bundle ${location} (listed in ${pushed.location})`);
+    return { location, added: true };
+  }
+
+  /** A referrer already holding the same statement signed by the same key (re-runs add nothing). */
+  async #findExisting(target: OciTarget, item: SignedEnvelope): Promise<string | undefined> {
+    const { store } = target;
+    const { descriptors } = await this.#client.referrers(store, target.digest, BUNDLE_MEDIA_TYPE);
+    for (const descriptor of descriptors) {
+      const type = descriptor.annotations?.[BUNDLE_ANNOTATIONS.predicateType];
+      if (type !== undefined && type !== item.predicateType) continue;
+      try {
+        const fetched = await this.#client.getManifest(store, descriptor.digest);
+        if (!fetched) continue;
+        const manifest = parseJson<ImageManifest>(fetched.bytes, descriptor.digest);
+        const layer = manifest.layers?.[0];
+        if (!layer || manifest.annotations?.[BUNDLE_ANNOTATIONS.predicateType] !== item.predicateType)
+          continue;
+        const bundle = parseJson<{ dsseEnvelope?: Envelope }>(
+          await this.#client.getBlob(store, layer.digest),
+          layer.digest,
+        );
+        const envelope = bundle.dsseEnvelope;
+        if (envelope?.payload === item.envelope.payload && verifyEnvelope(envelope, item.publicKeyPem)) {
+          return `${store.registry}/${store.repository}@${descriptor.digest}`;
+        }
+      } catch (error) {
+        log.debug(`oci: ignoring unreadable referrer ${descriptor.digest}: ${reasonOf(error)}`);
+      }
+    }
+    return undefined;
+  }
+}
+
+/**
+ * A sigstore bundle v0.3 for a signed attestation: the DSSE envelope, the certificate (keyless) or a public
+ * key hint (cosign's: base64 of the SHA-256 of the DER public key). The envelope keeps an empty keyid, as
+ * cosign v3 rejects one that is not its own fingerprint.
+ */
+export function attestationBundle(
+  attestation: Pick<SignedAttestation, 'envelope' | 'publicKeyPem' | 'certificatePem' | 'tlogEntry'>,
+): Record<string, unknown> {
+  const signature = attestation.envelope.signatures[0];
+  const bundle: Bundle = toDSSEBundle({
+    artifact: Buffer.from(attestation.envelope.payload, 'base64'),
+    artifactType: attestation.envelope.payloadType,
+    signature: Buffer.from(signature?.sig ?? '', 'base64'),
+    ...(attestation.certificatePem ? { certificate: pemToDer(attestation.certificatePem) } : {}),
+  });
+  const material = bundle.verificationMaterial.content;
+  if (material?.$case === 'publicKey') material.publicKey.hint = publicKeyHint(attestation.publicKeyPem);
+  if (attestation.tlogEntry) {
+    // A v0.3 bundle needs the entry's inclusion proof, which a Rekor v1 SignedEntryTimestamp does not carry;
+    // a signer that has one hands the whole bundle over in SignedAttestation.sigstoreBundle.
+    log.warn('oci: the Rekor entry has no inclusion proof; the sigstore bundle is stored without it');
+  }
+  return bundleToJSON(bundle) as unknown as Record<string, unknown>;
+}
+
+/** cosign's key hint: base64 of SHA-256 over the SubjectPublicKeyInfo DER. */
+export function publicKeyHint(publicKeyPem: string): string {
+  const der = publicKeyFromPem(publicKeyPem, 'the public key').export({ format: 'der', type: 'spki' });
+  return createHash('sha256').update(der).digest('base64');
+}
+
+function pemToDer(pem: string): Buffer {
+  const body = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/.exec(pem)?.[1] ?? '';
+  return Buffer.from(body.replace(/\s+/g, ''), 'base64');
+}
+
+/** cosign v3's image signature: an in-toto statement about the digest, predicate `cosign/sign/v1`. */
+async function imageSignatureBundle(target: OciTarget, signer: Signer): Promise<SignedEnvelope> {
+  const [algorithm = 'sha256', hex = ''] = target.digest.split(':');
+  const statement = {
+    _type: STATEMENT_V1,
+    subject: [{ digest: { [algorithm]: hex } }],
+    predicateType: COSIGN_SIGN_PREDICATE_TYPE,
+    predicate: {},
+  };
+  const payload = Buffer.from(JSON.stringify(statement));
+  const signature = await signer.sign(pae(IN_TOTO_PAYLOAD_TYPE, payload));
+  const envelope = createEnvelope(payload, signature);
+  const certificatePem = signer.certificatePem?.();
+  return {
+    envelope,
+    predicateType: COSIGN_SIGN_PREDICATE_TYPE,
+    publicKeyPem: signer.publicKeyPem(),
+    bundle: attestationBundle({
+      envelope,
+      publicKeyPem: signer.publicKeyPem(),
+      ...(certificatePem ? { certificatePem } : {}),
+    }),
+  };
+}

@@ -1,0 +1,274 @@
+import { reasonOf } from '../errors.js';
+import { log } from '../log.js';
+import {
+  type Descriptor,
+  digestOf,
+  type FetchedManifest,
+  fallbackTag,
+  type ImageManifest,
+  MEDIA_TYPES,
+  parseJson,
+  type RegistryClient,
+  type RepositoryRef,
+} from '../oci/client.js';
+import { parseEnvelope } from '../signing/dsse.js';
+import { verifySignature } from '../signing/key-signer.js';
+import { publicKeyFromPem } from '../signing/pem-key.js';
+import { verifyEnvelope } from '../signing/sign-statement.js';
+import type { SignedAttestation, Signer, TlogEntry } from '../signing/types.js';
+import type { StorageBackend, StorageOutcome } from './backend.js';
+import { type OciTarget, ociTargets, parseRepositoryOverride } from './oci-subjects.js';
+
+/**
+ * The `oci` backend in cosign's tag layout: each attestation is a layer of `<repo>:sha256-<hex>.att`, each
+ * image signature a layer of `<repo>:sha256-<hex>.sig` (see docs/oci.md and the design's cosign-layout.md).
+ */
+
+export const COSIGN_ANNOTATIONS = {
+  signature: 'dev.cosignproject.cosign/signature',
+  bundle: 'dev.sigstore.cosign/bundle',
+  certificate: 'dev.sigstore.cosign/certificate',
+  chain: 'dev.sigstore.cosign/chain',
+  predicateType: 'predicateType',
+} as const;
+export const DSSE_LAYER_MEDIA_TYPE = 'application/vnd.dsse.envelope.v1+json';
+export const SIMPLESIGNING_MEDIA_TYPE = 'application/vnd.dev.cosign.simplesigning.v1+json';
+
+export interface OciTagStorageOptions {
+  client: RegistryClient;
+  /** `--oci-repository`: attach in this repository instead of each image's own. */
+  repository?: string;
+  /** `--sign-images`: also write `.sig` image signatures, signed with this signer. */
+  imageSigner?: Signer;
+}
+
+/** A layer to append: its bytes, media type and annotations, and how to recognise an equivalent one. */
+interface LayerToAppend {
+  bytes: Buffer;
+  mediaType: string;
+  annotations: Record<string, string>;
+  /** True when `existing` (already in the tag) makes this layer redundant. */
+  duplicates(existing: Descriptor, repo: RepositoryRef): Promise<boolean>;
+}
+
+export class OciTagStorage implements StorageBackend {
+  readonly name = 'oci' as const;
+  readonly #client: RegistryClient;
+  readonly #override: RepositoryRef | undefined;
+  readonly #imageSigner: Signer | undefined;
+
+  constructor(options: OciTagStorageOptions) {
+    this.#client = options.client;
+    this.#override = parseRepositoryOverride(options.repository);
+    this.#imageSigner = options.imageSigner;
+  }
+
+  async store(attestation: SignedAttestation): Promise<StorageOutcome> {
+    const { targets, skipped } = ociTargets(attestation.statement, this.#override);
+    for (const reason of skipped) log.warn(`oci: ${reason}`);
+    if (targets.length === 0) {
+      return {
+        backend: 'oci',
+        ok: true,
+        locations: [],
+        detail: ['no image subject with a sha256 digest: nothing stored in a registry', ...skipped].join(
+          '; ',
+        ),
+      };
+    }
+    const locations: string[] = [];
+    const notes: string[] = [...skipped];
+    const failures: string[] = [];
+    const attestationLayer = this.#attestationLayer(attestation);
+    for (const target of targets) {
+      try {
+        const att = await this.#append(target, 'att', attestationLayer);
+        locations.push(att.location);
+        if (!att.added) notes.push(`${att.location} already holds this attestation`);
+        if (this.#imageSigner) {
+          const sig = await this.#append(
+            target,
+            'sig',
+            await this.#signatureLayer(target, this.#imageSigner),
+          );
+          locations.push(sig.location);
+          if (!sig.added) notes.push(`${sig.location} already holds this signature`);
+        }
+      } catch (error) {
+        failures.push(`${target.subject.name}@${target.digest}: ${reasonOf(error)}`);
+      }
+    }
+    const outcome: StorageOutcome = { backend: 'oci', ok: failures.length === 0, locations };
+    const detail = [...failures, ...notes].join('; ');
+    if (detail) outcome.detail = detail;
+    return outcome;
+  }
+
+  async #append(target: OciTarget, kind: 'att' | 'sig', layer: LayerToAppend) {
+    const tag = `${fallbackTag(target.digest)}.${kind}`;
+    const added = await appendLayer(this.#client, target.store, tag, layer);
+    const location = `${target.store.registry}/${target.store.repository}:${tag}`;
+    log.info(
+      `oci: ${added ? 'wrote' : 'found existing'} ${kind === 'att' ? 'attestation' : 'signature'} ${location}`,
+    );
+    return { location, added };
+  }
+
+  #attestationLayer(attestation: SignedAttestation): LayerToAppend {
+    const annotations: Record<string, string> = {
+      [COSIGN_ANNOTATIONS.signature]: '',
+      [COSIGN_ANNOTATIONS.predicateType]: attestation.statement.predicateType,
+    };
+    if (attestation.tlogEntry)
+      annotations[COSIGN_ANNOTATIONS.bundle] = rekorBundleAnnotation(attestation.tlogEntry);
+    if (attestation.certificatePem) annotations[COSIGN_ANNOTATIONS.certificate] = attestation.certificatePem;
+    if (attestation.chainPem) annotations[COSIGN_ANNOTATIONS.chain] = attestation.chainPem;
+    const bytes = Buffer.from(attestation.envelopeJson, 'utf8');
+    const verdicts = new Map<string, Promise<boolean>>();
+    return {
+      bytes,
+      mediaType: DSSE_LAYER_MEDIA_TYPE,
+      annotations,
+      duplicates: (existing, repo) => {
+        if (existing.mediaType !== DSSE_LAYER_MEDIA_TYPE) return Promise.resolve(false);
+        const type = existing.annotations?.[COSIGN_ANNOTATIONS.predicateType];
+        if (type !== undefined && type !== attestation.statement.predicateType) return Promise.resolve(false);
+        let verdict = verdicts.get(existing.digest);
+        if (!verdict) {
+          // Signatures are randomised, so a re-run signs different bytes: the same statement signed by the
+          // same key counts as the same attestation.
+          verdict = this.#client.getBlob(repo, existing.digest).then(
+            (blob) => {
+              const envelope = parseEnvelope(blob.toString('utf8'), `${existing.digest}`);
+              return (
+                envelope.payload === attestation.envelope.payload &&
+                verifyEnvelope(envelope, attestation.publicKeyPem)
+              );
+            },
+            () => false,
+          );
+          verdicts.set(existing.digest, verdict);
+        }
+        return verdict;
+      },
+    };
+  }
+
+  async #signatureLayer(target: OciTarget, signer: Signer): Promise<LayerToAppend> {
+    const bytes = Buffer.from(simpleSigningPayload(target), 'utf8');
+    const signature = Buffer.from(await signer.sign(bytes)).toString('base64');
+    const annotations: Record<string, string> = { [COSIGN_ANNOTATIONS.signature]: signature };
+    const certificate = signer.certificatePem?.();
+    const chain = signer.chainPem?.();
+    if (certificate) annotations[COSIGN_ANNOTATIONS.certificate] = certificate;
+    if (chain) annotations[COSIGN_ANNOTATIONS.chain] = chain;
+    const publicKey = publicKeyFromPem(signer.publicKeyPem(), 'the image signing key');
+    return {
+      bytes,
+      mediaType: SIMPLESIGNING_MEDIA_TYPE,
+      annotations,
+      duplicates: async (existing) => {
+        const sig = existing.annotations?.[COSIGN_ANNOTATIONS.signature];
+        if (existing.digest !== digestOf(bytes) || !sig) return false;
+        return verifySignature(publicKey, bytes, Buffer.from(sig, 'base64'));
+      },
+    };
+  }
+}
+
+/**
+ * The simple-signing payload cosign signs for an image, byte for byte as cosign's Go structs marshal it.
+ * `docker-reference` is the image's repository even when signatures are stored elsewhere.
+ */
+export function simpleSigningPayload(target: Pick<OciTarget, 'image' | 'digest'>): string {
+  return JSON.stringify({
+    critical: {
+      identity: { 'docker-reference': `${target.image.registry}/${target.image.repository}` },
+      image: { 'docker-manifest-digest': target.digest },
+      type: 'cosign container image signature',
+    },
+    optional: null,
+  });
+}
+
+/** cosign's `dev.sigstore.cosign/bundle` annotation for a Rekor entry (field names as cosign writes them). */
+export function rekorBundleAnnotation(entry: TlogEntry): string {
+  return JSON.stringify({
+    SignedEntryTimestamp: entry.signedEntryTimestamp,
+    Payload: {
+      body: entry.body,
+      integratedTime: entry.integratedTime,
+      logIndex: entry.logIndex,
+      logID: entry.logId,
+    },
+  });
+}
+
+/**
+ * Appends `layer` to the image manifest at `tag` unless an equivalent layer is there, surviving concurrent
+ * writers (see RegistryClient.updateTag). Returns whether this call added it.
+ */
+async function appendLayer(
+  client: RegistryClient,
+  repo: RepositoryRef,
+  tag: string,
+  layer: LayerToAppend,
+): Promise<boolean> {
+  const blob = await client.pushBlob(repo, layer.bytes);
+  const descriptor: Descriptor = {
+    mediaType: layer.mediaType,
+    digest: blob.digest,
+    size: blob.size,
+    annotations: layer.annotations,
+  };
+  return client.updateTag(repo, tag, async (current) => {
+    const manifest = current ? imageManifest(current, repo, tag) : undefined;
+    for (const existing of manifest?.layers ?? []) {
+      if (existing.digest === descriptor.digest && sameAnnotations(existing, descriptor)) return undefined;
+      if (await layer.duplicates(existing, repo)) return undefined;
+    }
+    const layers = [...(manifest?.layers ?? []), descriptor];
+    const config = Buffer.from(JSON.stringify(cosignConfig(layers)));
+    const configBlob = await client.pushBlob(repo, config);
+    const next: ImageManifest = {
+      schemaVersion: 2,
+      mediaType: manifest?.mediaType ?? MEDIA_TYPES.ociManifest,
+      config: {
+        mediaType: manifest?.config.mediaType ?? MEDIA_TYPES.ociConfig,
+        digest: configBlob.digest,
+        size: configBlob.size,
+      },
+      layers,
+    };
+    if (manifest?.annotations) next.annotations = manifest.annotations;
+    return { bytes: Buffer.from(JSON.stringify(next)), mediaType: next.mediaType ?? MEDIA_TYPES.ociManifest };
+  });
+}
+
+function imageManifest(current: FetchedManifest, repo: RepositoryRef, tag: string): ImageManifest {
+  const manifest = parseJson<ImageManifest>(current.bytes, `${repo.registry}/${repo.repository}:${tag}`);
+  if (!Array.isArray(manifest.layers) || !manifest.config) {
+    throw new Error(
+      `${repo.registry}/${repo.repository}:${tag} is a ${current.mediaType}, not an image manifest; delete the tag or use --oci-repository`,
+    );
+  }
+  if (!manifest.mediaType) manifest.mediaType = current.mediaType;
+  return manifest;
+}
+
+function sameAnnotations(a: Descriptor, b: Descriptor): boolean {
+  return JSON.stringify(a.annotations ?? {}) === JSON.stringify(b.annotations ?? {});
+}
+
+/** The image config cosign writes next to signature layers (cosign never reads it; other tools might). */
+function cosignConfig(layers: Descriptor[]) {
+  const zero = '0001-01-01T00:00:00Z';
+  return {
+    architecture: '',
+    created: zero,
+    history: layers.map(() => ({ created: zero })),
+    os: '',
+    rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) },
+    config: {},
+  };
+}
