@@ -202,3 +202,22 @@ export const verifyIdentityOptions = {
     describe: 'Do not require or check a Rekor entry (signatures made without --transparency)',
   },
 } satisfies OptionGroup;
+
+/** `bundle push` / `bundle list`: what goes into a Tekton Bundle and how it is shown. */
+export const bundleOptions = {
+  'include-examples': {
+    type: 'boolean',
+    describe: 'push: also publish the example Pipeline (task/examples) next to the Task',
+  },
+  file: {
+    type: 'string',
+    array: true,
+    describe: 'push: publish the Tekton objects in these YAML/JSON files instead of the built-in Task (repeatable)',
+  },
+  output: {
+    alias: 'o',
+    type: 'string',
+    choices: ['name', 'json', 'yaml'],
+    describe: 'list: print kind/name lines (name), or the objects as JSON or YAML',
+  },
+} satisfies OptionGroup;
