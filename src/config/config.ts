@@ -1,3 +1,6 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { AttestError } from '../errors.js';
 import {
   BUILD_TYPE_SLSA,
@@ -46,6 +49,67 @@ export const CHAINS_KEYS = {
 } as const;
 
 export type RawOptions = Record<string, unknown>;
+
+/**
+ * Reads `--chains-config`: a Chains `chains-config` ConfigMap manifest (YAML or JSON), a flat YAML map,
+ * `key=value` lines, or the directory a mounted ConfigMap becomes (one file per key).
+ */
+export async function loadChainsConfig(path: string): Promise<Record<string, string>> {
+  let text: string;
+  try {
+    if ((await stat(path)).isDirectory()) return await readConfigMapDirectory(path);
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new AttestError(
+      'INVALID_INPUT',
+      `--chains-config ${path} cannot be read: ${(error as Error).message}`,
+      {
+        hint: 'give the chains-config ConfigMap as a file (kubectl get cm chains-config -o yaml) or its mounted directory',
+      },
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+    const record = parsed as Record<string, unknown>;
+    const data = record.kind === 'ConfigMap' ? (record.data ?? {}) : record;
+    if (data && typeof data === 'object' && !Array.isArray(data)) {
+      return Object.fromEntries(
+        Object.entries(data as Record<string, unknown>)
+          .filter(([, value]) => value !== null && typeof value !== 'object')
+          .map(([key, value]) => [key, String(value)]),
+      );
+    }
+  }
+  const entries: Record<string, string> = {};
+  for (const [index, line] of text.split('\n').entries()) {
+    const trimmed = line.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) continue;
+    const equals = trimmed.indexOf('=');
+    if (equals <= 0) {
+      throw new AttestError('INVALID_INPUT', `--chains-config ${path}, line ${index + 1}: not key=value`, {
+        hint: 'write one Chains key per line, e.g. artifacts.pipelinerun.format=slsa/v1, or give the ConfigMap YAML',
+      });
+    }
+    entries[trimmed.slice(0, equals).trim()] = trimmed.slice(equals + 1).trim();
+  }
+  return entries;
+}
+
+/** A mounted ConfigMap: one file per key, plus kubelet's `..data` bookkeeping entries (skipped). */
+async function readConfigMapDirectory(dir: string): Promise<Record<string, string>> {
+  const entries: Record<string, string> = {};
+  for (const name of await readdir(dir)) {
+    if (name.startsWith('.')) continue;
+    const file = join(dir, name);
+    if ((await stat(file)).isFile()) entries[name] = (await readFile(file, 'utf8')).trim();
+  }
+  return entries;
+}
 
 /** Fills options the user did not set from a Chains config map (flags and env always win). */
 export function applyChainsConfig(options: RawOptions, chains: Record<string, string>): RawOptions {
