@@ -221,3 +221,25 @@ export const bundleOptions = {
     describe: 'list: print kind/name lines (name), or the objects as JSON or YAML',
   },
 } satisfies OptionGroup;
+
+/** `payload`: the PipelineRun and TaskRun files a statement is built from offline, and where it goes. */
+export const payloadOptions = {
+  pipelinerun: {
+    type: 'string',
+    describe: 'PipelineRun file (JSON or YAML, v1 or v1beta1); it may also hold its TaskRuns',
+  },
+  taskruns: {
+    type: 'string',
+    array: true,
+    describe: 'TaskRun files or directories: single objects, Lists (kubectl get taskruns -o json) or both (repeatable)',
+  },
+  'exclude-taskrun': {
+    type: 'string',
+    array: true,
+    describe: 'Leave this TaskRun out (the attesting finally task itself; repeatable)',
+  },
+  output: {
+    type: 'string',
+    describe: 'Write the statement to this file (exact signed bytes) instead of stdout',
+  },
+} satisfies OptionGroup;
