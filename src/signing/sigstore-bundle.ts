@@ -61,7 +61,9 @@ export function toTransparencyLogEntry(entry: TlogEntry): TransparencyLogEntry {
     logId: { keyId: Buffer.from(entry.logId, 'hex') },
     kindVersion: { kind: body.kind ?? '', version: body.apiVersion ?? '' },
     integratedTime: String(entry.integratedTime),
-    inclusionPromise: { signedEntryTimestamp: Buffer.from(entry.signedEntryTimestamp, 'base64') },
+    inclusionPromise: entry.signedEntryTimestamp
+      ? { signedEntryTimestamp: Buffer.from(entry.signedEntryTimestamp, 'base64') }
+      : undefined,
     inclusionProof: proof
       ? {
           logIndex: String(proof.logIndex),

@@ -148,16 +148,3 @@ function checkEntry(entry: RekorEntry, attestation: SignedAttestation, base: str
   }
   return tlogEntry;
 }
-
-/** cosign's `dev.sigstore.cosign/bundle` layer annotation for a logged entry. */
-export function rekorBundleAnnotation(entry: TlogEntry): string {
-  return JSON.stringify({
-    SignedEntryTimestamp: entry.signedEntryTimestamp,
-    Payload: {
-      body: entry.body,
-      integratedTime: entry.integratedTime,
-      logIndex: entry.logIndex,
-      logID: entry.logId,
-    },
-  });
-}

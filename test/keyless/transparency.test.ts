@@ -11,12 +11,12 @@ import type { Statement } from '../../src/provenance/statement.js';
 import { tokenSource } from '../../src/signing/identity-token.js';
 import { KeySigner } from '../../src/signing/key-signer.js';
 import { KeylessSigner } from '../../src/signing/keyless.js';
+import { parseRekorBundleAnnotation, rekorBundleAnnotation } from '../../src/signing/rekor-bundle.js';
 import { signStatement } from '../../src/signing/sign-statement.js';
 import { publicKeyHint } from '../../src/signing/sigstore-bundle.js';
 import {
   logAttestation,
   parseTransparencyMode,
-  rekorBundleAnnotation,
   TRANSPARENCY_UPLOAD_ANNOTATION,
   transparencyWanted,
 } from '../../src/signing/transparency.js';

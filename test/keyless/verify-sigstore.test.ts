@@ -1,0 +1,268 @@
+// verify's sigstore checks (identity, certificate chain, Rekor entry) on material produced by the real
+// signing path against the test Fulcio/Rekor; a second, unrelated sigstore stack plays the wrong root.
+import { generateKeyPairSync } from 'node:crypto';
+import { TrustedRoot } from '@sigstore/protobuf-specs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AttestError } from '../../src/errors.js';
+import type { Statement } from '../../src/provenance/statement.js';
+import { tokenSource } from '../../src/signing/identity-token.js';
+import { KeySigner } from '../../src/signing/key-signer.js';
+import { KeylessSigner } from '../../src/signing/keyless.js';
+import { REKOR_BUNDLE_ANNOTATION, rekorBundleAnnotation } from '../../src/signing/rekor-bundle.js';
+import { signStatement } from '../../src/signing/sign-statement.js';
+import { logAttestation } from '../../src/signing/transparency.js';
+import type { SignedAttestation } from '../../src/signing/types.js';
+import { identityPolicy } from '../../src/verify/identity.js';
+import {
+  CERTIFICATE_ANNOTATION,
+  materialFromLayer,
+  materialFromSigstoreBundle,
+  type SignatureMaterial,
+  type SigstoreVerifyOptions,
+  verifySignatureMaterial,
+} from '../../src/verify/sigstore.js';
+import { loadTrustedRoot } from '../../src/verify/trusted-root.js';
+import { type SigstoreStack, startSigstore } from '../harness/sigstore.js';
+
+const statement: Statement = {
+  _type: 'https://in-toto.io/Statement/v1',
+  subject: [{ name: 'registry.example/app', digest: { sha256: 'c'.repeat(64) } }],
+  predicateType: 'https://slsa.dev/provenance/v1',
+  predicate: {},
+};
+const payload = Buffer.from(JSON.stringify(statement));
+const SAN = 'https://kubernetes.io/namespaces/builds/serviceaccounts/pipeline';
+
+let stack: SigstoreStack;
+let other: SigstoreStack;
+let keyLogged: SignedAttestation;
+let keyUnlogged: SignedAttestation;
+let keylessLogged: SignedAttestation;
+beforeAll(async () => {
+  [stack, other] = await Promise.all([startSigstore(), startSigstore()]);
+  const key = new KeySigner(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, 'test');
+  keyUnlogged = await signStatement(statement, key, payload);
+  keyLogged = await logAttestation(await signStatement(statement, key, payload), stack.rekorUrl);
+  const path = stack.writeToken({ namespace: 'builds', serviceAccount: 'pipeline' });
+  const keyless = new KeylessSigner({
+    fulcioUrl: stack.fulcioUrl,
+    tokenSource: tokenSource(path, '/none', {}),
+  });
+  keylessLogged = await logAttestation(await signStatement(statement, keyless, payload), stack.rekorUrl);
+});
+afterAll(async () => {
+  await Promise.all([stack?.stop(), other?.stop()]);
+});
+
+/** The `.att` layer the OCI backend writes for an attestation. */
+function layerOf(att: SignedAttestation, envelopeJson = att.envelopeJson): SignatureMaterial {
+  const annotations: Record<string, string> = { 'dev.cosignproject.cosign/signature': '' };
+  if (att.certificatePem) annotations[CERTIFICATE_ANNOTATION] = att.certificatePem;
+  if (att.tlogEntry) annotations[REKOR_BUNDLE_ANNOTATION] = rekorBundleAnnotation(att.tlogEntry);
+  return materialFromLayer(Buffer.from(envelopeJson), annotations, 'layer 0');
+}
+
+function options(overrides: Partial<SigstoreVerifyOptions> = {}, root = stack): SigstoreVerifyOptions {
+  return {
+    identity: {},
+    ignoreTlog: false,
+    trustedRoot: () => loadTrustedRoot(root.trustedRootPath),
+    ...overrides,
+  };
+}
+
+async function failure(promise: Promise<unknown>): Promise<AttestError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(AttestError);
+  return error as AttestError;
+}
+
+describe('key-signed layers', () => {
+  it('verify with the key and the Rekor entry', async () => {
+    const result = await verifySignatureMaterial(
+      layerOf(keyLogged),
+      options({ publicKeyPem: keyLogged.publicKeyPem }),
+    );
+    expect(result).toEqual({
+      kind: 'key',
+      tlog: { logIndex: keyLogged.tlogEntry?.logIndex, integratedTime: keyLogged.tlogEntry?.integratedTime },
+    });
+  });
+
+  it('fail when the layer bytes are not the logged envelope bytes (same envelope, other serialization)', async () => {
+    const reserialized = JSON.stringify(JSON.parse(keyLogged.envelopeJson), null, 1);
+    const error = await failure(
+      verifySignatureMaterial(
+        layerOf(keyLogged, reserialized),
+        options({ publicKeyPem: keyLogged.publicKeyPem }),
+      ),
+    );
+    expect(error.message).toMatch(
+      /layer 0: the Rekor entry \(logIndex \d+\) logs envelope sha256:\w+, not the stored layer/,
+    );
+  });
+
+  it('fail against a trusted root of another Rekor, naming the signed entry timestamp', async () => {
+    const error = await failure(
+      verifySignatureMaterial(layerOf(keyLogged), options({ publicKeyPem: keyLogged.publicKeyPem }, other)),
+    );
+    expect(error.message).toContain('inclusion promise could not be verified');
+    expect(error.hint).toContain('--trusted-root');
+  });
+
+  it('fail with another key', async () => {
+    const otherKey = String(
+      generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'pem', type: 'spki' }),
+    );
+    const error = await failure(
+      verifySignatureMaterial(layerOf(keyLogged), options({ publicKeyPem: otherKey })),
+    );
+    expect(error.message).toContain('signature verification failed');
+  });
+
+  it('require a log entry unless --insecure-ignore-tlog (which needs no trusted root)', async () => {
+    const error = await failure(
+      verifySignatureMaterial(layerOf(keyUnlogged), options({ publicKeyPem: keyUnlogged.publicKeyPem })),
+    );
+    expect(error.message).toContain('layer 0 has no transparency-log entry (dev.sigstore.cosign/bundle)');
+    expect(error.hint).toContain('--insecure-ignore-tlog');
+    const result = await verifySignatureMaterial(
+      layerOf(keyUnlogged),
+      options({
+        publicKeyPem: keyUnlogged.publicKeyPem,
+        ignoreTlog: true,
+        trustedRoot: () => Promise.reject(new Error('must not be loaded')),
+      }),
+    );
+    expect(result).toEqual({ kind: 'key' });
+  });
+});
+
+describe('keyless layers', () => {
+  const issuerPolicy = () => ({ oidcIssuer: stack.issuer });
+
+  it('verify the certificate chain, SCT, Rekor entry and identity', async () => {
+    const result = await verifySignatureMaterial(
+      layerOf(keylessLogged),
+      options({ identity: { identity: SAN, ...issuerPolicy() } }),
+    );
+    expect(result.kind).toBe('keyless');
+    expect(result.identity?.subjectAlternativeName).toBe(SAN);
+    expect(result.identity?.issuer).toBe(stack.issuer);
+    expect(result.tlog?.logIndex).toBe(keylessLogged.tlogEntry?.logIndex);
+  });
+
+  it('match an identity regexp, and refuse a non-matching one', async () => {
+    const ok = await verifySignatureMaterial(
+      layerOf(keylessLogged),
+      options({
+        identity: { identityRegexp: /^https:\/\/kubernetes\.io\/namespaces\/builds\//, ...issuerPolicy() },
+      }),
+    );
+    expect(ok.identity?.subjectAlternativeName).toBe(SAN);
+    const error = await failure(
+      verifySignatureMaterial(
+        layerOf(keylessLogged),
+        options({ identity: { identityRegexp: /\/namespaces\/prod\//, ...issuerPolicy() } }),
+      ),
+    );
+    expect(error.message).toBe(
+      `layer 0: the certificate identity ${SAN} does not match \\/namespaces\\/prod\\/`,
+    );
+  });
+
+  it('refuse another service account or another issuer', async () => {
+    const wrongSa = await failure(
+      verifySignatureMaterial(
+        layerOf(keylessLogged),
+        options({
+          identity: {
+            identity: 'https://kubernetes.io/namespaces/builds/serviceaccounts/default',
+            ...issuerPolicy(),
+          },
+        }),
+      ),
+    );
+    expect(wrongSa.message).toContain(
+      `the certificate identity is ${SAN}, not https://kubernetes.io/namespaces/builds/serviceaccounts/default`,
+    );
+    const wrongIssuer = await failure(
+      verifySignatureMaterial(
+        layerOf(keylessLogged),
+        options({ identity: { identity: SAN, oidcIssuer: 'https://accounts.google.com' } }),
+      ),
+    );
+    expect(wrongIssuer.message).toContain(`issuer is ${stack.issuer}, not https://accounts.google.com`);
+  });
+
+  it('refuse a certificate from a Fulcio the trusted root does not list', async () => {
+    const root = TrustedRoot.fromJSON(stack.trustedRoot);
+    const foreign = TrustedRoot.fromJSON(other.trustedRoot);
+    // Trust this Rekor but the other stack's Fulcio.
+    const mixed = { ...root, certificateAuthorities: foreign.certificateAuthorities };
+    const error = await failure(
+      verifySignatureMaterial(
+        layerOf(keylessLogged),
+        options({ identity: { identity: SAN, ...issuerPolicy() }, trustedRoot: async () => mixed }),
+      ),
+    );
+    expect(error.message).toContain('Failed to verify certificate chain');
+    expect(error.hint).toContain('Fulcio');
+  });
+
+  it('verify without the log when asked (certificate valid now), and refuse a layer without certificate', async () => {
+    const result = await verifySignatureMaterial(
+      layerOf(keylessLogged),
+      options({ identity: { identity: SAN, ...issuerPolicy() }, ignoreTlog: true }),
+    );
+    expect(result).toEqual({
+      kind: 'keyless',
+      identity: expect.objectContaining({ subjectAlternativeName: SAN }),
+    });
+    const error = await failure(
+      verifySignatureMaterial(layerOf(keyLogged), options({ identity: { identity: SAN } })),
+    );
+    expect(error.message).toContain('carries no certificate');
+  });
+});
+
+describe('sigstore bundles (referrer encoding)', () => {
+  it('verify keyless and key-signed bundles', async () => {
+    const keyless = await verifySignatureMaterial(
+      materialFromSigstoreBundle(keylessLogged.sigstoreBundle, 'bundle'),
+      options({ identity: { identity: SAN, oidcIssuer: stack.issuer } }),
+    );
+    expect(keyless.identity?.subjectAlternativeName).toBe(SAN);
+    const key = await verifySignatureMaterial(
+      materialFromSigstoreBundle(keyLogged.sigstoreBundle, 'bundle'),
+      options({ publicKeyPem: keyLogged.publicKeyPem }),
+    );
+    expect(key.tlog?.logIndex).toBe(keyLogged.tlogEntry?.logIndex);
+  });
+});
+
+describe('identityPolicy', () => {
+  it('needs an identity and issuer for keyless, and one identity flag at most', () => {
+    expect(() => identityPolicy({}, false)).toThrow(/keyless verification \(no --key\) needs the identity/);
+    expect(() => identityPolicy({ 'certificate-identity': SAN }, false)).toThrow(/needs the identity/);
+    expect(identityPolicy({}, true)).toEqual({});
+    expect(
+      identityPolicy({ 'certificate-identity': SAN, 'certificate-oidc-issuer': 'https://i' }, false),
+    ).toEqual({
+      identity: SAN,
+      oidcIssuer: 'https://i',
+    });
+    expect(() =>
+      identityPolicy(
+        { 'certificate-identity': SAN, 'certificate-identity-regexp': '.*', 'certificate-oidc-issuer': 'x' },
+        false,
+      ),
+    ).toThrow(/both given/);
+    expect(() =>
+      identityPolicy({ 'certificate-identity-regexp': '(', 'certificate-oidc-issuer': 'x' }, false),
+    ).toThrow(/is not a regular expression/);
+  });
+});
