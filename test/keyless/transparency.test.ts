@@ -168,6 +168,11 @@ describe('logAttestation', () => {
         logID: tlog?.logId,
       },
     });
+    const { url: _url, inclusionProof: _proof, ...rest } = tlog!;
+    expect(parseRekorBundleAnnotation(rekorBundleAnnotation(tlog!), 'layer')).toEqual({ ...rest, url: '' });
+    expect(() => parseRekorBundleAnnotation('{"Payload":{}}', 'layer 0')).toThrow(
+      /annotation of layer 0 is malformed/,
+    );
   });
 
   it('retries Rekor 5xx and then logs once', async () => {
