@@ -1,0 +1,5 @@
+// YAML files imported `with { type: 'text' }`: esbuild inlines their text into the bundle.
+declare module '*.yaml' {
+  const text: string;
+  export default text;
+}
