@@ -1,10 +1,11 @@
 import type { CommandModule } from 'yargs';
 import { bundleCommand } from './bundle.js';
 import { keygenCommand } from './keygen.js';
+import { payloadCommand } from './payload.js';
 
 /**
  * Every command. Each module only declares its options; its handler imports the implementation lazily so
  * `--help` and small commands start fast and the bundle splits into chunks.
  */
 // biome-ignore lint/suspicious/noExplicitAny: yargs command modules have heterogeneous argv types
-export const commands: CommandModule<any, any>[] = [keygenCommand, bundleCommand];
+export const commands: CommandModule<any, any>[] = [keygenCommand, bundleCommand, payloadCommand];

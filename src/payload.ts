@@ -1,0 +1,87 @@
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { log } from './log.js';
+import { buildStatement, serializeStatement } from './provenance/index.js';
+import type { FormatOptions, Statement } from './provenance/statement.js';
+import { buildSnapshot } from './tekton/build-snapshot.js';
+import { loadRunFiles, objectKey, type RunFiles } from './tekton/load-files.js';
+import type { RunSnapshot } from './tekton/snapshot.js';
+
+/**
+ * `tekton-attest payload`: PipelineRun + TaskRun files -> RunSnapshot -> in-toto Statement, offline.
+ * The same snapshot and statement code runs in the cluster (`attest`); only the loading differs.
+ */
+export interface PayloadRequest extends RunFiles {
+  /** TaskRun names to leave out (the attesting finally task). */
+  exclude: readonly string[];
+  format: FormatOptions;
+}
+
+export interface Payload {
+  snapshot: RunSnapshot;
+  statement: Statement;
+  /** The canonical statement bytes (what is signed). */
+  bytes: Uint8Array;
+}
+
+export async function buildPayload(request: PayloadRequest): Promise<Payload> {
+  const loaded = await loadRunFiles(request);
+  const snapshot = buildSnapshot({
+    pipelineRun: loaded.pipelineRun,
+    taskRuns: loaded.taskRuns,
+    customRuns: loaded.customRuns,
+    exclude: request.exclude,
+  });
+  if (snapshot.unfinished.length > 0) {
+    log.warn(
+      `TaskRuns not finished, left out of the provenance: ${snapshot.unfinished.join(', ')} (exclude the attesting TaskRun with --exclude-taskrun)`,
+    );
+  }
+  const statement = buildStatement(snapshot, request.format, {
+    warn: (message, source) => {
+      const file = source && loaded.sources.get(objectKey(source.kind, source.name));
+      const object = source
+        ? `${source.kind} ${source.name ?? '(unnamed)'}${source.step ? ` step ${source.step}` : ''}`
+        : '';
+      log.warn(source ? `${file ? `${file}: ` : ''}${object}: ${message}` : message);
+    },
+  });
+  return { snapshot, statement, bytes: serializeStatement(statement) };
+}
+
+/** Builds the statement and writes it to `output` (atomically) or stdout; logs a one-line summary. */
+export async function runPayload(request: PayloadRequest & { output?: string }): Promise<Payload> {
+  const payload = await buildPayload(request);
+  if (request.output) {
+    await writeAtomically(request.output, payload.bytes);
+    log.info(`wrote ${request.format.format} statement to ${request.output}`);
+  } else {
+    process.stdout.write(payload.bytes);
+    process.stdout.write('\n');
+  }
+  log.info(summary(payload));
+  return payload;
+}
+
+function summary({ statement, snapshot }: Payload): string {
+  const subjects = statement.subject.length;
+  const predicate = statement.predicate as {
+    materials?: unknown[];
+    buildDefinition?: { resolvedDependencies?: unknown[] };
+  };
+  const inputs = predicate.materials?.length ?? predicate.buildDefinition?.resolvedDependencies?.length ?? 0;
+  const name = snapshot.pipelineRun.metadata.name ?? '(unnamed)';
+  const noSubjects = subjects === 0 ? ' (no subjects: nothing to attach it to in a registry)' : '';
+  return `PipelineRun ${name}: ${subjects} subject(s)${noSubjects}, ${inputs} material(s), ${snapshot.taskRuns.length} TaskRun(s)`;
+}
+
+/** Writes via a temporary file and a rename, so a failure never leaves half a statement behind. */
+async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
+  const temporary = `${path}.tmp-${process.pid}`;
+  try {
+    await writeFile(temporary, bytes);
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}

@@ -1,0 +1,49 @@
+import type { RunContext } from './context.js';
+import { type Dependency, removeDuplicateDependencies } from './dedup.js';
+import { goJsonBase64 } from './go-json.js';
+import { type Material, pipelineInputs, refSourceMaterial, stepInputs, taskRunImages } from './materials.js';
+import { BUILD_TYPE_SLSA_TEKTON } from './statement.js';
+
+/**
+ * SLSA v1.0 `buildDefinition.resolvedDependencies` (Chains' internal/resolved_dependencies), in order:
+ * `pipeline` (the PipelineRun's source); per executed TaskRun `pipelineTask` (its source; with the
+ * slsa-tekton build type always, carrying the TaskRun itself as `content`), v2alpha4 `stepAction/<step>`
+ * sources, its step images then sidecar images; v2alpha4 with deep inspection the steps'
+ * `*ARTIFACT_INPUTS`; then the pipeline inputs as `inputs/result`. Exact duplicates are dropped.
+ */
+export const PIPELINE_CONFIG = 'pipeline';
+export const PIPELINE_TASK_CONFIG = 'pipelineTask';
+export const STEP_ACTION_CONFIG = 'stepAction';
+export const INPUT_RESULT = 'inputs/result';
+
+export function resolvedDependencies(context: RunContext): Dependency[] {
+  const { snapshot, options, warn } = context;
+  const v2alpha4 = options.format === 'slsa/v2alpha4';
+  const entries: Dependency[] = [];
+  const pipelineSource = refSourceMaterial(snapshot.pipelineRun.status?.provenance?.refSource);
+  if (pipelineSource) entries.push({ name: PIPELINE_CONFIG, ...pipelineSource });
+
+  for (const { taskRun } of context.executed) {
+    const taskSource = refSourceMaterial(taskRun.status?.provenance?.refSource);
+    if (options.buildType === BUILD_TYPE_SLSA_TEKTON) {
+      entries.push({ name: PIPELINE_TASK_CONFIG, ...taskSource, content: goJsonBase64(taskRun) });
+    } else if (taskSource) {
+      entries.push({ name: PIPELINE_TASK_CONFIG, ...taskSource });
+    }
+    if (v2alpha4) {
+      for (const step of taskRun.status?.steps ?? []) {
+        const stepSource = refSourceMaterial(step.provenance?.refSource);
+        if (stepSource) entries.push({ name: `${STEP_ACTION_CONFIG}/${step.name ?? ''}`, ...stepSource });
+      }
+    }
+    const { steps, sidecars } = taskRunImages(taskRun, warn);
+    entries.push(...steps, ...sidecars);
+  }
+  if (v2alpha4 && options.deepInspection) entries.push(...named(stepInputs(context)));
+  entries.push(...named(pipelineInputs(context)));
+  return removeDuplicateDependencies(entries);
+}
+
+function named(materials: Material[]): Dependency[] {
+  return materials.map((material) => ({ name: INPUT_RESULT, ...material }));
+}

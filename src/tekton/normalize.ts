@@ -1,0 +1,81 @@
+import type { CustomRun, PipelineRun, TaskRun } from './types.js';
+
+/**
+ * tekton.dev/v1beta1 -> tekton.dev/v1 field names, applied once where objects enter (files or the API),
+ * so everything inside reads v1 only. Objects that do not say they are v1beta1 are taken as v1, as Chains
+ * (v1-only) reads them: v1beta1-only fields such as `status.taskRuns` are then simply ignored.
+ *
+ * Renames: TaskRun `status.taskResults` -> `status.results`; PipelineRun `status.pipelineResults` ->
+ * `status.results`, `spec.serviceAccountName`/`spec.podTemplate` -> `spec.taskRunTemplate`,
+ * `spec.timeout` -> `spec.timeouts.pipeline`, `taskRunSpecs[].taskServiceAccountName`/`taskPodTemplate` ->
+ * `serviceAccountName`/`podTemplate`. The v1beta1 `status.taskRuns`/`runs` maps are dropped (use
+ * childReferences and the TaskRuns themselves).
+ */
+export const V1BETA1 = 'tekton.dev/v1beta1';
+export const V1 = 'tekton.dev/v1';
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function rename(object: Json, from: string, to: string): void {
+  if (!(from in object)) return;
+  if (object[to] === undefined) object[to] = object[from];
+  delete object[from];
+}
+
+export function normalizePipelineRun(object: Json): PipelineRun {
+  const run = structuredClone(object);
+  if (run.apiVersion === V1BETA1) {
+    const spec = isObject(run.spec) ? run.spec : {};
+    const template: Json = isObject(spec.taskRunTemplate) ? spec.taskRunTemplate : {};
+    for (const field of ['serviceAccountName', 'podTemplate']) {
+      if (spec[field] !== undefined && template[field] === undefined) template[field] = spec[field];
+      delete spec[field];
+    }
+    if (Object.keys(template).length > 0) spec.taskRunTemplate = template;
+    if (spec.timeout !== undefined) {
+      const timeouts: Json = isObject(spec.timeouts) ? spec.timeouts : {};
+      if (timeouts.pipeline === undefined) timeouts.pipeline = spec.timeout;
+      spec.timeouts = timeouts;
+      delete spec.timeout;
+    }
+    if (Array.isArray(spec.taskRunSpecs)) {
+      for (const taskRunSpec of spec.taskRunSpecs) {
+        if (!isObject(taskRunSpec)) continue;
+        rename(taskRunSpec, 'taskServiceAccountName', 'serviceAccountName');
+        rename(taskRunSpec, 'taskPodTemplate', 'podTemplate');
+      }
+    }
+    run.spec = spec;
+    if (isObject(run.status)) {
+      rename(run.status, 'pipelineResults', 'results');
+      delete run.status.taskRuns;
+      delete run.status.runs;
+    }
+    run.apiVersion = V1;
+  }
+  if (!isObject(run.metadata)) run.metadata = {};
+  if (!isObject(run.spec)) run.spec = {};
+  return run as unknown as PipelineRun;
+}
+
+export function normalizeTaskRun(object: Json): TaskRun {
+  const run = structuredClone(object);
+  if (run.apiVersion === V1BETA1) {
+    if (isObject(run.status)) rename(run.status, 'taskResults', 'results');
+    run.apiVersion = V1;
+  }
+  if (!isObject(run.metadata)) run.metadata = {};
+  if (!isObject(run.spec)) run.spec = {};
+  return run as unknown as TaskRun;
+}
+
+export function normalizeCustomRun(object: Json): CustomRun {
+  const run = structuredClone(object);
+  if (!isObject(run.metadata)) run.metadata = {};
+  if (!isObject(run.spec)) run.spec = {};
+  return run as unknown as CustomRun;
+}

@@ -1,0 +1,112 @@
+import { AttestError } from '../errors.js';
+
+/**
+ * Checks the fields provenance reads have the shapes Tekton gives them, so a hand-edited or truncated
+ * file fails with the file and the field named instead of a TypeError deep in a format.
+ */
+type Shape = 'object' | 'list' | 'string' | 'stringMap' | 'value' | 'named';
+
+const COMMON: [string, Shape][] = [
+  ['metadata', 'object'],
+  ['metadata.name', 'string'],
+  ['metadata.uid', 'string'],
+  ['metadata.labels', 'stringMap'],
+  ['metadata.annotations', 'stringMap'],
+  ['spec', 'object'],
+  ['spec.params', 'named'],
+  ['status', 'object'],
+  ['status.startTime', 'string'],
+  ['status.completionTime', 'string'],
+  ['status.conditions', 'list'],
+  ['status.results', 'named'],
+  ['status.provenance', 'object'],
+  ['status.provenance.refSource', 'object'],
+  ['status.provenance.refSource.digest', 'stringMap'],
+];
+
+const SHAPES: Record<'PipelineRun' | 'TaskRun' | 'CustomRun', [string, Shape][]> = {
+  PipelineRun: [
+    ...COMMON,
+    // v1beta1 name of status.results (normalized afterwards)
+    ['status.pipelineResults', 'named'],
+    ['status.pipelineSpec', 'object'],
+    ['status.pipelineSpec.params', 'named'],
+    ['status.pipelineSpec.tasks', 'named'],
+    ['status.pipelineSpec.finally', 'named'],
+    ['status.pipelineSpec.results', 'named'],
+    ['status.childReferences', 'named'],
+  ],
+  TaskRun: [
+    ...COMMON,
+    // v1beta1 name of status.results (normalized afterwards)
+    ['status.taskResults', 'named'],
+    ['status.steps', 'list'],
+    ['status.sidecars', 'list'],
+    ['status.taskSpec', 'object'],
+    ['status.taskSpec.params', 'named'],
+    ['status.taskSpec.steps', 'list'],
+  ],
+  CustomRun: COMMON,
+};
+
+export function validateRunShape(
+  object: Record<string, unknown>,
+  kind: keyof typeof SHAPES,
+  where: string,
+): void {
+  for (const [path, shape] of SHAPES[kind]) {
+    const value = path
+      .split('.')
+      .reduce<unknown>((node, key) => (isObject(node) ? node[key] : undefined), object);
+    if (value === undefined || value === null) continue;
+    const problem = check(value, shape);
+    if (problem) {
+      throw new AttestError('INVALID_INPUT', `${where}: ${kind} field ${path} ${problem}`, {
+        hint: 'save the object again with kubectl get ... -o json (or fix the field by hand)',
+      });
+    }
+  }
+}
+
+function check(value: unknown, shape: Shape): string | undefined {
+  switch (shape) {
+    case 'object':
+      return isObject(value) ? undefined : 'must be a mapping';
+    case 'list':
+      return Array.isArray(value) ? undefined : 'must be a list';
+    case 'string':
+      return typeof value === 'string' ? undefined : 'must be a string';
+    case 'stringMap':
+      return isObject(value) && Object.values(value).every((v) => typeof v === 'string')
+        ? undefined
+        : 'must be a mapping of strings';
+    case 'value':
+      return isParamValue(value) ? undefined : 'must be a string, a list of strings or a mapping of strings';
+    case 'named':
+      return checkNamedList(value);
+  }
+}
+
+/** A list of `{name, value?}` entries (params, results, pipeline tasks, child references). */
+function checkNamedList(value: unknown): string | undefined {
+  if (!Array.isArray(value)) return 'must be a list';
+  for (const [index, item] of value.entries()) {
+    if (!isObject(item) || typeof item.name !== 'string') return `[${index}] must have a string name`;
+    for (const field of ['value', 'default'] as const) {
+      if (item[field] !== undefined && check(item[field], 'value')) {
+        return `[${index}] (${item.name}).${field} must be a string, a list of strings or a mapping of strings`;
+      }
+    }
+  }
+  return undefined;
+}
+
+function isParamValue(value: unknown): boolean {
+  if (typeof value === 'string') return true;
+  if (Array.isArray(value)) return value.every((v) => typeof v === 'string');
+  return isObject(value) && Object.values(value).every((v) => typeof v === 'string');
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
