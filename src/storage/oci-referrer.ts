@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { type Bundle, bundleToJSON, toDSSEBundle } from '@sigstore/bundle';
 import { reasonOf } from '../errors.js';
 import { log } from '../log.js';
 import {
@@ -11,16 +9,10 @@ import {
   type RegistryClient,
   type RepositoryRef,
 } from '../oci/client.js';
-import { STATEMENT_V1 } from '../provenance/statement.js';
-import { createEnvelope, pae } from '../signing/dsse.js';
-import { publicKeyFromPem } from '../signing/pem-key.js';
-import { verifyEnvelope } from '../signing/sign-statement.js';
-import {
-  type Envelope,
-  IN_TOTO_PAYLOAD_TYPE,
-  type SignedAttestation,
-  type Signer,
-} from '../signing/types.js';
+import { STATEMENT_V1, type Statement } from '../provenance/statement.js';
+import { signStatement, verifyEnvelope } from '../signing/sign-statement.js';
+import { toSigstoreBundle } from '../signing/sigstore-bundle.js';
+import type { Envelope, SignedAttestation, Signer } from '../signing/types.js';
 import type { StorageBackend, StorageOutcome } from './backend.js';
 import { type OciTarget, ociTargets, parseRepositoryOverride } from './oci-subjects.js';
 
@@ -50,14 +42,6 @@ export interface OciReferrerStorageOptions {
   now?: () => Date;
 }
 
-/** A signed DSSE envelope about to become a bundle referrer, and how to recognise an existing twin. */
-interface SignedEnvelope {
-  envelope: Envelope;
-  predicateType: string;
-  publicKeyPem: string;
-  bundle: Record<string, unknown>;
-}
-
 export class OciReferrerStorage implements StorageBackend {
   readonly name = 'oci' as const;
   readonly #client: RegistryClient;
@@ -85,25 +69,19 @@ export class OciReferrerStorage implements StorageBackend {
         ),
       };
     }
-    const signed: SignedEnvelope = {
-      envelope: attestation.envelope,
-      predicateType: attestation.statement.predicateType,
-      publicKeyPem: attestation.publicKeyPem,
-      bundle: attestation.sigstoreBundle ?? attestationBundle(attestation),
-    };
     const locations: string[] = [];
     const notes: string[] = [...skipped];
     const failures: string[] = [];
     for (const target of targets) {
       try {
-        const items = [signed];
-        if (this.#imageSigner) items.push(await imageSignatureBundle(target, this.#imageSigner));
+        const items = [attestation];
+        if (this.#imageSigner) items.push(await imageSignature(target, this.#imageSigner));
         for (const item of items) {
           const { location, added } = await this.#attach(target, item);
           locations.push(location);
           if (!added)
             notes.push(
-              `${target.image.registry}/${target.image.repository}@${target.digest} already has this ${item.predicateType} bundle`,
+              `${target.image.registry}/${target.image.repository}@${target.digest} already has this ${item.statement.predicateType} bundle`,
             );
         }
       } catch (error) {
@@ -116,7 +94,7 @@ export class OciReferrerStorage implements StorageBackend {
     return outcome;
   }
 
-  async #attach(target: OciTarget, item: SignedEnvelope): Promise<{ location: string; added: boolean }> {
+  async #attach(target: OciTarget, item: SignedAttestation): Promise<{ location: string; added: boolean }> {
     const { store } = target;
     const existing = await this.#findExisting(target, item);
     if (existing) {
@@ -124,7 +102,13 @@ export class OciReferrerStorage implements StorageBackend {
       return { location: existing, added: false };
     }
     const subject = await this.#client.resolveDigest(target.image, target.digest);
-    const bundleBytes = Buffer.from(JSON.stringify(item.bundle));
+    const bundle = item.sigstoreBundle ?? toSigstoreBundle(item);
+    if (bundle.mediaType !== BUNDLE_MEDIA_TYPE) {
+      log.warn(
+        `oci: the sigstore bundle is ${String(bundle.mediaType)}; cosign v3 only reads ${BUNDLE_MEDIA_TYPE} from referrers`,
+      );
+    }
+    const bundleBytes = Buffer.from(JSON.stringify(bundle));
     await this.#client.pushBlob(store, EMPTY_CONFIG);
     const layer = await this.#client.pushBlob(store, bundleBytes);
     const annotations = {
@@ -132,7 +116,7 @@ export class OciReferrerStorage implements StorageBackend {
         .toISOString()
         .replace(/\.\d+Z$/, 'Z'),
       [BUNDLE_ANNOTATIONS.content]: 'dsse-envelope',
-      [BUNDLE_ANNOTATIONS.predicateType]: item.predicateType,
+      [BUNDLE_ANNOTATIONS.predicateType]: item.statement.predicateType,
     };
     const manifest: ImageManifest = {
       schemaVersion: 2,
@@ -163,19 +147,23 @@ export class OciReferrerStorage implements StorageBackend {
   }
 
   /** A referrer already holding the same statement signed by the same key (re-runs add nothing). */
-  async #findExisting(target: OciTarget, item: SignedEnvelope): Promise<string | undefined> {
+  async #findExisting(target: OciTarget, item: SignedAttestation): Promise<string | undefined> {
     const { store } = target;
     const { descriptors } = await this.#client.referrers(store, target.digest, BUNDLE_MEDIA_TYPE);
     for (const descriptor of descriptors) {
       const type = descriptor.annotations?.[BUNDLE_ANNOTATIONS.predicateType];
-      if (type !== undefined && type !== item.predicateType) continue;
+      if (type !== undefined && type !== item.statement.predicateType) continue;
       try {
         const fetched = await this.#client.getManifest(store, descriptor.digest);
         if (!fetched) continue;
         const manifest = parseJson<ImageManifest>(fetched.bytes, descriptor.digest);
         const layer = manifest.layers?.[0];
-        if (!layer || manifest.annotations?.[BUNDLE_ANNOTATIONS.predicateType] !== item.predicateType)
+        if (
+          !layer ||
+          manifest.annotations?.[BUNDLE_ANNOTATIONS.predicateType] !== item.statement.predicateType
+        ) {
           continue;
+        }
         const bundle = parseJson<{ dsseEnvelope?: Envelope }>(
           await this.#client.getBlob(store, layer.digest),
           layer.digest,
@@ -192,63 +180,14 @@ export class OciReferrerStorage implements StorageBackend {
   }
 }
 
-/**
- * A sigstore bundle v0.3 for a signed attestation: the DSSE envelope, the certificate (keyless) or a public
- * key hint (cosign's: base64 of the SHA-256 of the DER public key). The envelope keeps an empty keyid, as
- * cosign v3 rejects one that is not its own fingerprint.
- */
-export function attestationBundle(
-  attestation: Pick<SignedAttestation, 'envelope' | 'publicKeyPem' | 'certificatePem' | 'tlogEntry'>,
-): Record<string, unknown> {
-  const signature = attestation.envelope.signatures[0];
-  const bundle: Bundle = toDSSEBundle({
-    artifact: Buffer.from(attestation.envelope.payload, 'base64'),
-    artifactType: attestation.envelope.payloadType,
-    signature: Buffer.from(signature?.sig ?? '', 'base64'),
-    ...(attestation.certificatePem ? { certificate: pemToDer(attestation.certificatePem) } : {}),
-  });
-  const material = bundle.verificationMaterial.content;
-  if (material?.$case === 'publicKey') material.publicKey.hint = publicKeyHint(attestation.publicKeyPem);
-  if (attestation.tlogEntry) {
-    // A v0.3 bundle needs the entry's inclusion proof, which a Rekor v1 SignedEntryTimestamp does not carry;
-    // a signer that has one hands the whole bundle over in SignedAttestation.sigstoreBundle.
-    log.warn('oci: the Rekor entry has no inclusion proof; the sigstore bundle is stored without it');
-  }
-  return bundleToJSON(bundle) as unknown as Record<string, unknown>;
-}
-
-/** cosign's key hint: base64 of SHA-256 over the SubjectPublicKeyInfo DER. */
-export function publicKeyHint(publicKeyPem: string): string {
-  const der = publicKeyFromPem(publicKeyPem, 'the public key').export({ format: 'der', type: 'spki' });
-  return createHash('sha256').update(der).digest('base64');
-}
-
-function pemToDer(pem: string): Buffer {
-  const body = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/.exec(pem)?.[1] ?? '';
-  return Buffer.from(body.replace(/\s+/g, ''), 'base64');
-}
-
 /** cosign v3's image signature: an in-toto statement about the digest, predicate `cosign/sign/v1`. */
-async function imageSignatureBundle(target: OciTarget, signer: Signer): Promise<SignedEnvelope> {
+async function imageSignature(target: OciTarget, signer: Signer): Promise<SignedAttestation> {
   const [algorithm = 'sha256', hex = ''] = target.digest.split(':');
-  const statement = {
+  const statement: Statement = {
     _type: STATEMENT_V1,
-    subject: [{ digest: { [algorithm]: hex } }],
+    subject: [{ name: `${target.image.registry}/${target.image.repository}`, digest: { [algorithm]: hex } }],
     predicateType: COSIGN_SIGN_PREDICATE_TYPE,
     predicate: {},
   };
-  const payload = Buffer.from(JSON.stringify(statement));
-  const signature = await signer.sign(pae(IN_TOTO_PAYLOAD_TYPE, payload));
-  const envelope = createEnvelope(payload, signature);
-  const certificatePem = signer.certificatePem?.();
-  return {
-    envelope,
-    predicateType: COSIGN_SIGN_PREDICATE_TYPE,
-    publicKeyPem: signer.publicKeyPem(),
-    bundle: attestationBundle({
-      envelope,
-      publicKeyPem: signer.publicKeyPem(),
-      ...(certificatePem ? { certificatePem } : {}),
-    }),
-  };
+  return signStatement(statement, signer, Buffer.from(JSON.stringify(statement)));
 }

@@ -1,0 +1,290 @@
+// The `oci` backend in cosign's tag layout against real registries, checked by the independent checker.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setLogSink } from '../../src/log.js';
+import { RegistryClient } from '../../src/oci/client.js';
+import { dockerConfigSources } from '../../src/oci/docker-config.js';
+import { OciTagStorage } from '../../src/storage/oci-tag.js';
+import { imageSubject, provenance, signed, type TestKey, testKey } from '../harness/attestations.js';
+import { checkAttestations, checkSignatures } from '../harness/cosign-checker.js';
+import { type FaultProxy, startFaultProxy } from '../harness/fault-proxy.js';
+import { startRegistry, type TestRegistry } from '../harness/registry.js';
+import { pushTestImage, type RegistryAccess } from '../harness/registry-http.js';
+import { repoRoot } from '../peers/versions.js';
+
+function access(registry: TestRegistry): RegistryAccess {
+  return {
+    url: registry.url,
+    ...(registry.caFile ? { ca: readFileSync(registry.caFile) } : {}),
+    ...(registry.auth === 'none' ? {} : { username: 'writer', password: registry.users.writer!.password }),
+  };
+}
+
+function clientFor(registry: TestRegistry, user = 'writer', password?: string): RegistryClient {
+  const credentials =
+    registry.auth === 'none'
+      ? []
+      : dockerConfigSources({
+          dockerConfigDir: registry.dockerConfig(user, password),
+          env: {},
+          home: '/nonexistent',
+        });
+  return new RegistryClient({
+    credentials,
+    ...(registry.tls ? { registryCaFiles: [registry.caFile!] } : { insecureRegistries: [registry.host] }),
+  });
+}
+
+const variants = [
+  { name: 'anonymous', options: {} },
+  { name: 'htpasswd Basic auth', options: { auth: 'basic' as const } },
+  { name: 'Bearer token auth', options: { auth: 'token' as const } },
+  { name: 'TLS with a test CA', options: { tls: true } },
+];
+
+describe.each(variants)('oci tag storage: $name registry', ({ options }) => {
+  let registry: TestRegistry;
+  let client: RegistryClient;
+  const key: TestKey = testKey();
+  beforeAll(async () => {
+    registry = await startRegistry(options);
+    client = clientFor(registry);
+  });
+  afterAll(async () => {
+    await client?.close();
+    await registry?.stop();
+  });
+
+  it('writes an .att layer cosign accepts, and a re-run adds nothing', async () => {
+    const image = await pushTestImage(access(registry), 'team/app');
+    const statement = provenance([imageSubject(registry.host, 'team/app', image.digest)]);
+    const storage = new OciTagStorage({ client });
+    const first = await storage.store(await signed(statement, key));
+    const tag = `${registry.host}/team/app:${image.digest.replace(':', '-')}.att`;
+    expect(first).toEqual({ backend: 'oci', ok: true, locations: [tag] });
+    // A re-run signs the same statement again: the signature bytes differ, the attestation does not.
+    const again = await storage.store(await signed(statement, key));
+    expect(again.ok).toBe(true);
+    expect(again.detail).toContain('already holds this attestation');
+    const check = await checkAttestations({
+      access: access(registry),
+      repository: 'team/app',
+      reference: image.digest,
+      publicKeyPem: key.publicKeyPem,
+      type: 'slsaprovenance1',
+    });
+    expect(check.layers).toHaveLength(1);
+    expect(check.verified).toHaveLength(1);
+    expect(check.verified[0]?.statement).toEqual(statement);
+  });
+
+  it('appends a second attestation and writes image signatures with --sign-images', async () => {
+    const image = await pushTestImage(access(registry), 'team/signed');
+    const subject = imageSubject(registry.host, 'team/signed', image.digest);
+    const storage = new OciTagStorage({ client, imageSigner: key.signer });
+    const outcome = await storage.store(await signed(provenance([subject]), key));
+    expect(outcome.ok).toBe(true);
+    expect(outcome.locations).toEqual([
+      `${registry.host}/team/signed:${image.digest.replace(':', '-')}.att`,
+      `${registry.host}/team/signed:${image.digest.replace(':', '-')}.sig`,
+    ]);
+    const rerun = await storage.store(await signed(provenance([subject]), key));
+    expect(rerun.detail).toContain('already holds this signature');
+    const check = {
+      access: access(registry),
+      repository: 'team/signed',
+      reference: image.digest,
+      publicKeyPem: key.publicKeyPem,
+    };
+    const atts = await checkAttestations({ ...check, type: 'slsaprovenance1' });
+    expect(atts.verified).toHaveLength(2);
+    const sigs = await checkSignatures(check);
+    expect(sigs.layers).toHaveLength(1);
+    expect(sigs.verified).toHaveLength(1);
+  });
+});
+
+describe('oci tag storage: subjects, repositories and failures', () => {
+  let registry: TestRegistry;
+  let basic: TestRegistry;
+  let proxy: FaultProxy;
+  let client: RegistryClient;
+  const key = testKey();
+  const logs: string[] = [];
+  beforeAll(async () => {
+    [registry, basic] = await Promise.all([startRegistry(), startRegistry({ auth: 'basic' })]);
+    proxy = await startFaultProxy(registry.url);
+    client = new RegistryClient({
+      insecureRegistries: [registry.host, proxy.host],
+      retry: { baseDelayMs: 20, maxDelayMs: 200 },
+    });
+    setLogSink((line) => logs.push(line));
+  });
+  afterAll(async () => {
+    setLogSink((line) => process.stderr.write(`${line}\n`));
+    await client?.close();
+    await proxy?.stop();
+    await Promise.all([registry?.stop(), basic?.stop()]);
+  });
+
+  it('skips subjects without a sha256 digest or that are not images, with a warning, and stores the rest', async () => {
+    const image = await pushTestImage(access(registry), 'team/mixed');
+    const statement = provenance([
+      { name: `${registry.host}/team/other`, digest: { sha512: 'ab'.repeat(64) } },
+      { name: 'https://example.com/releases/app.tar.gz', digest: { sha256: 'cd'.repeat(32) } },
+      imageSubject(registry.host, 'team/mixed', image.digest),
+    ]);
+    const outcome = await new OciTagStorage({ client }).store(await signed(statement, key));
+    expect(outcome.ok).toBe(true);
+    expect(outcome.locations).toHaveLength(1);
+    expect(outcome.detail).toContain(`subject ${registry.host}/team/other has no sha256 digest`);
+    expect(outcome.detail).toContain('https://example.com/releases/app.tar.gz is not an image repository');
+    expect(logs.some((l) => l.startsWith('warning: oci: subject') && l.includes('no sha256'))).toBe(true);
+  });
+
+  it('with no image subject at all, stores nothing and says so', async () => {
+    const statement = provenance([{ name: 'pkg:npm/app@1.0.0', digest: { sha1: 'a'.repeat(40) } }]);
+    const outcome = await new OciTagStorage({ client }).store(await signed(statement, key));
+    expect(outcome).toMatchObject({ ok: true, locations: [] });
+    expect(outcome.detail).toContain('nothing stored in a registry');
+  });
+
+  it('stores in --oci-repository instead of the image repository', async () => {
+    const image = await pushTestImage(access(registry), 'team/elsewhere');
+    const statement = provenance([imageSubject(registry.host, 'team/elsewhere', image.digest)]);
+    const storage = new OciTagStorage({ client, repository: `${registry.host}/attestations/store` });
+    const outcome = await storage.store(await signed(statement, key));
+    expect(outcome.locations).toEqual([
+      `${registry.host}/attestations/store:${image.digest.replace(':', '-')}.att`,
+    ]);
+    const check = await checkAttestations({
+      access: access(registry),
+      repository: 'team/elsewhere',
+      reference: image.digest,
+      publicKeyPem: key.publicKeyPem,
+      type: 'slsaprovenance1',
+      storeRepository: 'attestations/store',
+    });
+    expect(check.verified).toHaveLength(1);
+  });
+
+  it('survives a registry that fails mid-upload (500s and connection resets)', async () => {
+    const image = await pushTestImage(access(registry), 'team/flaky');
+    proxy.addFault({ kind: 'reset-mid-body', method: 'PUT', path: /blobs\/uploads/ });
+    proxy.addFault({ kind: '500', method: 'PUT', path: /blobs\/uploads/ });
+    proxy.addFault({ kind: '500', method: 'PUT', path: /manifests\/sha256-.*\.att/, times: 2 });
+    proxy.addFault({ kind: 'reset-mid-body', method: 'PUT', path: /manifests\/sha256-.*\.att/ });
+    proxy.addFault({ kind: '503', method: 'GET', path: /manifests\/sha256-.*\.att/ });
+    const statement = provenance([imageSubject(proxy.host, 'team/flaky', image.digest)]);
+    const outcome = await new OciTagStorage({ client }).store(await signed(statement, key));
+    expect(outcome.ok).toBe(true);
+    expect(proxy.pending()).toBe(0);
+    const check = await checkAttestations({
+      access: access(registry),
+      repository: 'team/flaky',
+      reference: image.digest,
+      publicKeyPem: key.publicKeyPem,
+      type: 'slsaprovenance1',
+    });
+    expect(check.verified).toHaveLength(1);
+    expect(check.duplicates).toEqual([]);
+  });
+
+  it('reports refused credentials as a failed outcome naming the registry, never the password', async () => {
+    const image = await pushTestImage(
+      { url: basic.url, username: 'writer', password: basic.users.writer!.password },
+      'team/locked',
+    );
+    const badClient = clientFor(basic, 'writer', 'not-the-password-42');
+    const statement = provenance([imageSubject(basic.host, 'team/locked', image.digest)]);
+    const outcome = await new OciTagStorage({ client: badClient }).store(await signed(statement, key));
+    await badClient.close();
+    expect(outcome.ok).toBe(false);
+    expect(outcome.detail).toContain(basic.host);
+    expect(outcome.detail).toContain('team/locked');
+    expect(outcome.detail).toContain('config.json');
+    expect(outcome.detail).not.toContain('not-the-password-42');
+  });
+});
+
+describe('oci tag storage: concurrent writers', () => {
+  let registry: TestRegistry;
+  let writer: string;
+  beforeAll(async () => {
+    registry = await startRegistry();
+    const dir = mkdtempSync(join(tmpdir(), 'tekton-attest-writer-'));
+    writer = join(dir, 'oci-writer.mjs');
+    await build({
+      entryPoints: [join(repoRoot, 'test/harness/oci-writer.ts')],
+      outfile: writer,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node22',
+      logLevel: 'error',
+      banner: {
+        js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      },
+    });
+  });
+  afterAll(async () => {
+    await registry?.stop();
+  });
+
+  function runWriter(input: object): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [writer], {
+        env: { ...process.env, OCI_WRITER: JSON.stringify(input) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d;
+      });
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d;
+      });
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  it('10 processes attesting one image at once all end up in .att (10 layers, none lost)', async () => {
+    const image = await pushTestImage(access(registry), 'team/busy');
+    const key = testKey();
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        runWriter({
+          host: registry.host,
+          repository: 'team/busy',
+          digest: image.digest,
+          privateKeyFile: key.privateKeyFile,
+          nonce: `writer-${i}`,
+        }),
+      ),
+    );
+    for (const result of results) {
+      expect(result.code, result.stderr).toBe(0);
+      expect(JSON.parse(result.stdout).outcome.ok).toBe(true);
+    }
+    const check = await checkAttestations({
+      access: access(registry),
+      repository: 'team/busy',
+      reference: image.digest,
+      publicKeyPem: key.publicKeyPem,
+      type: 'slsaprovenance1',
+    });
+    expect(check.layers).toHaveLength(10);
+    expect(check.verified).toHaveLength(10);
+    const ids = check.verified.map((v) => {
+      const predicate = v.statement?.predicate as { runDetails?: { metadata?: { invocationID?: string } } };
+      return predicate?.runDetails?.metadata?.invocationID;
+    });
+    expect(new Set(ids)).toEqual(new Set(Array.from({ length: 10 }, (_, i) => `test-writer-${i}`)));
+  });
+});
