@@ -1,5 +1,5 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { extname, join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { AttestError } from '../errors.js';
 import { log } from '../log.js';
@@ -70,7 +70,10 @@ export async function loadRunFiles(files: RunFiles): Promise<LoadedRun> {
   const pipelineRun = normalizePipelineRun(located.object);
   sources.set(objectKey('PipelineRun', pipelineRun.metadata.name), located.file);
 
-  for (const path of files.taskRuns) children.push(...(await readObjects(path)));
+  for (const path of files.taskRuns) {
+    // The PipelineRun's file was read already (it may hold the TaskRuns too).
+    if (resolve(path) !== resolve(files.pipelineRun)) children.push(...(await readObjects(path)));
+  }
   const taskRuns: TaskRun[] = [];
   const customRuns: CustomRun[] = [];
   const seen = new Set<string>();
