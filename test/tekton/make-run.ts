@@ -25,7 +25,7 @@ export interface TaskRunOptions {
   startTime?: string;
   completionTime?: string | null;
   refSource?: RefSource;
-  retries?: TaskRun['status'][];
+  retries?: NonNullable<TaskRun['status']>[];
 }
 
 export function taskRun(name: string, pipelineTask: string, options: TaskRunOptions = {}): TaskRun {
