@@ -2,6 +2,8 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import { log } from './log.js';
 import { buildStatement, serializeStatement } from './provenance/index.js';
 import type { FormatOptions, Statement } from './provenance/statement.js';
+import { signStatement } from './signing/sign-statement.js';
+import type { SignedAttestation, Signer } from './signing/types.js';
 import { buildSnapshot } from './tekton/build-snapshot.js';
 import { loadRunFiles, objectKey, type RunFiles } from './tekton/load-files.js';
 import type { RunSnapshot } from './tekton/snapshot.js';
@@ -48,18 +50,41 @@ export async function buildPayload(request: PayloadRequest): Promise<Payload> {
   return { snapshot, statement, bytes: serializeStatement(statement) };
 }
 
-/** Builds the statement and writes it to `output` (atomically) or stdout; logs a one-line summary. */
-export async function runPayload(request: PayloadRequest & { output?: string }): Promise<Payload> {
+/** `--sign`: the signer (already loaded, so a bad key fails before anything is written) and where to. */
+export interface PayloadSigning {
+  signer: Signer;
+  /** `--output-envelope`; without it the envelope goes to stdout (and the statement only to `output`). */
+  envelopeOutput?: string | undefined;
+}
+
+/**
+ * Builds the statement and writes it to `output` (atomically) or stdout; with `sign`, also the DSSE
+ * envelope (its exact stored bytes). Logs a one-line summary.
+ */
+export async function runPayload(
+  request: PayloadRequest & { output?: string | undefined; sign?: PayloadSigning | undefined },
+): Promise<Payload & { signed?: SignedAttestation }> {
   const payload = await buildPayload(request);
+  const signed = request.sign
+    ? await signStatement(payload.statement, request.sign.signer, payload.bytes)
+    : undefined;
   if (request.output) {
     await writeAtomically(request.output, payload.bytes);
     log.info(`wrote ${request.format.format} statement to ${request.output}`);
-  } else {
+  } else if (!request.sign || request.sign.envelopeOutput) {
     process.stdout.write(payload.bytes);
     process.stdout.write('\n');
   }
+  if (signed) {
+    if (request.sign?.envelopeOutput) {
+      await writeAtomically(request.sign.envelopeOutput, Buffer.from(signed.envelopeJson, 'utf8'));
+      log.info(`wrote the DSSE envelope to ${request.sign.envelopeOutput}`);
+    } else {
+      process.stdout.write(`${signed.envelopeJson}\n`);
+    }
+  }
   log.info(summary(payload));
-  return payload;
+  return signed ? { ...payload, signed } : payload;
 }
 
 function summary({ statement, snapshot }: Payload): string {

@@ -212,7 +212,8 @@ export const bundleOptions = {
   file: {
     type: 'string',
     array: true,
-    describe: 'push: publish the Tekton objects in these YAML/JSON files instead of the built-in Task (repeatable)',
+    describe:
+      'push: publish the Tekton objects in these YAML/JSON files instead of the built-in Task (repeatable)',
   },
   output: {
     alias: 'o',
@@ -231,7 +232,8 @@ export const payloadOptions = {
   taskruns: {
     type: 'string',
     array: true,
-    describe: 'TaskRun files or directories: single objects, Lists (kubectl get taskruns -o json) or both (repeatable)',
+    describe:
+      'TaskRun files or directories: single objects, Lists (kubectl get taskruns -o json) or both (repeatable)',
   },
   'exclude-taskrun': {
     type: 'string',
@@ -241,5 +243,13 @@ export const payloadOptions = {
   output: {
     type: 'string',
     describe: 'Write the statement to this file (exact signed bytes) instead of stdout',
+  },
+  sign: {
+    type: 'boolean',
+    describe: 'Also sign the statement as a DSSE envelope with --key (to --output-envelope, else stdout)',
+  },
+  'output-envelope': {
+    type: 'string',
+    describe: 'With --sign: write the DSSE envelope (JSON) to this file',
   },
 } satisfies OptionGroup;

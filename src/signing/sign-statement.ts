@@ -1,3 +1,4 @@
+import { serializeStatement } from '../provenance/index.js';
 import type { Statement } from '../provenance/statement.js';
 import { createEnvelope, envelopePayload, pae, serializeEnvelope } from './dsse.js';
 import { verifySignature } from './key-signer.js';
@@ -5,13 +6,13 @@ import { publicKeyFromPem } from './pem-key.js';
 import { type Envelope, IN_TOTO_PAYLOAD_TYPE, type SignedAttestation, type Signer } from './types.js';
 
 /**
- * Signs the serialized statement as a DSSE envelope. `payload` must be the exact bytes the statement was
- * serialized to (what verifiers decode); `envelopeJson` is what every backend stores.
+ * Signs the serialized statement as a DSSE envelope. `payload` is the statement's exact bytes (what
+ * verifiers decode; default: serializeStatement); `envelopeJson` is what every backend stores.
  */
 export async function signStatement(
   statement: Statement,
   signer: Signer,
-  payload: Uint8Array,
+  payload: Uint8Array = serializeStatement(statement),
 ): Promise<SignedAttestation> {
   const signature = await signer.sign(pae(IN_TOTO_PAYLOAD_TYPE, payload));
   const envelope = createEnvelope(payload, signature);

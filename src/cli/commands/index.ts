@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { bundleCommand } from './bundle.js';
+import { demoCommand } from './demo.js';
 import { keygenCommand } from './keygen.js';
 import { payloadCommand } from './payload.js';
 
@@ -8,4 +9,9 @@ import { payloadCommand } from './payload.js';
  * `--help` and small commands start fast and the bundle splits into chunks.
  */
 // biome-ignore lint/suspicious/noExplicitAny: yargs command modules have heterogeneous argv types
-export const commands: CommandModule<any, any>[] = [keygenCommand, bundleCommand, payloadCommand];
+export const commands: CommandModule<any, any>[] = [
+  keygenCommand,
+  bundleCommand,
+  payloadCommand,
+  demoCommand,
+];
