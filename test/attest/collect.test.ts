@@ -64,9 +64,10 @@ describe('collect a finally-time run', () => {
     const scenario = buildAndNotify({ notify: 'running' });
     const client = await start(scenario);
     const notify = `${scenario.name}-notify`;
-    let lists = 0;
+    // notify finishes just before the first re-read of the run (the wait's first poll).
+    let gets = 0;
     fake.onRequest((request) => {
-      if (request.verb === 'list' && request.resource === 'taskruns' && ++lists === 3) {
+      if (request.verb === 'get' && request.resource === 'pipelineruns' && ++gets === 2) {
         fake.update('taskruns', 'ci', notify, (run) => {
           run.status.conditions = [{ type: 'Succeeded', status: 'True', reason: 'Succeeded' }];
           run.status.completionTime = '2024-05-01T10:09:00Z';

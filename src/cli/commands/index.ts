@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { attestCommand } from './attest.js';
 import { bundleCommand } from './bundle.js';
 import { demoCommand } from './demo.js';
 import { keygenCommand } from './keygen.js';
@@ -10,6 +11,7 @@ import { payloadCommand } from './payload.js';
  */
 // biome-ignore lint/suspicious/noExplicitAny: yargs command modules have heterogeneous argv types
 export const commands: CommandModule<any, any>[] = [
+  attestCommand,
   keygenCommand,
   bundleCommand,
   payloadCommand,

@@ -1,0 +1,55 @@
+import { formatTable } from '../demo/summary.js';
+import type { Subject } from '../provenance/statement.js';
+import type { StorageOutcome } from '../storage/backend.js';
+
+export interface SummaryInput {
+  run: string;
+  apiVersion: string;
+  tasks: readonly string[];
+  excluded: string | undefined;
+  unfinished: readonly string[];
+  subjects: readonly Subject[];
+  format: string;
+  signer: string;
+  digest: string;
+  transparency: string | undefined;
+  outcomes: readonly StorageOutcome[];
+}
+
+/** The closing summary of `attest`: what was attested, how, and where each backend wrote (or why not). */
+export function formatSummary(input: SummaryInput): string {
+  const subject = (s: Subject) => {
+    const [algorithm, hex] = Object.entries(s.digest)[0] ?? [];
+    return `${s.name}${algorithm ? `@${algorithm}:${hex}` : ''}`;
+  };
+  const facts: [string, string][] = [
+    ['run', `${input.run} (tekton.dev/${input.apiVersion})`],
+    [
+      'tasks',
+      `${input.tasks.length} attested${input.excluded ? `; ${input.excluded} (this task) excluded` : ''}` +
+        `${input.unfinished.length ? `; not finished, left out: ${input.unfinished.join(', ')}` : ''}`,
+    ],
+    [
+      'subjects',
+      input.subjects.length === 0
+        ? 'none (no image or artifact results found): attested to the PipelineRun and files only'
+        : input.subjects.map(subject).join(', '),
+    ],
+    ['format', input.format],
+    ['signer', input.signer],
+    ['digest', `${input.digest} (DSSE envelope)`],
+  ];
+  if (input.transparency) facts.push(['rekor', input.transparency]);
+  const width = Math.max(...facts.map(([k]) => k.length));
+  const rows = input.outcomes.map((o) => [
+    o.backend,
+    o.ok ? 'OK' : 'FAILED',
+    [o.locations.join(', '), o.detail].filter(Boolean).join(' — ') || '-',
+  ]);
+  return [
+    'tekton-attest summary',
+    ...facts.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`),
+    '',
+    formatTable(['BACKEND', 'STATUS', 'WHERE'], rows),
+  ].join('\n');
+}

@@ -1,0 +1,86 @@
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { log } from '../log.js';
+import type { Subject } from '../provenance/statement.js';
+import type { StorageOutcome } from '../storage/backend.js';
+
+/**
+ * Task results a pipeline (or a person) can consume, as the Task declares them. With Tekton's default
+ * result extraction every result of the TaskRun travels in one 4 KiB termination message, so the whole
+ * set is budgeted well under that; lists that do not fit are cut, and the log says what was left out.
+ */
+export const RESULT_NAMES = {
+  digest: 'ATTESTATION_DIGEST',
+  subjects: 'SUBJECTS',
+  storage: 'STORAGE',
+} as const;
+
+/** Bytes for SUBJECTS and STORAGE (ATTESTATION_DIGEST is 71 bytes); leaves room for JSON escaping. */
+const SUBJECTS_BUDGET = 1_800;
+const STORAGE_BUDGET = 1_200;
+
+export interface TaskResultsInput {
+  envelopeJson: string;
+  subjects: readonly Subject[];
+  outcomes: readonly StorageOutcome[];
+}
+
+/** sha256 of the stored envelope bytes: the digest of the `.att` layer, and of the file written. */
+export function attestationDigest(envelopeJson: string): string {
+  return `sha256:${createHash('sha256').update(envelopeJson).digest('hex')}`;
+}
+
+export function taskResults(input: TaskResultsInput): Record<string, string> {
+  const subjects = fitList(
+    input.subjects.map((s) => ({ name: s.name, digest: s.digest })),
+    SUBJECTS_BUDGET,
+  );
+  if (subjects.omitted > 0) {
+    log.warn(
+      `Task result ${RESULT_NAMES.subjects}: ${subjects.omitted} subjects left out (Tekton result size limit)`,
+    );
+  }
+  return {
+    [RESULT_NAMES.digest]: attestationDigest(input.envelopeJson),
+    [RESULT_NAMES.subjects]: subjects.json,
+    [RESULT_NAMES.storage]: storageResult(input.outcomes),
+  };
+}
+
+export async function writeTaskResults(dir: string, results: Record<string, string>): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  for (const [name, value] of Object.entries(results)) await writeFile(join(dir, name), value);
+  log.debug(`Task results written to ${dir}: ${Object.keys(results).join(', ')}`);
+}
+
+/** The longest prefix of `items` whose JSON fits `budget` bytes. */
+function fitList<T>(items: readonly T[], budget: number): { json: string; omitted: number } {
+  let kept = items.length;
+  let json = JSON.stringify(items);
+  while (Buffer.byteLength(json) > budget && kept > 0) {
+    kept--;
+    json = JSON.stringify(items.slice(0, kept));
+  }
+  return { json, omitted: items.length - kept };
+}
+
+/** Every backend stays listed with its status; its locations are cut, longest list first, to fit. */
+function storageResult(outcomes: readonly StorageOutcome[]): string {
+  const entries = outcomes.map((o) => ({ backend: o.backend, ok: o.ok, locations: [...o.locations] }));
+  let omitted = 0;
+  let json = JSON.stringify(entries);
+  while (Buffer.byteLength(json) > STORAGE_BUDGET) {
+    const longest = entries.reduce((a, b) => (b.locations.length > a.locations.length ? b : a));
+    if (longest.locations.length === 0) break;
+    longest.locations.pop();
+    omitted++;
+    json = JSON.stringify(entries);
+  }
+  if (omitted > 0) {
+    log.warn(
+      `Task result ${RESULT_NAMES.storage}: ${omitted} locations left out (Tekton result size limit); the log lists them all`,
+    );
+  }
+  return json;
+}
