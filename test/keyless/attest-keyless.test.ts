@@ -1,0 +1,449 @@
+// End to end: the built CLI runs `attest` against the fake Kubernetes API, a real docker-registry and the
+// test Fulcio/Rekor, signing keyless with a projected-token stand-in and logging in Rekor. What it stored is
+// then checked three ways: by this file's own code (layer bytes vs the logged entry, the SET with the log's
+// key), by the independent cosign-style checker, and by the real cosign CLI with the tlog checked.
+import { createHash, createPublicKey, verify, X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildAndNotify, type Scenario } from '../attest/scenario.js';
+import { runCli } from '../cli/run-built-cli.js';
+import { testKey } from '../harness/attestations.js';
+import { checkAttestations } from '../harness/cosign-checker.js';
+import { FakeKube } from '../harness/fake-kube.js';
+import { startRegistry, type TestRegistry } from '../harness/registry.js';
+import { pushTestImage, type RegistryAccess, RegistryHttp } from '../harness/registry-http.js';
+import { type SigstoreStack, startSigstore } from '../harness/sigstore.js';
+import { runCosign } from '../peers/cosign.js';
+
+const NAMESPACE = 'ci';
+const SERVICE_ACCOUNT = 'pipeline';
+const SAN = `https://kubernetes.io/namespaces/${NAMESPACE}/serviceaccounts/${SERVICE_ACCOUNT}`;
+
+let registry: TestRegistry;
+let sigstore: SigstoreStack;
+/** An unrelated Fulcio/Rekor: its trusted root must not vouch for what the test stack signed. */
+let otherSigstore: SigstoreStack;
+let kube: FakeKube;
+let dir: string;
+let kubeconfig: string;
+let access: RegistryAccess;
+let runs = 0;
+
+beforeAll(async () => {
+  [registry, sigstore, otherSigstore, kube] = await Promise.all([
+    startRegistry(),
+    startSigstore(),
+    startSigstore(),
+    FakeKube.start({ serviceAccount: { namespace: NAMESPACE, name: SERVICE_ACCOUNT } }),
+  ]);
+  dir = mkdtempSync(join(tmpdir(), 'attest-keyless-'));
+  kubeconfig = await kube.writeKubeconfig(dir);
+  access = { url: registry.url };
+});
+afterAll(async () => {
+  await Promise.all([registry?.stop(), sigstore?.stop(), otherSigstore?.stop(), kube?.close()]);
+});
+
+interface Run {
+  scenario: Scenario;
+  repository: string;
+  digest: string;
+}
+
+/** A fresh image in the registry and a finally-time PipelineRun that built it. */
+async function newRun(annotations: Record<string, string> = {}): Promise<Run> {
+  runs += 1;
+  const repository = `team/app${runs}`;
+  const image = await pushTestImage(access, repository);
+  const scenario = buildAndNotify({ name: `app-build-${runs}`, namespace: NAMESPACE });
+  const build = scenario.taskRuns.find((t) => t.metadata.name.endsWith('-build'));
+  build!.status.results = [
+    { name: 'IMAGE_URL', type: 'string', value: `${registry.host}/${repository}` },
+    { name: 'IMAGE_DIGEST', type: 'string', value: image.digest },
+  ];
+  Object.assign(scenario.pipelineRun.metadata.annotations, annotations);
+  for (const object of [scenario.pipelineRun, ...scenario.taskRuns, ...scenario.customRuns]) kube.add(object);
+  return { scenario, repository, digest: image.digest };
+}
+
+function attest(run: Run, args: string[], env: Record<string, string | undefined> = {}) {
+  return runCli(
+    [
+      'attest',
+      '--kubeconfig',
+      kubeconfig,
+      '--namespace',
+      NAMESPACE,
+      '--pipelinerun',
+      run.scenario.name,
+      '--taskrun',
+      run.scenario.attestTaskRun ?? '',
+      '--insecure-registry',
+      registry.host,
+      '--storage',
+      'oci,tekton',
+      '--format',
+      'slsa/v2alpha4',
+      '--wait-timeout',
+      '5s',
+      ...args,
+    ],
+    { env: { HOME: dir, DOCKER_CONFIG: dir, SIGSTORE_ID_TOKEN: undefined, ...env } },
+  );
+}
+
+function keylessArgs(token: string): string[] {
+  return [
+    '--signer',
+    'keyless',
+    '--identity-token-file',
+    token,
+    '--fulcio-url',
+    sigstore.fulcioUrl,
+    '--transparency',
+    'true',
+    '--rekor-url',
+    sigstore.rekorUrl,
+  ];
+}
+
+interface StoredLayer {
+  bytes: Buffer;
+  annotations: Record<string, string>;
+}
+
+async function attLayers(run: Run): Promise<StoredLayer[]> {
+  const http = new RegistryHttp(access);
+  const found = await http.manifest(run.repository, `${run.digest.replace(':', '-')}.att`);
+  if (!found) return [];
+  const manifest = JSON.parse(found.bytes.toString('utf8')) as {
+    layers: { digest: string; annotations?: Record<string, string> }[];
+  };
+  return Promise.all(
+    manifest.layers.map(async (layer) => ({
+      bytes: await http.blob(run.repository, layer.digest),
+      annotations: layer.annotations ?? {},
+    })),
+  );
+}
+
+const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
+
+/** cosign's Rekor-bundle checks, written independently of src/: SET, body kind, envelope hash, verifier. */
+function checkRekorBundle(layer: StoredLayer, verifierPem: string): { logIndex: number } {
+  const bundle = JSON.parse(layer.annotations['dev.sigstore.cosign/bundle'] ?? 'null') as {
+    SignedEntryTimestamp: string;
+    Payload: { body: string; integratedTime: number; logIndex: number; logID: string };
+  };
+  expect(bundle).not.toBeNull();
+  const { body, integratedTime, logIndex, logID } = bundle.Payload;
+  // Canonical JSON of the payload (keys sorted): what Rekor signed.
+  const signed = JSON.stringify({ body, integratedTime, logID, logIndex });
+  const rekorKey = createPublicKey(sigstore.rekorPublicKeyPem);
+  expect(
+    verify('sha256', Buffer.from(signed), rekorKey, Buffer.from(bundle.SignedEntryTimestamp, 'base64')),
+  ).toBe(true);
+  const entry = JSON.parse(Buffer.from(body, 'base64').toString('utf8')) as {
+    kind: string;
+    apiVersion: string;
+    spec: { envelopeHash: { value: string }; signatures: { verifier: string }[] };
+  };
+  expect(`${entry.kind} ${entry.apiVersion}`).toBe('dsse 0.0.1');
+  expect(entry.spec.envelopeHash.value).toBe(sha256(layer.bytes));
+  expect(Buffer.from(entry.spec.signatures[0]?.verifier ?? '', 'base64').toString()).toBe(verifierPem);
+  return { logIndex };
+}
+
+describe('attest --signer keyless --transparency true (built CLI)', () => {
+  let run: Run;
+  let result: Awaited<ReturnType<typeof runCli>>;
+  let token: string;
+  beforeAll(async () => {
+    run = await newRun();
+    token = sigstore.writeToken({ namespace: NAMESPACE, serviceAccount: SERVICE_ACCOUNT });
+    result = await attest(run, keylessArgs(token));
+  });
+
+  it('succeeds and reports the identity and the log index', () => {
+    expect(result.stderr).not.toMatch(/error/i);
+    expect(result.code).toBe(0);
+    const entry = sigstore.entries.at(-1);
+    expect(result.stderr).toContain(SAN);
+    expect(result.stderr).toContain(`log index ${entry?.logIndex}`);
+    expect(result.stderr).toContain(`${sigstore.rekorUrl}/api/v1/log/entries?logIndex=${entry?.logIndex}`);
+  });
+
+  it('stores one .att layer whose bytes are exactly the envelope logged in Rekor', async () => {
+    const layers = await attLayers(run);
+    expect(layers).toHaveLength(1);
+    const [layer] = layers;
+    const logged = sigstore.entries.find((e) => {
+      const proposed = e.proposed as { spec: { proposedContent: { envelope: string } } };
+      return proposed.spec.proposedContent.envelope === layer!.bytes.toString('utf8');
+    });
+    expect(logged).toBeDefined();
+    const certificate = layer!.annotations['dev.sigstore.cosign/certificate'] ?? '';
+    expect(new X509Certificate(certificate).subjectAltName).toBe(`URI:${SAN}`);
+    expect(layer!.annotations['dev.sigstore.cosign/chain']).toContain('BEGIN CERTIFICATE');
+    expect(checkRekorBundle(layer!, certificate).logIndex).toBe(logged?.logIndex);
+  });
+
+  it('passes the independent checker with the certificate key', async () => {
+    const [layer] = await attLayers(run);
+    const publicKeyPem = String(
+      new X509Certificate(layer!.annotations['dev.sigstore.cosign/certificate'] ?? '').publicKey.export({
+        format: 'pem',
+        type: 'spki',
+      }),
+    );
+    const check = await checkAttestations({
+      access,
+      repository: run.repository,
+      reference: run.digest,
+      publicKeyPem,
+      type: 'slsaprovenance1',
+    });
+    expect(check.verified).toHaveLength(1);
+  });
+
+  it('annotates the PipelineRun with the log entry URL and the certificate, as Chains does', () => {
+    const annotations = kube.object('pipelineruns', NAMESPACE, run.scenario.name)?.metadata.annotations ?? {};
+    const entry = sigstore.entries.at(-1);
+    expect(annotations['chains.tekton.dev/transparency']).toBe(
+      `${sigstore.rekorUrl}/api/v1/log/entries?logIndex=${entry?.logIndex}`,
+    );
+    const cert = Object.entries(annotations).find(([k]) => k.startsWith('chains.tekton.dev/cert-'));
+    expect(Buffer.from(String(cert?.[1] ?? ''), 'base64').toString()).toContain('BEGIN CERTIFICATE');
+  });
+
+  it('never prints the identity token', () => {
+    const secret = readFileSync(token, 'utf8');
+    expect(result.stdout + result.stderr).not.toContain(secret);
+    expect(result.stdout + result.stderr).not.toContain(secret.split('.')[2] ?? 'x');
+  });
+
+  it('is accepted by cosign verify-attestation with the identity, the trusted root and the tlog checked', async () => {
+    const verified = await runCosign([
+      'verify-attestation',
+      '--type',
+      'slsaprovenance1',
+      '--certificate-identity',
+      SAN,
+      '--certificate-oidc-issuer',
+      sigstore.issuer,
+      '--trusted-root',
+      sigstore.trustedRootPath,
+      '--allow-insecure-registry',
+      `${registry.host}/${run.repository}@${run.digest}`,
+    ]);
+    expect(verified.stderr).toContain('Existence of the claims in the transparency log was verified offline');
+    expect(verified.code).toBe(0);
+    const wrong = await runCosign([
+      'verify-attestation',
+      '--type',
+      'slsaprovenance1',
+      '--certificate-identity',
+      `https://kubernetes.io/namespaces/${NAMESPACE}/serviceaccounts/default`,
+      '--certificate-oidc-issuer',
+      sigstore.issuer,
+      '--trusted-root',
+      sigstore.trustedRootPath,
+      '--allow-insecure-registry',
+      `${registry.host}/${run.repository}@${run.digest}`,
+    ]);
+    expect(wrong.code).not.toBe(0);
+    const untrusted = await runCosign([
+      'verify-attestation',
+      '--type',
+      'slsaprovenance1',
+      '--certificate-identity',
+      SAN,
+      '--certificate-oidc-issuer',
+      sigstore.issuer,
+      '--trusted-root',
+      otherSigstore.trustedRootPath,
+      '--allow-insecure-registry',
+      `${registry.host}/${run.repository}@${run.digest}`,
+    ]);
+    expect(untrusted.code).not.toBe(0);
+  });
+});
+
+describe('attest --key with --transparency true (built CLI)', () => {
+  it('is accepted by cosign verify-attestation --key without --insecure-ignore-tlog', async () => {
+    const run = await newRun();
+    const key = testKey();
+    const result = await attest(run, [
+      '--key',
+      key.privateKeyFile,
+      '--transparency',
+      'true',
+      '--rekor-url',
+      sigstore.rekorUrl,
+    ]);
+    expect(result.stderr).not.toMatch(/error/i);
+    expect(result.code).toBe(0);
+    const [layer] = await attLayers(run);
+    checkRekorBundle(layer!, key.publicKeyPem);
+    const image = `${registry.host}/${run.repository}@${run.digest}`;
+    const withRoot = await runCosign([
+      'verify-attestation',
+      '--key',
+      key.publicKeyFile,
+      '--type',
+      'slsaprovenance1',
+      '--trusted-root',
+      sigstore.trustedRootPath,
+      '--allow-insecure-registry',
+      image,
+    ]);
+    expect(withRoot.stderr).toContain('Existence of the claims in the transparency log was verified offline');
+    expect(withRoot.code).toBe(0);
+    const otherRoot = await runCosign([
+      'verify-attestation',
+      '--key',
+      key.publicKeyFile,
+      '--type',
+      'slsaprovenance1',
+      '--trusted-root',
+      otherSigstore.trustedRootPath,
+      '--allow-insecure-registry',
+      image,
+    ]);
+    expect(otherRoot.stderr).toContain('rekor log public key not found');
+    expect(otherRoot.code).not.toBe(0);
+    const withEnvKey = await runCosign(
+      [
+        'verify-attestation',
+        '--key',
+        key.publicKeyFile,
+        '--type',
+        'slsaprovenance1',
+        '--allow-insecure-registry',
+        image,
+      ],
+      { env: { SIGSTORE_REKOR_PUBLIC_KEY: sigstore.rekorPublicKeyPemPath } },
+    );
+    expect(withEnvKey.stderr).toContain(
+      'Existence of the claims in the transparency log was verified offline',
+    );
+    expect(withEnvKey.code).toBe(0);
+  });
+});
+
+describe('failures (built CLI)', () => {
+  it('Fulcio down: fails naming the URL, and stores nothing', async () => {
+    const run = await newRun();
+    const token = sigstore.writeToken({ namespace: NAMESPACE, serviceAccount: SERVICE_ACCOUNT });
+    const patches = kube.requestsFor({ verb: 'patch' }).length;
+    const entries = sigstore.entries.length;
+    const args = keylessArgs(token);
+    args[args.indexOf('--fulcio-url') + 1] = sigstore.deadUrl;
+    const result = await attest(run, args);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`Fulcio at ${sigstore.deadUrl} unreachable after 4 attempts`);
+    expect(await attLayers(run)).toEqual([]);
+    expect(kube.requestsFor({ verb: 'patch' }).length).toBe(patches);
+    expect(sigstore.entries.length).toBe(entries);
+  });
+
+  it('Rekor 5xx then success: retries and stores the logged attestation', async () => {
+    const run = await newRun();
+    const token = sigstore.writeToken({ namespace: NAMESPACE, serviceAccount: SERVICE_ACCOUNT });
+    const before = sigstore.requests.rekor;
+    sigstore.failNext('rekor', 2, 503);
+    const result = await attest(run, keylessArgs(token));
+    expect(result.code).toBe(0);
+    expect(sigstore.requests.rekor - before).toBe(3);
+    const [layer] = await attLayers(run);
+    checkRekorBundle(layer!, layer!.annotations['dev.sigstore.cosign/certificate'] ?? '');
+  });
+
+  it('Rekor down: fails naming the URL, and stores nothing', async () => {
+    const run = await newRun();
+    const token = sigstore.writeToken({ namespace: NAMESPACE, serviceAccount: SERVICE_ACCOUNT });
+    const args = keylessArgs(token);
+    args[args.indexOf('--rekor-url') + 1] = sigstore.deadUrl;
+    const patches = kube.requestsFor({ verb: 'patch' }).length;
+    const result = await attest(run, args);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`Rekor at ${sigstore.deadUrl} unreachable after 4 attempts`);
+    expect(await attLayers(run)).toEqual([]);
+    expect(kube.requestsFor({ verb: 'patch' }).length).toBe(patches);
+  });
+
+  it('an expired token: a clear error before Fulcio is asked', async () => {
+    const run = await newRun();
+    const token = sigstore.writeToken({
+      namespace: NAMESPACE,
+      serviceAccount: SERVICE_ACCOUNT,
+      expiresIn: -30,
+    });
+    const before = sigstore.requests.fulcio;
+    const result = await attest(run, keylessArgs(token));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`the identity token file ${token} expired at`);
+    expect(sigstore.requests.fulcio).toBe(before);
+    expect(await attLayers(run)).toEqual([]);
+  });
+
+  it('a token for the wrong audience: a clear error naming the audience to project', async () => {
+    const run = await newRun();
+    const token = sigstore.writeToken({
+      namespace: NAMESPACE,
+      serviceAccount: SERVICE_ACCOUNT,
+      audience: ['https://kubernetes.default.svc.cluster.local'],
+    });
+    const result = await attest(run, keylessArgs(token));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('is for audience https://kubernetes.default.svc.cluster.local');
+    expect(result.stderr).toContain('audience: sigstore');
+    expect(result.stderr).not.toContain(readFileSync(token, 'utf8'));
+  });
+});
+
+describe('--transparency manual (built CLI)', () => {
+  it('logs only runs annotated chains.tekton.dev/transparency-upload: "true"', async () => {
+    const key = testKey();
+    const args = ['--key', key.privateKeyFile, '--transparency', 'manual', '--rekor-url', sigstore.rekorUrl];
+    const plain = await newRun();
+    const before = sigstore.entries.length;
+    expect((await attest(plain, args)).code).toBe(0);
+    expect(sigstore.entries.length).toBe(before);
+    const [unlogged] = await attLayers(plain);
+    expect(unlogged?.annotations['dev.sigstore.cosign/bundle']).toBeUndefined();
+
+    const annotated = await newRun({ 'chains.tekton.dev/transparency-upload': 'true' });
+    expect((await attest(annotated, args)).code).toBe(0);
+    expect(sigstore.entries.length).toBe(before + 1);
+    const [logged] = await attLayers(annotated);
+    checkRekorBundle(logged!, key.publicKeyPem);
+  });
+});
+
+describe('--oci-encoding sigstore-bundle, keyless (built CLI)', () => {
+  it('writes a referrer bundle that cosign verifies with the identity and the tlog', async () => {
+    const run = await newRun();
+    const token = sigstore.writeToken({ namespace: NAMESPACE, serviceAccount: SERVICE_ACCOUNT });
+    const result = await attest(run, [...keylessArgs(token), '--oci-encoding', 'sigstore-bundle']);
+    expect(result.stderr).not.toMatch(/error/i);
+    expect(result.code).toBe(0);
+    const verified = await runCosign([
+      'verify-attestation',
+      '--type',
+      'slsaprovenance1',
+      '--certificate-identity',
+      SAN,
+      '--certificate-oidc-issuer',
+      sigstore.issuer,
+      '--trusted-root',
+      sigstore.trustedRootPath,
+      '--allow-insecure-registry',
+      `${registry.host}/${run.repository}@${run.digest}`,
+    ]);
+    expect(verified.stderr).toContain('Existence of the claims in the transparency log was verified');
+    expect(verified.code).toBe(0);
+  });
+});
