@@ -269,6 +269,31 @@ describe('attest --signer keyless --transparency true (built CLI)', () => {
     ]);
     expect(untrusted.code).not.toBe(0);
   });
+
+  it('is accepted by cosign with the environment variables instead of a trusted root file', async () => {
+    const verified = await runCosign(
+      [
+        'verify-attestation',
+        '--type',
+        'slsaprovenance1',
+        '--certificate-identity',
+        SAN,
+        '--certificate-oidc-issuer',
+        sigstore.issuer,
+        '--allow-insecure-registry',
+        `${registry.host}/${run.repository}@${run.digest}`,
+      ],
+      {
+        env: {
+          SIGSTORE_ROOT_FILE: sigstore.fulcioRootPemPath,
+          SIGSTORE_REKOR_PUBLIC_KEY: sigstore.rekorPublicKeyPemPath,
+          SIGSTORE_CT_LOG_PUBLIC_KEY_FILE: sigstore.ctlogPublicKeyPemPath,
+        },
+      },
+    );
+    expect(verified.stderr).toContain('Existence of the claims in the transparency log was verified offline');
+    expect(verified.code).toBe(0);
+  });
 });
 
 describe('attest --key with --transparency true (built CLI)', () => {
