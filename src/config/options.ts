@@ -177,6 +177,28 @@ export const demoOptions = {
   },
 } satisfies OptionGroup;
 
+/** `verify IMAGE`: what to check (with registryOptions and verifyIdentityOptions). */
+export const verifyOptions = {
+  key: {
+    type: 'string',
+    describe:
+      'Public key to verify with: cosign.pub, a certificate, a private key (its public half), or k8s://NS/SECRET (cosign.pub)',
+  },
+  type: {
+    type: 'string',
+    describe:
+      "Predicate type: cosign's aliases (slsaprovenance = SLSA v0.2, slsaprovenance1 = SLSA v1.0, custom, ...) or a URI (default: any)",
+  },
+  summary: {
+    type: 'boolean',
+    describe: 'Print one line per stored attestation (verified or why not) instead of the statements',
+  },
+  signature: {
+    type: 'boolean',
+    describe: 'Verify image signatures (.sig, cosign v3 signature bundles) instead of attestations',
+  },
+} satisfies OptionGroup;
+
 /** `verify`: who may have signed (keyless certificates) and how the transparency log is checked. */
 export const verifyIdentityOptions = {
   'certificate-identity': {

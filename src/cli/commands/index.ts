@@ -4,6 +4,7 @@ import { bundleCommand } from './bundle.js';
 import { demoCommand } from './demo.js';
 import { keygenCommand } from './keygen.js';
 import { payloadCommand } from './payload.js';
+import { verifyCommand } from './verify.js';
 
 /**
  * Every command. Each module only declares its options; its handler imports the implementation lazily so
@@ -16,4 +17,5 @@ export const commands: CommandModule<any, any>[] = [
   bundleCommand,
   payloadCommand,
   demoCommand,
+  verifyCommand,
 ];

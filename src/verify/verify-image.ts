@@ -1,0 +1,164 @@
+import { AttestError, reasonOf } from '../errors.js';
+import type { RegistryClient, RepositoryRef } from '../oci/client.js';
+import { parseReference } from '../oci/reference.js';
+import type { Statement } from '../provenance/statement.js';
+import { envelopePayload } from '../signing/dsse.js';
+import { verifySignature } from '../signing/key-signer.js';
+import { publicKeyFromPem } from '../signing/pem-key.js';
+import { type Layout, readBundles, readImageSignatures, readTagAttestations } from './reader.js';
+import { type SigstoreVerifyOptions, type VerifiedSignature, verifySignatureMaterial } from './sigstore.js';
+import { checkStatement } from './statement.js';
+
+/** What cosign v3 signs, as an in-toto statement, when it signs an image in the bundle format. */
+const COSIGN_SIGN_PREDICATE = 'https://sigstore.dev/cosign/sign/v1';
+
+export interface VerifyImageRequest {
+  client: RegistryClient;
+  /** The image: `repo:tag` or `repo@sha256:...`. */
+  image: string;
+  /** `--oci-repository`: where signatures were stored instead of next to the image. */
+  storeRepository?: RepositoryRef;
+  /** Predicate URI to require (already resolved from cosign's aliases); undefined = any. */
+  predicateType?: string;
+  sigstore: SigstoreVerifyOptions;
+}
+
+export interface Verdict {
+  source: string;
+  layout: Layout | 'signature';
+  ok: boolean;
+  reason?: string;
+  statement?: Statement;
+  signer?: VerifiedSignature;
+}
+
+export interface VerifyReport {
+  /** `registry/repository@sha256:...` */
+  image: string;
+  digest: string;
+  verdicts: Verdict[];
+}
+
+async function resolveImage(request: VerifyImageRequest) {
+  const ref = parseReference(request.image);
+  const repo: RepositoryRef = { registry: ref.registry, repository: ref.repository };
+  const { digest } = await request.client.resolveDigest(repo, ref.digest ?? ref.tag ?? 'latest');
+  if (ref.digest && digest !== ref.digest) {
+    throw new AttestError('VERIFY_FAILED', `${request.image} resolves to ${digest}`, {
+      hint: 'the registry answered a different digest than the one named',
+    });
+  }
+  return { repo, digest, store: request.storeRepository ?? repo };
+}
+
+/**
+ * `verify IMAGE`: every attestation stored for the image (the `.att` layers and sigstore bundle referrers),
+ * each checked on its own: signature (key or keyless, Rekor entry unless ignored), strict statement, subject
+ * digest, predicate type.
+ */
+export async function verifyAttestations(request: VerifyImageRequest): Promise<VerifyReport> {
+  const { repo, digest, store } = await resolveImage(request);
+  const [tagged, bundled] = await Promise.all([
+    readTagAttestations(request.client, store, digest),
+    readBundles(request.client, store, digest),
+  ]);
+  const stored = [...tagged, ...bundled.filter((b) => b.annotatedPredicateType !== COSIGN_SIGN_PREDICATE)];
+  const verdicts = await Promise.all(
+    stored.map(async (item): Promise<Verdict> => {
+      const base = { source: item.source, layout: item.layout };
+      if (!item.material) return { ...base, ok: false, reason: item.error ?? 'unreadable' };
+      try {
+        const signer = await verifySignatureMaterial(item.material, request.sigstore);
+        const statement = checkStatement(
+          envelopePayload(item.material.envelope),
+          digest,
+          request.predicateType,
+          item.source,
+        );
+        if (item.annotatedPredicateType && item.annotatedPredicateType !== statement.predicateType) {
+          throw new AttestError(
+            'VERIFY_FAILED',
+            `${item.source}: annotated predicate type differs from the statement's`,
+          );
+        }
+        return { ...base, ok: true, statement, signer };
+      } catch (error) {
+        return { ...base, ok: false, reason: reasonOf(error) };
+      }
+    }),
+  );
+  return { image: `${repo.registry}/${repo.repository}@${digest}`, digest, verdicts };
+}
+
+/**
+ * `verify --signature IMAGE`: cosign image signatures, `.sig` simple-signing layers (with `--key`) and
+ * bundle-format signatures (cosign v3 `sign`), each checked against the image digest.
+ */
+export async function verifyImageSignatures(request: VerifyImageRequest): Promise<VerifyReport> {
+  const { repo, digest, store } = await resolveImage(request);
+  const [sigs, bundled] = await Promise.all([
+    readImageSignatures(request.client, store, digest),
+    readBundles(request.client, store, digest),
+  ]);
+  const verdicts: Verdict[] = sigs.map((sig) => {
+    const base = { source: sig.source, layout: 'signature' as const };
+    try {
+      checkSimpleSigning(sig, digest, request.sigstore);
+      return { ...base, ok: true, signer: { kind: 'key' as const } };
+    } catch (error) {
+      return { ...base, ok: false, reason: reasonOf(error) };
+    }
+  });
+  for (const item of bundled.filter((b) => b.annotatedPredicateType === COSIGN_SIGN_PREDICATE)) {
+    const base = { source: item.source, layout: item.layout };
+    try {
+      if (!item.material) throw new AttestError('VERIFY_FAILED', item.error ?? 'unreadable');
+      const signer = await verifySignatureMaterial(item.material, request.sigstore);
+      checkStatement(envelopePayload(item.material.envelope), digest, COSIGN_SIGN_PREDICATE, item.source);
+      verdicts.push({ ...base, ok: true, signer });
+    } catch (error) {
+      verdicts.push({ ...base, ok: false, reason: reasonOf(error) });
+    }
+  }
+  return { image: `${repo.registry}/${repo.repository}@${digest}`, digest, verdicts };
+}
+
+function checkSimpleSigning(
+  sig: Awaited<ReturnType<typeof readImageSignatures>>[number],
+  digest: string,
+  options: SigstoreVerifyOptions,
+): void {
+  const fail = (why: string, hint?: string) =>
+    new AttestError('VERIFY_FAILED', `${sig.source}: ${why}`, hint ? { hint } : {});
+  if (!sig.payload || !sig.signature) throw fail(sig.error ?? 'unreadable');
+  if (!options.publicKeyPem) {
+    throw fail(
+      'keyless .sig signatures are not checked by tekton-attest',
+      'use cosign verify, or pass --key',
+    );
+  }
+  if (!options.ignoreTlog) {
+    throw fail(
+      'the Rekor entry of a .sig signature is not checked by tekton-attest',
+      'pass --insecure-ignore-tlog (as with cosign verify for signatures made without a log entry)',
+    );
+  }
+  const key = publicKeyFromPem(options.publicKeyPem, '--key');
+  if (!verifySignature(key, sig.payload, Buffer.from(sig.signature, 'base64'))) {
+    throw fail(
+      'the signature does not verify with --key',
+      "check that --key is the signing key's public half",
+    );
+  }
+  let claims: { critical?: { image?: { 'docker-manifest-digest'?: string }; type?: string } };
+  try {
+    claims = JSON.parse(sig.payload.toString('utf8'));
+  } catch {
+    throw fail('the payload is not JSON');
+  }
+  if (claims.critical?.type !== 'cosign container image signature')
+    throw fail('the payload is not a cosign signature');
+  if (claims.critical.image?.['docker-manifest-digest'] !== digest) {
+    throw fail(`the payload signs ${claims.critical.image?.['docker-manifest-digest']}, not ${digest}`);
+  }
+}
