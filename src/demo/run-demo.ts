@@ -59,7 +59,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   // Re-running into the same directory keeps its key pair rather than refusing or replacing a key.
   const reuse = (await exists(keyPath)) && (await exists(publicKeyPath));
   if (!reuse) await writeCosignKeyPair(dir, new Uint8Array());
-  const signer = await loadKeySigner({ key: keyPath, env: reuse ? process.env : {} });
+  // The demo's keys always have an empty password, whatever COSIGN_PASSWORD says.
+  const signer = await loadKeySigner({ key: keyPath, env: {} });
 
   const pipelineRunPath = join(dir, 'pipelinerun.json');
   const taskRunsPath = join(dir, 'taskruns.json');
