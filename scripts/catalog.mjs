@@ -226,7 +226,8 @@ function kuratorKey(name) {
   return name.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
 }
 
-const KURATOR_DOCKER_CONFIG = '/var/run/tekton-attest/docker-credentials';
+/** The CLI's own fallback for the `dockerconfig` workspace (src/oci/docker-config.ts). */
+const KURATOR_DOCKER_CONFIG = '/workspace/dockerconfig';
 /** Params Kurator users cannot set: the run comes from the pod label, the key from a fixed Secret. */
 const KURATOR_FIXED = {
   'pipelinerun-name': {
@@ -275,15 +276,15 @@ function kuratorTaskTemplate(task) {
       optional: true,
     },
   ];
-  // Kurator keeps registry credentials in the Secret docker-credentials (a config.json), as for kaniko.
+  // Kurator keeps registry credentials in the Secret docker-credentials (a config.json), as for kaniko. It is
+  // mounted where the CLI looks for a dockerconfig workspace; optional, so pipelines without it still run.
   spec.volumes.push({
     name: 'docker-credentials',
     secret: { secretName: 'docker-credentials', optional: true },
   });
   const step = spec.steps[0];
   step.volumeMounts.push({ name: 'docker-credentials', mountPath: KURATOR_DOCKER_CONFIG, readOnly: true });
-  const dockerEnv = step.env.find((e) => e.name === 'TEKTON_ATTEST_DOCKER_CONFIG');
-  dockerEnv.value = KURATOR_DOCKER_CONFIG;
+  step.env = step.env.filter((e) => e.name !== 'TEKTON_ATTEST_DOCKER_CONFIG');
 
   const metadata = stringify(
     { labels: task.metadata.labels, annotations: kuratorAnnotations(task.metadata.annotations) },

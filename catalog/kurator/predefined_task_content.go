@@ -197,8 +197,6 @@ spec:
           value: $(params.transparency)
         - name: TEKTON_ATTEST_REKOR_URL
           value: $(params.rekor-url)
-        - name: TEKTON_ATTEST_DOCKER_CONFIG
-          value: /var/run/tekton-attest/docker-credentials
         - name: TEKTON_ATTEST_REGISTRY_CREDENTIALS_FROM_API
           value: $(params.registry-credentials-from-api)
         - name: TEKTON_ATTEST_WAIT_TIMEOUT
@@ -221,7 +219,7 @@ spec:
         - name: tmp
           mountPath: /tmp
         - name: docker-credentials
-          mountPath: /var/run/tekton-attest/docker-credentials
+          mountPath: /workspace/dockerconfig
           readOnly: true
       computeResources:
         requests:
