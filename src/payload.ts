@@ -33,6 +33,12 @@ export async function buildPayload(request: PayloadRequest): Promise<Payload> {
     customRuns: loaded.customRuns,
     exclude: request.exclude,
   });
+  const pipelineTasks = loaded.pipelineRun.status?.pipelineSpec?.tasks?.length ?? 0;
+  if (loaded.taskRuns.length === 0 && pipelineTasks > 0) {
+    log.warn(
+      `no TaskRuns given for PipelineRun ${loaded.pipelineRun.metadata.name ?? ''}: the provenance will list no tasks or step images (add --taskruns)`,
+    );
+  }
   if (snapshot.unfinished.length > 0) {
     log.warn(
       `TaskRuns not finished, left out of the provenance: ${snapshot.unfinished.join(', ')} (exclude the attesting TaskRun with --exclude-taskrun)`,

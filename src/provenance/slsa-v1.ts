@@ -60,9 +60,22 @@ function externalParameters({ snapshot }: RunContext): Record<string, unknown> {
       path: refSource.entryPoint ?? '',
     };
   }
-  // Go marshals PipelineRunSpec.taskRunTemplate (a struct) even when it is empty.
-  params.runSpec = { ...run.spec, taskRunTemplate: run.spec.taskRunTemplate ?? {} };
+  params.runSpec = runSpec(run.spec);
   return params;
+}
+
+/**
+ * The spec as Go marshals a v1 PipelineRunSpec: every field is omitempty (empty lists and strings
+ * vanish) except taskRunTemplate, a struct that is always written, even as {}.
+ */
+function runSpec(spec: RunContext['snapshot']['pipelineRun']['spec']): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(spec)) {
+    if (value === '' || value === null || (Array.isArray(value) && value.length === 0)) continue;
+    out[key] = value;
+  }
+  out.taskRunTemplate = spec.taskRunTemplate ?? {};
+  return out;
 }
 
 function internalParameters({ snapshot, options }: RunContext): Record<string, unknown> {

@@ -8,7 +8,7 @@ import type { CustomRun, PipelineRun, TaskRun } from './types.js';
  * Renames: TaskRun `status.taskResults` -> `status.results`; PipelineRun `status.pipelineResults` ->
  * `status.results`, `spec.serviceAccountName`/`spec.podTemplate` -> `spec.taskRunTemplate`,
  * `spec.timeout` -> `spec.timeouts.pipeline`, `taskRunSpecs[].taskServiceAccountName`/`taskPodTemplate` ->
- * `serviceAccountName`/`podTemplate`. The v1beta1 `status.taskRuns`/`runs` maps are dropped (use
+ * `serviceAccountName`/`podTemplate`, `status.provenance.configSource` -> `refSource`. The v1beta1 `status.taskRuns`/`runs` maps are dropped (use
  * childReferences and the TaskRuns themselves).
  */
 export const V1BETA1 = 'tekton.dev/v1beta1';
@@ -24,6 +24,11 @@ function rename(object: Json, from: string, to: string): void {
   if (!(from in object)) return;
   if (object[to] === undefined) object[to] = object[from];
   delete object[from];
+}
+
+/** Pipelines 0.41-0.44 wrote the source as `status.provenance.configSource` (later `refSource`). */
+function renameConfigSource(status: Json): void {
+  if (isObject(status.provenance)) rename(status.provenance, 'configSource', 'refSource');
 }
 
 export function normalizePipelineRun(object: Json): PipelineRun {
@@ -51,6 +56,7 @@ export function normalizePipelineRun(object: Json): PipelineRun {
     }
     run.spec = spec;
     if (isObject(run.status)) {
+      renameConfigSource(run.status);
       rename(run.status, 'pipelineResults', 'results');
       delete run.status.taskRuns;
       delete run.status.runs;
@@ -65,7 +71,10 @@ export function normalizePipelineRun(object: Json): PipelineRun {
 export function normalizeTaskRun(object: Json): TaskRun {
   const run = structuredClone(object);
   if (run.apiVersion === V1BETA1) {
-    if (isObject(run.status)) rename(run.status, 'taskResults', 'results');
+    if (isObject(run.status)) {
+      renameConfigSource(run.status);
+      rename(run.status, 'taskResults', 'results');
+    }
     run.apiVersion = V1;
   }
   if (!isObject(run.metadata)) run.metadata = {};

@@ -142,6 +142,11 @@ describe('statements for real-world run shapes', () => {
       format: 'slsa/v2alpha3',
       'build-type': BUILD_TYPE_SLSA_TEKTON,
     }).predicate as V1;
+    // Go drops the empty params list and writes taskRunTemplate even when it is set or empty.
+    expect(predicate.buildDefinition.externalParameters.runSpec).toEqual({
+      pipelineRef: { resolver: 'git', params: [{ name: 'url', value: 'https://git.example/p' }] },
+      taskRunTemplate: { serviceAccountName: 'pipeline' },
+    });
     expect(predicate.buildDefinition.externalParameters.buildConfigSource).toEqual({
       ref: `sha1:${'2'.repeat(40)}`,
       repository: 'git+https://git.example/p',

@@ -75,7 +75,10 @@ describe('loadRunFiles', () => {
         labels: { 'tekton.dev/pipelineTask': 'build', 'tekton.dev/pipelineRun': 'old' },
       },
       spec: {},
-      status: { taskResults: [{ name: 'IMAGE_DIGEST', value: 'sha256:x' }] },
+      status: {
+        taskResults: [{ name: 'IMAGE_DIGEST', value: 'sha256:x' }],
+        provenance: { configSource: { uri: 'git+https://git.example/t', digest: { sha1: 'abc' } } },
+      },
     };
     const loaded = await loadRunFiles({
       pipelineRun: await write('old.json', legacyRun),
@@ -92,6 +95,7 @@ describe('loadRunFiles', () => {
     expect(loaded.pipelineRun.status).not.toHaveProperty('taskRuns');
     expect(loaded.taskRuns[0]?.status?.results).toEqual([{ name: 'IMAGE_DIGEST', value: 'sha256:x' }]);
     expect(loaded.taskRuns[0]?.status).not.toHaveProperty('taskResults');
+    expect(loaded.taskRuns[0]?.status?.provenance?.refSource?.uri).toBe('git+https://git.example/t');
   });
 
   it('keeps v1 objects as they are: v1beta1-only fields of a v1 object are ignored, as Chains ignores them', async () => {
