@@ -7,11 +7,15 @@ export interface PemBlock {
   der: Buffer;
 }
 
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END \1-----/;
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END \1-----/g;
 
-/** The first PEM block of `text`; `source` names the file or secret in errors. */
+/**
+ * The key block of `text`: the first `... PRIVATE KEY` block, else the first block (openssl may put
+ * `EC PARAMETERS` before the key). `source` names the file or secret in errors.
+ */
 export function decodePem(text: string, source: string): PemBlock {
-  const match = PEM_BLOCK.exec(text);
+  const blocks = [...text.matchAll(PEM_BLOCK)];
+  const match = blocks.find((b) => b[1]?.endsWith('PRIVATE KEY')) ?? blocks[0];
   const body = match?.[2]?.replace(/\s+/g, '');
   if (!match?.[1] || !body || !/^[A-Za-z0-9+/]+=*$/.test(body)) {
     throw new AttestError('KEY_INVALID', `${source} is not a PEM key`, {
@@ -77,7 +81,9 @@ export function privateKeyFromPem(block: PemBlock, source: string): KeyObject {
       hint:
         block.type === 'ENCRYPTED PRIVATE KEY'
           ? 'password-protected PKCS#8 is not supported: decrypt it (openssl pkcs8) or import it with cosign import-key-pair'
-          : 'give a cosign.key, or an unencrypted PKCS#8 "PRIVATE KEY" PEM',
+          : block.type === 'PUBLIC KEY'
+            ? 'that is the public key (cosign.pub); --key needs the private key (cosign.key)'
+            : 'give a cosign.key, or an unencrypted PKCS#8 "PRIVATE KEY" PEM',
     });
   }
   let key: KeyObject;

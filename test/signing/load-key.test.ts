@@ -199,6 +199,21 @@ describe('loadKeySigner: PEM keys and refusals', () => {
     expect(ec.algorithm).toBe('ECDSA P-256');
   });
 
+  it('finds the key after an openssl EC PARAMETERS block', async () => {
+    const sec1 = testKeys.p256().export({ format: 'pem', type: 'sec1' }).toString();
+    const params = '-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n';
+    const signer = await loadKeySigner({ key: await file('p/ecparam.pem', params + sec1), env: noEnv });
+    expect(signer.algorithm).toBe('ECDSA P-256');
+  });
+
+  it('says so when --key is given the public key', async () => {
+    const error = await rejection(
+      loadKeySigner({ key: await file('u/cosign.pub', pair.publicKeyPem), env: noEnv }),
+    );
+    expect(error.code).toBe('KEY_UNSUPPORTED');
+    expect(error.hint).toContain('public key');
+  });
+
   it('refuses P-384 and short RSA keys with KEY_UNSUPPORTED', async () => {
     const p384 = await rejection(
       loadKeySigner({ key: await file('u/p384.pem', pkcs8Pem(testKeys.p384())), env: noEnv }),
