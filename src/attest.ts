@@ -251,8 +251,10 @@ function report(
   const { snapshot, target } = collected;
   const subjects = attestation.statement.subject;
   if (subjects.length === 0) {
+    const elsewhere = outcomes.map((o) => o.backend).filter((b) => b !== 'oci');
     log.info(
-      'the provenance has no subjects (no image or artifact results): it is stored on the PipelineRun and in files, not in a registry',
+      `the provenance has no subjects (no image or artifact results): nothing to attach in a registry; ` +
+        `attested to ${elsewhere.join(', ') || 'no other backend'}`,
     );
   }
   log.print(

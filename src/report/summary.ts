@@ -32,7 +32,7 @@ export function formatSummary(input: SummaryInput): string {
     [
       'subjects',
       input.subjects.length === 0
-        ? 'none (no image or artifact results found): attested to the PipelineRun and files only'
+        ? 'none (no image or artifact results found): nothing to attach in a registry'
         : input.subjects.map(subject).join(', '),
     ],
     ['format', input.format],
