@@ -14,8 +14,9 @@ import {
 import { parseEnvelope } from '../signing/dsse.js';
 import { verifySignature } from '../signing/key-signer.js';
 import { publicKeyFromPem } from '../signing/pem-key.js';
+import { rekorBundleAnnotation } from '../signing/rekor-bundle.js';
 import { verifyEnvelope } from '../signing/sign-statement.js';
-import type { SignedAttestation, Signer, TlogEntry } from '../signing/types.js';
+import type { SignedAttestation, Signer } from '../signing/types.js';
 import type { StorageBackend, StorageOutcome } from './backend.js';
 import { type OciTarget, ociTargets, parseRepositoryOverride } from './oci-subjects.js';
 
@@ -56,6 +57,8 @@ export class OciTagStorage implements StorageBackend {
   readonly #client: RegistryClient;
   readonly #override: RepositoryRef | undefined;
   readonly #imageSigner: Signer | undefined;
+  /** Where each blob was uploaded first, per registry (the source of cross-repository mounts). */
+  readonly #uploaded = new Map<string, RepositoryRef>();
 
   constructor(options: OciTagStorageOptions) {
     this.#client = options.client;
@@ -106,7 +109,10 @@ export class OciTagStorage implements StorageBackend {
 
   async #append(target: OciTarget, kind: 'att' | 'sig', layer: LayerToAppend) {
     const tag = `${fallbackTag(target.digest)}.${kind}`;
-    const added = await appendLayer(this.#client, target.store, tag, layer);
+    // The envelope goes to every subject's repository: mount it from the first one on the same registry.
+    const blobKey = `${target.store.registry}|${digestOf(layer.bytes)}`;
+    const added = await appendLayer(this.#client, target.store, tag, layer, this.#uploaded.get(blobKey));
+    this.#uploaded.set(blobKey, target.store);
     const location = `${target.store.registry}/${target.store.repository}:${tag}`;
     log.info(
       `oci: ${added ? 'wrote' : 'found existing'} ${kind === 'att' ? 'attestation' : 'signature'} ${location}`,
@@ -191,19 +197,6 @@ export function simpleSigningPayload(target: Pick<OciTarget, 'image' | 'digest'>
   });
 }
 
-/** cosign's `dev.sigstore.cosign/bundle` annotation for a Rekor entry (field names as cosign writes them). */
-export function rekorBundleAnnotation(entry: TlogEntry): string {
-  return JSON.stringify({
-    SignedEntryTimestamp: entry.signedEntryTimestamp,
-    Payload: {
-      body: entry.body,
-      integratedTime: entry.integratedTime,
-      logIndex: entry.logIndex,
-      logID: entry.logId,
-    },
-  });
-}
-
 /**
  * Appends `layer` to the image manifest at `tag` unless an equivalent layer is there, surviving concurrent
  * writers (see RegistryClient.updateTag). Returns whether this call added it.
@@ -213,8 +206,9 @@ async function appendLayer(
   repo: RepositoryRef,
   tag: string,
   layer: LayerToAppend,
+  mountFrom: RepositoryRef | undefined,
 ): Promise<boolean> {
-  const blob = await client.pushBlob(repo, layer.bytes);
+  const blob = await client.pushBlob(repo, layer.bytes, mountFrom ? { mountFrom } : {});
   const descriptor: Descriptor = {
     mediaType: layer.mediaType,
     digest: blob.digest,

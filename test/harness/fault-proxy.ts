@@ -1,10 +1,10 @@
-// An HTTP proxy in front of a plain-HTTP test registry that injects failures: 500s, 429s with Retry-After,
+// An HTTP proxy in front of a plain-HTTP test registry that injects failures: 400s, 500s, 429s with Retry-After,
 // connection resets in the middle of an upload body, and corrupted response bodies.
 import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { freePort } from './registry.js';
 
-export type FaultKind = '500' | '503' | '429' | 'reset-mid-body' | 'corrupt';
+export type FaultKind = '400' | '500' | '503' | '429' | 'reset-mid-body' | 'corrupt';
 
 export interface Fault {
   kind: FaultKind;
@@ -44,7 +44,7 @@ export async function startFaultProxy(upstream: string, faults: Fault[] = []): P
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const fault = take(req);
     const line = `${req.method} ${req.url}`;
-    if (fault?.kind === '500' || fault?.kind === '503' || fault?.kind === '429') {
+    if (fault?.kind === '400' || fault?.kind === '500' || fault?.kind === '503' || fault?.kind === '429') {
       log.push(`${line} -> injected ${fault.kind}`);
       req.resume();
       req.on('end', () => {

@@ -260,6 +260,35 @@ describe('registry client: a failing registry', () => {
     await c.close();
   });
 
+  it('falls back to a chunked upload when the registry refuses a monolithic PUT', async () => {
+    proxy.addFault({ kind: '400', method: 'PUT', path: /blobs\/uploads\/.*digest=/ });
+    const c = client();
+    const data = randomBytes(6 * 1024 * 1024);
+    const repo = { registry: proxy.host, repository: 'team/chunked' };
+    const before = proxy.log.length;
+    const { digest } = await c.pushBlob(repo, data);
+    const log = proxy.log.slice(before);
+    expect(log.filter((l) => l.startsWith('PATCH') && l.endsWith('-> 202'))).toHaveLength(2);
+    expect(log.some((l) => l.startsWith('PUT') && l.endsWith('-> 201'))).toBe(true);
+    expect(Buffer.compare(await c.getBlob(repo, digest), data)).toBe(0);
+    await c.close();
+  });
+
+  it('mounts a blob from another repository instead of uploading it again', async () => {
+    const c = client();
+    const data = randomBytes(128);
+    const from = { registry: proxy.host, repository: 'team/mount-source' };
+    await c.pushBlob(from, data);
+    const before = proxy.log.length;
+    await c.pushBlob({ registry: proxy.host, repository: 'team/mount-target' }, data, { mountFrom: from });
+    const log = proxy.log.slice(before);
+    expect(
+      log.some((l) => l.includes('mount=') && l.includes('from=team%2Fmount-source') && l.endsWith('-> 201')),
+    ).toBe(true);
+    expect(log.some((l) => l.startsWith('PUT'))).toBe(false);
+    await c.close();
+  });
+
   it('gives up after the bounded retries with the registry status', async () => {
     proxy.addFault({ kind: '500', method: 'GET', path: /manifests\/gone/, times: 10 });
     const c = new RegistryClient({

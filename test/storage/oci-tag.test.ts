@@ -13,7 +13,7 @@ import { imageSubject, provenance, signed, type TestKey, testKey } from '../harn
 import { checkAttestations, checkSignatures } from '../harness/cosign-checker.js';
 import { type FaultProxy, startFaultProxy } from '../harness/fault-proxy.js';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
-import { pushTestImage, type RegistryAccess } from '../harness/registry-http.js';
+import { pushTestImage, type RegistryAccess, RegistryHttp } from '../harness/registry-http.js';
 import { repoRoot } from '../peers/versions.js';
 
 function access(registry: TestRegistry): RegistryAccess {
@@ -144,6 +144,79 @@ describe('oci tag storage: subjects, repositories and failures', () => {
     expect(outcome.detail).toContain(`subject ${registry.host}/team/other has no sha256 digest`);
     expect(outcome.detail).toContain('https://example.com/releases/app.tar.gz is not an image repository');
     expect(logs.some((l) => l.startsWith('warning: oci: subject') && l.includes('no sha256'))).toBe(true);
+  });
+
+  it('attaches to every image subject, mounting the envelope instead of uploading it twice', async () => {
+    const one = await pushTestImage(access(registry), 'team/one');
+    const two = await pushTestImage(access(registry), 'team/two');
+    const statement = provenance([
+      imageSubject(proxy.host, 'team/one', one.digest),
+      imageSubject(proxy.host, 'team/two', two.digest),
+    ]);
+    const before = proxy.log.length;
+    const outcome = await new OciTagStorage({ client }).store(await signed(statement, key));
+    expect(outcome.ok, outcome.detail).toBe(true);
+    expect(outcome.locations).toEqual([
+      `${proxy.host}/team/one:${one.digest.replace(':', '-')}.att`,
+      `${proxy.host}/team/two:${two.digest.replace(':', '-')}.att`,
+    ]);
+    expect(
+      proxy.log
+        .slice(before)
+        .some((l) => l.includes('team/two/blobs/uploads/?mount=') && l.endsWith('-> 201')),
+    ).toBe(true);
+    for (const [repository, digest] of [
+      ['team/one', one.digest],
+      ['team/two', two.digest],
+    ] as const) {
+      const check = await checkAttestations({
+        access: access(registry),
+        repository,
+        reference: digest,
+        publicKeyPem: key.publicKeyPem,
+        type: 'slsaprovenance1',
+      });
+      expect(check.verified).toHaveLength(1);
+    }
+  });
+
+  it('records the Rekor entry and the keyless certificate and chain as cosign annotations', async () => {
+    const image = await pushTestImage(access(registry), 'team/annotated');
+    const attestation = await signed(
+      provenance([imageSubject(registry.host, 'team/annotated', image.digest)]),
+      key,
+    );
+    attestation.tlogEntry = {
+      logIndex: 42,
+      logId: 'c0d23d6ad406973f9559f3ba2d1ca01f84147d8ffc5b8445c224f98b9591801d',
+      integratedTime: 1700000000,
+      signedEntryTimestamp: Buffer.from('set').toString('base64'),
+      body: Buffer.from('{"kind":"dsse"}').toString('base64'),
+      url: 'https://rekor.example/api/v1/log/entries?logIndex=42',
+    };
+    attestation.certificatePem = '-----BEGIN CERTIFICATE-----\nleaf\n-----END CERTIFICATE-----\n';
+    attestation.chainPem = '-----BEGIN CERTIFICATE-----\nca\n-----END CERTIFICATE-----\n';
+    expect((await new OciTagStorage({ client }).store(attestation)).ok).toBe(true);
+    const http = new RegistryHttp(access(registry));
+    const manifest = await http.manifest('team/annotated', `${image.digest.replace(':', '-')}.att`);
+    const layer = JSON.parse(manifest!.bytes.toString()).layers[0];
+    expect(layer.mediaType).toBe('application/vnd.dsse.envelope.v1+json');
+    expect(layer.annotations).toEqual({
+      'dev.cosignproject.cosign/signature': '',
+      predicateType: 'https://slsa.dev/provenance/v1',
+      'dev.sigstore.cosign/bundle': JSON.stringify({
+        SignedEntryTimestamp: attestation.tlogEntry.signedEntryTimestamp,
+        Payload: {
+          body: attestation.tlogEntry.body,
+          integratedTime: 1700000000,
+          logIndex: 42,
+          logID: attestation.tlogEntry.logId,
+        },
+      }),
+      'dev.sigstore.cosign/certificate': attestation.certificatePem,
+      'dev.sigstore.cosign/chain': attestation.chainPem,
+    });
+    expect((await http.blob('team/annotated', layer.digest)).toString()).toBe(attestation.envelopeJson);
   });
 
   it('with no image subject at all, stores nothing and says so', async () => {
