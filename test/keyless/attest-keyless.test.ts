@@ -472,3 +472,170 @@ describe('--oci-encoding sigstore-bundle, keyless (built CLI)', () => {
     expect(verified.code).toBe(0);
   });
 });
+
+describe('tekton-attest verify with identities and the transparency log (built CLI)', () => {
+  let keyless: Run;
+  let keySigned: Run;
+  let unlogged: Run;
+  let bundled: Run;
+  const key = testKey();
+  beforeAll(async () => {
+    [keyless, keySigned, unlogged, bundled] = [
+      await newRun(),
+      await newRun(),
+      await newRun(),
+      await newRun(),
+    ];
+    const token = () => sigstore.writeToken({ namespace: NAMESPACE, serviceAccount: SERVICE_ACCOUNT });
+    const results = [
+      await attest(keyless, keylessArgs(token())),
+      await attest(keySigned, [
+        '--key',
+        key.privateKeyFile,
+        '--transparency',
+        'true',
+        '--rekor-url',
+        sigstore.rekorUrl,
+      ]),
+      await attest(unlogged, ['--key', key.privateKeyFile]),
+      await attest(bundled, [...keylessArgs(token()), '--oci-encoding', 'sigstore-bundle']),
+    ];
+    expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0]);
+  });
+
+  const image = (run: Run) => `${registry.host}/${run.repository}@${run.digest}`;
+  const verifyCli = (run: Run, args: string[]) =>
+    runCli([
+      'verify',
+      image(run),
+      '--insecure-registry',
+      registry.host,
+      '--type',
+      'slsaprovenance1',
+      '--summary',
+      ...args,
+    ]);
+  const identity = (san = SAN, issuer = sigstore.issuer) => [
+    '--certificate-identity',
+    san,
+    '--certificate-oidc-issuer',
+    issuer,
+  ];
+
+  it('accepts the keyless .att layer for its identity, checking the certificate and the log entry', async () => {
+    const result = await verifyCli(keyless, [...identity(), '--trusted-root', sigstore.trustedRootPath]);
+    expect(result.stderr).toContain('verified 1 of 1 attestations');
+    expect(result.stdout).toMatch(new RegExp(`OK +\\.att .* \\(${SAN} rekor#\\d+\\)`));
+    expect(result.code).toBe(0);
+  });
+
+  it('accepts an identity regexp, and refuses another identity, issuer or trusted root', async () => {
+    const regexp = await verifyCli(keyless, [
+      '--certificate-identity-regexp',
+      `^https://kubernetes\\.io/namespaces/${NAMESPACE}/`,
+      '--certificate-oidc-issuer',
+      sigstore.issuer,
+      '--trusted-root',
+      sigstore.trustedRootPath,
+    ]);
+    expect(regexp.code).toBe(0);
+    const otherSa = await verifyCli(keyless, [
+      ...identity(`https://kubernetes.io/namespaces/${NAMESPACE}/serviceaccounts/default`),
+      '--trusted-root',
+      sigstore.trustedRootPath,
+    ]);
+    expect(otherSa.code).toBe(1);
+    expect(otherSa.stdout).toContain(`the certificate identity is ${SAN}`);
+    const otherIssuer = await verifyCli(keyless, [
+      ...identity(SAN, 'https://accounts.google.com'),
+      '--trusted-root',
+      sigstore.trustedRootPath,
+    ]);
+    expect(otherIssuer.code).toBe(1);
+    expect(otherIssuer.stdout).toContain(`issuer is ${sigstore.issuer}, not https://accounts.google.com`);
+    const otherRoot = await verifyCli(keyless, [
+      ...identity(),
+      '--trusted-root',
+      otherSigstore.trustedRootPath,
+    ]);
+    expect(otherRoot.code).toBe(1);
+  });
+
+  it('refuses keyless verification without an identity (usage error)', async () => {
+    const result = await verifyCli(keyless, ['--trusted-root', sigstore.trustedRootPath]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('keyless verification (no --key) needs the identity to trust');
+  });
+
+  it('accepts a key-signed, logged attestation with --key and the trusted root, not with another root', async () => {
+    const ok = await verifyCli(keySigned, [
+      '--key',
+      key.publicKeyFile,
+      '--trusted-root',
+      sigstore.trustedRootPath,
+    ]);
+    expect(ok.stdout).toMatch(/OK +\.att .*rekor#\d+/);
+    expect(ok.code).toBe(0);
+    const otherRoot = await verifyCli(keySigned, [
+      '--key',
+      key.publicKeyFile,
+      '--trusted-root',
+      otherSigstore.trustedRootPath,
+    ]);
+    expect(otherRoot.code).toBe(1);
+    expect(otherRoot.stdout).toContain('inclusion promise could not be verified');
+  });
+
+  it('requires a log entry unless --insecure-ignore-tlog', async () => {
+    const strict = await verifyCli(unlogged, [
+      '--key',
+      key.publicKeyFile,
+      '--trusted-root',
+      sigstore.trustedRootPath,
+    ]);
+    expect(strict.code).toBe(1);
+    expect(strict.stdout).toContain('has no transparency-log entry');
+    const lax = await verifyCli(unlogged, ['--key', key.publicKeyFile, '--insecure-ignore-tlog']);
+    expect(lax.code).toBe(0);
+  });
+
+  it('accepts the keyless sigstore bundle referrer', async () => {
+    const result = await verifyCli(bundled, [...identity(), '--trusted-root', sigstore.trustedRootPath]);
+    expect(result.stdout).toMatch(new RegExp(`OK +bundle .* \\(${SAN} rekor#\\d+\\)`));
+    expect(result.code).toBe(0);
+  });
+
+  it('refuses a layer whose Rekor bundle belongs to another attestation (so does cosign)', async () => {
+    // Move the keyless run's Rekor bundle onto the key-signed run's layer, as a forger would.
+    const http = new RegistryHttp(access);
+    const tag = `${keySigned.digest.replace(':', '-')}.att`;
+    const found = await http.manifest(keySigned.repository, tag);
+    const manifest = JSON.parse(found!.bytes.toString('utf8')) as {
+      layers: { annotations: Record<string, string> }[];
+    };
+    const [donor] = await attLayers(keyless);
+    manifest.layers[0]!.annotations['dev.sigstore.cosign/bundle'] =
+      donor!.annotations['dev.sigstore.cosign/bundle']!;
+    await http.putManifest(keySigned.repository, tag, manifest);
+    const ours = await verifyCli(keySigned, [
+      '--key',
+      key.publicKeyFile,
+      '--trusted-root',
+      sigstore.trustedRootPath,
+    ]);
+    expect(ours.code).toBe(1);
+    expect(ours.stdout).toMatch(/FAIL +\.att .*\n.*tlog entry signature mismatch/);
+    const cosign = await runCosign([
+      'verify-attestation',
+      '--key',
+      key.publicKeyFile,
+      '--type',
+      'slsaprovenance1',
+      '--trusted-root',
+      sigstore.trustedRootPath,
+      '--allow-insecure-registry',
+      image(keySigned),
+    ]);
+    expect(cosign.code).not.toBe(0);
+  });
+});
