@@ -73,15 +73,19 @@ export interface RequestOptions {
 
 /** A non-2xx answer from the apiserver where one was required. */
 export class KubeHttpError extends Error {
-  constructor(
-    readonly method: string,
-    readonly path: string,
-    readonly status: number,
-    readonly body: unknown,
-    readonly text: string,
-  ) {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly body: unknown;
+  readonly text: string;
+  constructor(method: string, path: string, status: number, body: unknown, text: string) {
     super(`${method} ${path} -> HTTP ${status}: ${text.slice(0, 2000)}`);
     this.name = 'KubeHttpError';
+    this.method = method;
+    this.path = path;
+    this.status = status;
+    this.body = body;
+    this.text = text;
   }
 }
 
@@ -246,13 +250,27 @@ function spawnLogged(bin: string, args: string[], logFile: string): ChildProcess
   }
 }
 
-async function killChild(child: ChildProcess, graceMs: number): Promise<void> {
+/**
+ * A detached shell that kills the peers and removes their dir if this process dies without
+ * stop() (a signal, a crashed or killed test worker), where the 'exit' hook cannot run.
+ */
+function spawnWatchdog(pids: number[], dir: string): ChildProcess {
+  const script =
+    'while kill -0 "$0" 2>/dev/null; do sleep 1; done; d="$1"; shift; kill -9 "$@" 2>/dev/null; rm -rf "$d"';
+  const dog = spawn('/bin/sh', ['-c', script, String(process.pid), dir, ...pids.map(String)], {
+    detached: true,
+    stdio: 'ignore',
+  });
+  dog.unref();
+  return dog;
+}
+
+/** Kill a peer. Its data is throwaway, so there is no graceful shutdown to wait for. */
+async function killChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  child.kill('SIGKILL');
   await exited;
-  clearTimeout(timer);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -351,9 +369,11 @@ async function startOnce(
   const children: ChildProcess[] = [];
   let agent: https.Agent | undefined;
 
+  let watchdog: ChildProcess | undefined;
   const cleanup = async () => {
     agent?.destroy();
-    await Promise.all(children.map((c) => killChild(c, 1000)));
+    watchdog?.kill('SIGKILL');
+    await Promise.all(children.map((c) => killChild(c)));
     if (!keepDir) rmSync(dir, { recursive: true, force: true });
     liveDirs.delete(dir);
   };
@@ -365,14 +385,6 @@ async function startOnce(
 
   try {
     const [etcdPort, peerPort, apiPort] = (await freePorts(3)) as [number, number, number];
-    await makePki(dir);
-    const adminToken = randomBytes(24).toString('hex');
-    await writeFile(
-      join(dir, 'tokens.csv'),
-      `${adminToken},tekton-attest-admin,tekton-attest-admin,"system:masters"\n`,
-      { mode: 0o600 },
-    );
-
     const etcdUrl = `http://127.0.0.1:${etcdPort}`;
     const peerUrl = `http://127.0.0.1:${peerPort}`;
     const etcd = spawnLogged(
@@ -393,13 +405,23 @@ async function startOnce(
       logFiles.etcd,
     );
     children.push(etcd);
-    await waitFor(
-      'etcd /health',
-      deadline,
-      [etcd],
-      async () => (await plainGet(`${etcdUrl}/health`)).includes('"health":"true"'),
-      failure,
-    );
+    // Certificates and keys are made while etcd starts.
+    const adminToken = randomBytes(24).toString('hex');
+    await Promise.all([
+      makePki(dir),
+      writeFile(
+        join(dir, 'tokens.csv'),
+        `${adminToken},tekton-attest-admin,tekton-attest-admin,"system:masters"\n`,
+        { mode: 0o600 },
+      ),
+      waitFor(
+        'etcd /health',
+        deadline,
+        [etcd],
+        async () => (await plainGet(`${etcdUrl}/health`)).includes('"health":"true"'),
+        failure,
+      ),
+    ]);
 
     const issuer = opts.serviceAccountIssuer ?? 'https://kubernetes.default.svc.cluster.local';
     const audiences = opts.apiAudiences ?? [issuer];
@@ -428,6 +450,8 @@ async function startOnce(
       logFiles.apiserver,
     );
     children.push(apiserver);
+    const pids = children.map((c) => c.pid).filter((p): p is number => p !== undefined);
+    watchdog = spawnWatchdog(pids, keepDir ? '' : dir);
 
     const caPem = await readFile(join(dir, 'ca.crt'), 'utf8');
     agent = new https.Agent({ ca: caPem, keepAlive: true, maxSockets: 16 });
@@ -689,18 +713,7 @@ function makeServer(init: ServerInit): KubeApiServer {
 
     async installTektonCRDs(opts = {}) {
       const dir = opts.dir ?? (await tektonCrdDir(opts.version));
-      const crds: KubeObject[] = [];
-      for (const file of readdirSync(dir)
-        .filter((f) => /\.ya?ml$/.test(f))
-        .sort()) {
-        for (const doc of parseAllDocuments(readFileSync(join(dir, file), 'utf8'))) {
-          const v = doc.toJS() as KubeObject | null;
-          if (v?.kind !== 'CustomResourceDefinition') continue;
-          // No conversion webhook runs here: every served version returns the stored object.
-          v.spec.conversion = { strategy: 'None' };
-          crds.push(v);
-        }
-      }
+      const crds = loadCrds(dir);
       if (crds.length === 0) throw new Error(`no CustomResourceDefinition in ${dir}`);
       await Promise.all(crds.map((crd) => server.applyManifest(crd)));
       const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
@@ -794,6 +807,30 @@ function makeServer(init: ServerInit): KubeApiServer {
 
 // ---------------------------------------------------------------------------------------------
 // Tekton CRDs from the Go module cache
+
+const crdCache = new Map<string, KubeObject[]>();
+
+/** The CRDs in `dir`, with conversion set to None (no conversion webhook runs here). Memoized. */
+function loadCrds(dir: string): KubeObject[] {
+  let crds = crdCache.get(dir);
+  if (!crds) {
+    crds = [];
+    const files = readdirSync(dir)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort();
+    for (const file of files) {
+      for (const doc of parseAllDocuments(readFileSync(join(dir, file), 'utf8'))) {
+        const v = doc.toJS() as KubeObject | null;
+        if (v?.kind !== 'CustomResourceDefinition') continue;
+        // Every served version then returns the stored object as is, with its apiVersion set.
+        v.spec.conversion = { strategy: 'None' };
+        crds.push(v);
+      }
+    }
+    crdCache.set(dir, crds);
+  }
+  return crds;
+}
 
 /** Directory of the Tekton CRD YAML (config/300-crds of github.com/tektoncd/pipeline@version). */
 export async function tektonCrdDir(version: string = peerVersions.tektonPipeline): Promise<string> {
