@@ -167,6 +167,31 @@ describe('cosign accepts sigstore bundles as OCI 1.1 referrers (fallback tag on 
     expect(result.code, result.stderr).toBe(0);
   });
 
+  it('concurrent writers all end up in the fallback referrers index', async () => {
+    const image = await pushTestImage({ url: registry.url }, 'team/bundle-busy');
+    const subject = imageSubject(registry.host, 'team/bundle-busy', image.digest);
+    const outcomes = await Promise.all(
+      Array.from({ length: 6 }, async (_, i) => {
+        const own = new RegistryClient({ insecureRegistries: [registry.host] });
+        const outcome = await new OciReferrerStorage({ client: own }).store(
+          await signed(provenance([subject], `bundle-${i}`), key),
+        );
+        await own.close();
+        return outcome;
+      }),
+    );
+    for (const outcome of outcomes) expect(outcome.ok, outcome.detail).toBe(true);
+    const check = await checkBundles({
+      access: { url: registry.url },
+      repository: 'team/bundle-busy',
+      reference: image.digest,
+      publicKeyPem: key.publicKeyPem,
+      type: 'slsaprovenance1',
+    });
+    expect(check.layers).toHaveLength(6);
+    expect(check.verified).toHaveLength(6);
+  });
+
   it('cosign verify accepts the image signature bundle written with --sign-images', async () => {
     const image = await pushTestImage({ url: registry.url }, 'team/bundle-signed');
     const statement = provenance([imageSubject(registry.host, 'team/bundle-signed', image.digest)]);
