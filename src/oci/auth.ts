@@ -129,7 +129,7 @@ export class Authenticator {
         registry,
         scopes,
         response,
-        `its token server ${url.origin}${url.pathname} answered HTTP ${response.status}`,
+        `its token server ${url.origin}${url.pathname} refused to issue a token`,
       );
     }
     let body: { token?: string; access_token?: string; expires_in?: number };

@@ -83,7 +83,7 @@ export async function verifyAttestations(request: VerifyImageRequest): Promise<V
         }
         return { ...base, ok: true, statement, signer };
       } catch (error) {
-        return { ...base, ok: false, reason: reasonOf(error) };
+        return { ...base, ok: false, reason: reasonWithout(error, item.source) };
       }
     }),
   );
@@ -106,7 +106,7 @@ export async function verifyImageSignatures(request: VerifyImageRequest): Promis
       checkSimpleSigning(sig, digest, request.sigstore);
       return { ...base, ok: true, signer: { kind: 'key' as const } };
     } catch (error) {
-      return { ...base, ok: false, reason: reasonOf(error) };
+      return { ...base, ok: false, reason: reasonWithout(error, sig.source) };
     }
   });
   for (const item of bundled.filter((b) => b.annotatedPredicateType === COSIGN_SIGN_PREDICATE)) {
@@ -117,10 +117,16 @@ export async function verifyImageSignatures(request: VerifyImageRequest): Promis
       checkStatement(envelopePayload(item.material.envelope), digest, COSIGN_SIGN_PREDICATE, item.source);
       verdicts.push({ ...base, ok: true, signer });
     } catch (error) {
-      verdicts.push({ ...base, ok: false, reason: reasonOf(error) });
+      verdicts.push({ ...base, ok: false, reason: reasonWithout(error, item.source) });
     }
   }
   return { image: `${repo.registry}/${repo.repository}@${digest}`, digest, verdicts };
+}
+
+/** The reason, without the source it starts with (the verdict names the source already). */
+function reasonWithout(error: unknown, source: string): string {
+  const reason = reasonOf(error);
+  return reason.startsWith(source) ? reason.slice(source.length).replace(/^:?\s*/, '') : reason;
 }
 
 function checkSimpleSigning(
