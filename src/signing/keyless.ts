@@ -15,7 +15,13 @@ import {
   type TokenIdentity,
   type TokenSource,
 } from './identity-token.js';
-import { describeFailure, SIGSTORE_RETRY, SIGSTORE_TIMEOUT_MS, sigstoreFailure } from './sigstore-http.js';
+import {
+  describeFailure,
+  SIGSTORE_RETRY,
+  SIGSTORE_TIMEOUT_MS,
+  sigstoreFailure,
+  unreachableHint,
+} from './sigstore-http.js';
 import type { Signer } from './types.js';
 
 export interface KeylessOptions {
@@ -128,7 +134,7 @@ export class KeylessSigner implements Signer {
           hint: rejected
             ? `Fulcio does not trust tokens from ${token.identity.issuer}: public Fulcio trusts only managed-cloud ` +
               'issuers; use a private Fulcio configured for the cluster issuer (--fulcio-url), see docs/keyless.md'
-            : 'check --fulcio-url and that the pod can reach it (egress, proxy, DNS); nothing was signed or stored',
+            : unreachableHint(failure, fulcioUrl, '--fulcio-url'),
         },
       );
     }

@@ -3,7 +3,13 @@ import { TLogClient } from '@sigstore/sign/dist/witness/tlog/client.js';
 import { AttestError } from '../errors.js';
 import { log } from '../log.js';
 import { toSigstoreBundle } from './sigstore-bundle.js';
-import { describeFailure, SIGSTORE_RETRY, SIGSTORE_TIMEOUT_MS, sigstoreFailure } from './sigstore-http.js';
+import {
+  describeFailure,
+  SIGSTORE_RETRY,
+  SIGSTORE_TIMEOUT_MS,
+  sigstoreFailure,
+  unreachableHint,
+} from './sigstore-http.js';
 import type { InclusionProof, SignedAttestation, TlogEntry } from './types.js';
 
 /** `--transparency` / Chains' `transparency.enabled`. */
@@ -82,11 +88,14 @@ export async function logAttestation(
     // A 409 (the same entry was logged before, e.g. a retried request) is answered with that entry.
     entry = (await client.createEntry(proposed)) as RekorEntry;
   } catch (error) {
-    throw new AttestError('TRANSPARENCY', `Rekor at ${base} ${describeFailure(sigstoreFailure(error))}`, {
+    const failure = sigstoreFailure(error);
+    const refused =
+      failure.status !== undefined && failure.status < 500 && ![408, 429].includes(failure.status);
+    throw new AttestError('TRANSPARENCY', `Rekor at ${base} ${describeFailure(failure)}`, {
       cause: error,
-      hint:
-        'check --rekor-url (Chains: transparency.url) and that the pod can reach it; nothing was stored. ' +
-        'Use --transparency false to sign without the log',
+      hint: refused
+        ? 'Rekor refused the entry; check --rekor-url (Chains: transparency.url) points at a Rekor v1 API. Nothing was stored'
+        : `${unreachableHint(failure, base, '--rekor-url (Chains: transparency.url)')}. Use --transparency false to sign without the log`,
     });
   }
   const tlogEntry = checkEntry(entry, attestation, base);

@@ -22,12 +22,14 @@ import {
   verify,
   X509Certificate,
 } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fulcioHandler, initializeCA, initializeCTLog, initializeTLog, rekorHandler } from '@sigstore/mock';
+import { makeTestCa } from './registry.js';
 
 /** The issuer a cluster's API server puts into projected service-account tokens by default. */
 export const TEST_OIDC_ISSUER = 'https://kubernetes.default.svc.cluster.local';
@@ -83,6 +85,8 @@ export interface SigstoreStack {
   failNext(service: Service, count: number, status?: number): void;
   /** A URL where nothing listens (a service that is down). */
   deadUrl: string;
+  /** With `tls`: the test CA that issued the servers' certificate (PEM file). */
+  caFile?: string;
   dir: string;
   stop(): Promise<void>;
 }
@@ -119,10 +123,16 @@ function sendJson(response: ServerResponse, status: number, body: unknown, heade
   response.end(typeof body === 'string' ? body : JSON.stringify(body));
 }
 
+interface Tls {
+  cert: Buffer;
+  key: Buffer;
+}
+
 async function listen(
   handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  tls?: Tls,
 ): Promise<Server> {
-  const server = createServer((req, res) => {
+  const serve = (req: IncomingMessage, res: ServerResponse) => {
     handler(req, res).catch((error: unknown) => {
       if (error instanceof HttpFailure) {
         sendJson(res, error.status, { code: error.status, message: error.message }, error.headers);
@@ -130,13 +140,14 @@ async function listen(
         sendJson(res, 500, { code: 500, message: String(error) });
       }
     });
-  });
+  };
+  const server: Server = tls ? createHttpsServer(tls, serve) : createServer(serve);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return server;
 }
 
-function urlOf(server: Server): string {
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+function urlOf(server: Server, tls = false): string {
+  return `${tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
 async function unusedUrl(): Promise<string> {
@@ -212,10 +223,14 @@ export interface SigstoreOptions {
    * canonicalizing it (to show what the client does when a log answers with a body cosign would reject).
    */
   rekorStoresProposed?: boolean;
+  /** Serve HTTPS with a fresh test CA (`caFile`), as a private deployment with an internal CA would. */
+  tls?: boolean;
 }
 
 export async function startSigstore(options: SigstoreOptions = {}): Promise<SigstoreStack> {
   const dir = mkdtempSync(join(tmpdir(), 'tekton-attest-sigstore-'));
+  const testCa = options.tls ? makeTestCa(dir) : undefined;
+  const tls = testCa ? { cert: readFileSync(testCa.certFile), key: readFileSync(testCa.keyFile) } : undefined;
   const caKeys = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const ctKeys = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const rekorKeys = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
@@ -306,7 +321,7 @@ export async function startSigstore(options: SigstoreOptions = {}): Promise<Sigs
       issued.push(chain.signedCertificateEmbeddedSct.chain.certificates[0] ?? '');
     }
     sendJson(res, result.statusCode, String(result.response));
-  });
+  }, tls);
 
   const rekorServer = await listen(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://rekor');
@@ -364,9 +379,9 @@ export async function startSigstore(options: SigstoreOptions = {}): Promise<Sigs
       return;
     }
     throw new HttpFailure(404, 'not found');
-  });
-  const fulcioUrl = urlOf(fulcioServer);
-  const rekorUrl = urlOf(rekorServer);
+  }, tls);
+  const fulcioUrl = urlOf(fulcioServer, tls !== undefined);
+  const rekorUrl = urlOf(rekorServer, tls !== undefined);
   const tlog = await initializeTLog(rekorUrl, rekorKeys);
   const rekor = rekorHandler(tlog);
 
@@ -452,6 +467,7 @@ export async function startSigstore(options: SigstoreOptions = {}): Promise<Sigs
       failures[service] = { count, status };
     },
     deadUrl: await unusedUrl(),
+    ...(testCa ? { caFile: testCa.caFile } : {}),
     dir,
     async stop() {
       await Promise.all(

@@ -639,3 +639,45 @@ describe('tekton-attest verify with identities and the transparency log (built C
     expect(cosign.code).not.toBe(0);
   });
 });
+
+describe('a private Fulcio and Rekor behind an internal CA (built CLI)', () => {
+  let internal: SigstoreStack;
+  beforeAll(async () => {
+    internal = await startSigstore({ tls: true });
+  });
+  afterAll(async () => {
+    await internal?.stop();
+  });
+
+  const argsFor = (token: string) => [
+    '--signer',
+    'keyless',
+    '--identity-token-file',
+    token,
+    '--fulcio-url',
+    internal.fulcioUrl,
+    '--transparency',
+    'true',
+    '--rekor-url',
+    internal.rekorUrl,
+  ];
+
+  it('fails naming Fulcio when its CA is not trusted, and works with NODE_EXTRA_CA_CERTS', async () => {
+    const token = internal.writeToken({ namespace: NAMESPACE, serviceAccount: SERVICE_ACCOUNT });
+    const untrusted = await attest(await newRun(), argsFor(token));
+    expect(untrusted.code).toBe(1);
+    expect(untrusted.stderr).toContain(`Fulcio at ${internal.fulcioUrl} unreachable after 4 attempts`);
+    expect(untrusted.stderr).toMatch(/certificate/i);
+    expect(untrusted.stderr).toContain(`the TLS certificate of ${internal.fulcioUrl} is not trusted`);
+    expect(untrusted.stderr).toContain('NODE_EXTRA_CA_CERTS');
+
+    const run = await newRun();
+    const trusted = await attest(run, argsFor(token), { NODE_EXTRA_CA_CERTS: internal.caFile });
+    expect(trusted.stderr).not.toMatch(/error/i);
+    expect(trusted.code).toBe(0);
+    expect(internal.fulcioUrl).toMatch(/^https:/);
+    const [layer] = await attLayers(run);
+    expect(layer?.annotations['dev.sigstore.cosign/bundle']).toContain('SignedEntryTimestamp');
+    expect(internal.entries).toHaveLength(1);
+  });
+});
