@@ -279,6 +279,9 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
   const configFile = join(dir, 'config.yml');
   writeFileSync(configFile, `${lines.join('\n')}\n`);
   const child = spawn(bin, ['serve', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // A test worker that dies without stop() must not leave the registry running.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   const stderr: string[] = [];
   child.stderr?.on('data', (d: Buffer) => stderr.push(d.toString()));
   const url = `${tls ? 'https' : 'http'}://${host}`;
@@ -301,6 +304,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
       return configDir;
     },
     async stop() {
+      process.removeListener('exit', killOnExit);
       await stopChild(child);
       await new Promise<void>((resolve) => (tokenServer ? tokenServer.close(() => resolve()) : resolve()));
       rmSync(dir, { recursive: true, force: true });
