@@ -47,7 +47,9 @@ export function maskSecrets(text: string): string {
 
 function emit(at: LogLevel, prefix: string, message: string): void {
   if (ORDER[at] < ORDER[level]) return;
-  for (const line of maskSecrets(message).split('\n')) sink(prefix + line);
+  const [first = '', ...rest] = maskSecrets(message).split('\n');
+  sink(prefix + first);
+  for (const line of rest) sink(line);
 }
 
 export const log: Logger = {

@@ -21,6 +21,7 @@ async function main(argv: string[]): Promise<void> {
       default: 'info',
       describe: 'How much to log (to stderr)',
     })
+    .middleware(dropEmptyValues, true)
     .middleware((args) => setLogLevel(args['log-level'] as 'info'))
     // Every option can also come from TEKTON_ATTEST_<NAME> (how the Task passes params without a script).
     .env('TEKTON_ATTEST')
@@ -36,6 +37,17 @@ async function main(argv: string[]): Promise<void> {
 }
 
 class UsageError extends Error {}
+
+/**
+ * A Task param left at its default "" reaches us as an empty TEKTON_ATTEST_* variable. Empty means "not
+ * set" (so defaults and --chains-config apply), never the empty string, which choices would reject.
+ */
+function dropEmptyValues(args: Record<string, unknown>): void {
+  for (const [name, value] of Object.entries(args)) {
+    const empty = value === '' || (Array.isArray(value) && value.every((item) => item === ''));
+    if (empty) delete args[name];
+  }
+}
 
 main(hideBin(process.argv)).catch((error: unknown) => {
   if (error instanceof UsageError) {
