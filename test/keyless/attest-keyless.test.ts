@@ -3,7 +3,7 @@
 // then checked three ways: by this file's own code (layer bytes vs the logged entry, the SET with the log's
 // key), by the independent cosign-style checker, and by the real cosign CLI with the tlog checked.
 import { createHash, createPublicKey, verify, X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,6 +44,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all([registry?.stop(), sigstore?.stop(), otherSigstore?.stop(), kube?.close()]);
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 interface Run {
