@@ -12,6 +12,7 @@ import { runCli } from '../cli/run-built-cli.js';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
 import { pushTestImage, RegistryHttp } from '../harness/registry-http.js';
 import { repoRoot } from '../peers/versions.js';
+import { TEKTON_CHECK_BUILD_TIMEOUT_MS, tektonCheckBin, tektonResolveBundle } from '../task/tekton-check.js';
 
 const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
 const DOCKER_LAYER = 'application/vnd.docker.image.rootfs.diff.tar.gzip';
@@ -99,7 +100,8 @@ let http: RegistryHttp;
 beforeAll(async () => {
   registry = await startRegistry();
   http = new RegistryHttp({ url: registry.url });
-});
+  await tektonCheckBin();
+}, TEKTON_CHECK_BUILD_TIMEOUT_MS);
 
 afterAll(async () => {
   await registry?.stop();
@@ -129,7 +131,7 @@ describe('bundle push', () => {
   test('publishes the Task as tkn does: one gzip tar layer, entry named after it, JSON content', async () => {
     const result = await cli(['bundle', 'push', `${registry.host}/catalog/tekton-attest:0.1`]);
     expect(result.stderr).toContain('task tekton-attest');
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     const bundle = await readBundle('catalog/tekton-attest', '0.1');
     expect(result.stdout.trim()).toBe(`${registry.host}/catalog/tekton-attest:0.1@${bundle.digest}`);
 
@@ -166,8 +168,8 @@ describe('bundle push', () => {
   test('is deterministic: the same digest every time; SOURCE_DATE_EPOCH sets the created time', async () => {
     const first = await cli(['bundle', 'push', `${registry.host}/det/bundle:a`]);
     const second = await cli(['bundle', 'push', `${registry.host}/det/bundle:b`]);
-    expect(first.code).toBe(0);
-    expect(second.code).toBe(0);
+    expect(first.code, first.stderr).toBe(0);
+    expect(second.code, second.stderr).toBe(0);
     const digestOf = (out: string) => out.trim().split('@')[1];
     expect(digestOf(first.stdout)).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(digestOf(second.stdout)).toBe(digestOf(first.stdout));
@@ -175,7 +177,7 @@ describe('bundle push', () => {
     const dated = await cli(['bundle', 'push', `${registry.host}/det/bundle:c`], {
       SOURCE_DATE_EPOCH: '1700000000',
     });
-    expect(dated.code).toBe(0);
+    expect(dated.code, dated.stderr).toBe(0);
     expect(digestOf(dated.stdout)).not.toBe(digestOf(first.stdout));
     const bundle = await readBundle('det/bundle', 'c');
     expect(bundle.config.created).toBe('2023-11-14T22:13:20Z');
@@ -188,7 +190,7 @@ describe('bundle push', () => {
       `${registry.host}/catalog/with-examples:0.1`,
       '--include-examples',
     ]);
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     const bundle = await readBundle('catalog/with-examples', '0.1');
     expect(bundle.manifest.layers.map((l) => l.annotations)).toEqual([
       {
@@ -236,7 +238,7 @@ describe('bundle push', () => {
       '--file',
       join(dir, 'twenty.yaml'),
     ]);
-    expect(ok.code).toBe(0);
+    expect(ok.code, ok.stderr).toBe(0);
     expect((await readBundle('files/twenty', '1')).manifest.layers).toHaveLength(20);
 
     const tooMany = await cli([
@@ -298,7 +300,7 @@ describe('bundle push', () => {
       expect(denied.stderr).toContain(secured.host);
       expect(denied.stderr).not.toContain(secured.users.reader?.password ?? 'unset');
       const ok = await push('writer');
-      expect(ok.code).toBe(0);
+      expect(ok.code, ok.stderr).toBe(0);
       const reader = new RegistryHttp({
         url: secured.url,
         username: 'reader',
@@ -312,12 +314,44 @@ describe('bundle push', () => {
   });
 });
 
+describe("Tekton's bundles resolver (tektoncd/pipeline GetEntry) reads what bundle push wrote", () => {
+  test('the Task and the example Pipeline resolve, with the digest as refSource', async () => {
+    const pushed = await cli([
+      'bundle',
+      'push',
+      `${registry.host}/resolver/tekton-attest:0.1`,
+      '--include-examples',
+    ]);
+    expect(pushed.code, pushed.stderr).toBe(0);
+    const digest = pushed.stdout.trim().split('@')[1] ?? '';
+    const ref = `${registry.host}/resolver/tekton-attest:0.1`;
+
+    const task = await tektonResolveBundle(ref, 'task', 'tekton-attest');
+    expect(task.data).toEqual(parse(taskYaml));
+    expect(task.annotations).toEqual({
+      'resolution.tekton.dev/dev.tekton.image.apiVersion': 'v1',
+      'resolution.tekton.dev/dev.tekton.image.kind': 'task',
+      'resolution.tekton.dev/dev.tekton.image.name': 'tekton-attest',
+    });
+    expect(task.source).toEqual({
+      uri: `${registry.host}/resolver/tekton-attest`,
+      digest: { sha256: digest.replace('sha256:', '') },
+      entryPoint: 'tekton-attest',
+    });
+    const pipeline = await tektonResolveBundle(ref, 'pipeline', 'simple-build');
+    expect(pipeline.data).toEqual(parse(pipelineYaml));
+    await expect(tektonResolveBundle(ref, 'task', 'simple-build')).rejects.toThrow(
+      /could not find object in image with kind: task and name: simple-build/,
+    );
+  });
+});
+
 describe('bundle list', () => {
   test('lists what push wrote and prints the objects as the resolver hands them out', async () => {
     const pushed = await cli(['bundle', 'push', `${registry.host}/list/bundle:1`, '--include-examples']);
-    expect(pushed.code).toBe(0);
+    expect(pushed.code, pushed.stderr).toBe(0);
     const names = await cli(['bundle', 'list', `${registry.host}/list/bundle:1`]);
-    expect(names.code).toBe(0);
+    expect(names.code, names.stderr).toBe(0);
     expect(names.stdout).toBe('pipeline.tekton.dev/simple-build v1\ntask.tekton.dev/tekton-attest v1\n');
 
     const byDigest = await cli([
@@ -329,11 +363,11 @@ describe('bundle list', () => {
       '-o',
       'json',
     ]);
-    expect(byDigest.code).toBe(0);
+    expect(byDigest.code, byDigest.stderr).toBe(0);
     expect(JSON.parse(byDigest.stdout)).toEqual([parse(taskYaml)]);
 
     const asYaml = await cli(['bundle', 'list', `${registry.host}/list/bundle:1`, 'pipeline', '-o', 'yaml']);
-    expect(asYaml.code).toBe(0);
+    expect(asYaml.code, asYaml.stderr).toBe(0);
     expect(parseAllDocuments(asYaml.stdout).map((d) => d.toJS())).toEqual([parse(pipelineYaml)]);
 
     const absent = await cli(['bundle', 'list', `${registry.host}/list/bundle:1`, 'task', 'nope']);
@@ -392,7 +426,7 @@ describe('bundle list', () => {
     const names = await cli(['bundle', 'list', `${registry.host}/${repo}:v1`]);
     expect(names.stdout).toBe('task.tekton.dev/hello v1\npipeline.tekton.dev/raw v1beta1\n');
     const objects = await cli(['bundle', 'list', `${registry.host}/${repo}:v1`, '-o', 'json']);
-    expect(objects.code).toBe(0);
+    expect(objects.code, objects.stderr).toBe(0);
     expect(JSON.parse(objects.stdout)).toEqual([task, pipeline]);
   });
 

@@ -1,12 +1,14 @@
 // catalog/kurator: the predefined-task and RBAC templates render (with Kurator's config shapes) into a valid
 // Task and the Role its service account needs; the README's Kurator Pipeline uses them correctly.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { dockerConfigSources } from '../../src/oci/docker-config.js';
 import { stepProblems } from '../catalog/catlin.js';
 import { repoRoot } from '../peers/versions.js';
+import { TEKTON_CHECK_BUILD_TIMEOUT_MS, tektonValidate } from '../task/tekton-check.js';
 import { taskProblems } from '../task/validate-task.js';
 import { renderGoTemplate } from './go-template.js';
 
@@ -35,8 +37,8 @@ const ownerReference = {
 };
 
 /** Kurator's PredefinedTaskConfig for template `tekton-attest` in pipeline `quick-start`. */
-function renderTask(params: Record<string, string>, owner: Json | null = ownerReference): Task {
-  const text = renderGoTemplate(taskTemplate, {
+function renderTaskText(params: Record<string, string>, owner: Json | null = ownerReference): string {
+  return renderGoTemplate(taskTemplate, {
     PipelineName: 'quick-start',
     Namespace: 'kurator-pipeline',
     TemplateName: 'tekton-attest',
@@ -44,7 +46,10 @@ function renderTask(params: Record<string, string>, owner: Json | null = ownerRe
     Params: params,
     OwnerReference: owner,
   });
-  return parse(text) as Task;
+}
+
+function renderTask(params: Record<string, string>, owner: Json | null = ownerReference): Task {
+  return parse(renderTaskText(params, owner)) as Task;
 }
 
 const defaults = (task: Task) => Object.fromEntries(task.spec.params.map((p) => [p.name, p.default]));
@@ -65,6 +70,24 @@ describe('the predefined-task template', () => {
       },
     ]);
   });
+
+  test(
+    "Tekton's own validation accepts the rendered Task, with and without params",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'kurator-'));
+      writeFileSync(join(dir, 'default.yaml'), renderTaskText({}, null));
+      writeFileSync(
+        join(dir, 'custom.yaml'),
+        renderTaskText({ signer: 'keyless', transparency: 'true', storage: 'oci' }),
+      );
+      const reports = await tektonValidate([join(dir, 'default.yaml'), join(dir, 'custom.yaml')]);
+      expect(reports.map((r) => [r.kind, r.name, r.error])).toEqual([
+        ['Task', 'tekton-attest-quick-start', undefined],
+        ['Task', 'tekton-attest-quick-start', undefined],
+      ]);
+    },
+    TEKTON_CHECK_BUILD_TIMEOUT_MS,
+  );
 
   test('user params become the param defaults; unset ones keep the catalog defaults', () => {
     const rendered = defaults(renderTask({ format: 'slsa/v1', storage: 'tekton', waitTimeout: '2m' }));

@@ -1,9 +1,10 @@
 // task/: the Task is valid, passes every param to the CLI through env only (names the CLI knows, values it
 // accepts), runs locked down; the RBAC is least privilege; the examples are the TEP-0084 pipeline with the
 // Task in finally, and everything they reference exists.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import type { Options } from 'yargs';
 import { DEFAULTS, parseDuration, parseFormatOptions, parseStorage } from '../../src/config/config.js';
@@ -16,6 +17,7 @@ import {
   storageOptions,
 } from '../../src/config/options.js';
 import { repoRoot } from '../peers/versions.js';
+import { TEKTON_CHECK_BUILD_TIMEOUT_MS, tektonCheckBin, tektonValidate } from './tekton-check.js';
 import { taskProblems } from './validate-task.js';
 
 type Json = Record<string, unknown>;
@@ -381,5 +383,44 @@ describe('task/examples', () => {
     expect(tkn).toContain('--use-param-defaults');
     expect(tkn).toContain('--showlog');
     expect(tkn).toContain('-w name=signing-secrets,secret=signing-secrets');
+  });
+});
+
+describe("Tekton's own validation (tektoncd/pipeline SetDefaults + Validate)", () => {
+  beforeAll(async () => {
+    await tektonCheckBin();
+  }, TEKTON_CHECK_BUILD_TIMEOUT_MS);
+
+  const yamlFiles = (dir: string): string[] =>
+    readdirSync(join(repoRoot, dir), { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => join(dir, f));
+
+  test('accepts the Task, the examples, the catalog copies and the catalog test run', async () => {
+    const reports = await tektonValidate([...yamlFiles('task'), ...yamlFiles('catalog/task')]);
+    expect(reports.filter((r) => r.error)).toEqual([]);
+    const kinds = reports.map((r) => `${r.kind}/${r.name}`);
+    expect(kinds).toEqual(
+      expect.arrayContaining([
+        'Task/tekton-attest',
+        'Pipeline/simple-build',
+        'Pipeline/tekton-attest-test',
+        'PipelineRun/tekton-attest-test-run',
+        'TaskRun/tekton-attest-x1y2z',
+      ]),
+    );
+    expect(reports.length).toBeGreaterThanOrEqual(14);
+  });
+
+  test('rejects a Task with an undeclared param or a misspelt field', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tekton-check-'));
+    const text = read('task/tekton-attest.yaml');
+    writeFileSync(join(dir, 'param.yaml'), text.replace('$(params.format)', '$(params.formt)'));
+    writeFileSync(join(dir, 'field.yaml'), text.replace('runAsUser: 65532', 'runAsUsr: 65532'));
+    const reports = await tektonValidate([join(dir, 'param.yaml'), join(dir, 'field.yaml')]);
+    expect(reports.map((r) => r.error)).toEqual([
+      expect.stringContaining('non-existent variable in "$(params.formt)"'),
+      expect.stringContaining('unknown field "runAsUsr"'),
+    ]);
   });
 });
