@@ -32,7 +32,7 @@ start=$(date +%s)
 echo "build-cosign: go install $module/cmd/cosign@$COSIGN_VERSION -> $dir" >&2
 # GOMODCACHE/GOCACHE: Go's defaults (~/go/pkg/mod, ~/.cache/go-build) persist on the machine.
 # -p 2: the machines have 2 cores; more parallel compiles only raise peak memory.
-GOBIN="$dir" GOFLAGS="-trimpath -buildvcs=false" CGO_ENABLED=0 GOTOOLCHAIN="${GOTOOLCHAIN:-local}" \
+GOBIN="$dir" GOFLAGS="-trimpath -buildvcs=false" CGO_ENABLED=0 \
   go install -p "${PEERS_GO_P:-2}" -ldflags="-s -w \
     -X sigs.k8s.io/release-utils/version.gitVersion=$COSIGN_VERSION" \
     "$module/cmd/cosign@$COSIGN_VERSION" >&2

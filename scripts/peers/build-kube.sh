@@ -35,7 +35,7 @@ fi
 command -v go >/dev/null || { echo "build-kube: go is not on PATH" >&2; exit 1; }
 mkdir -p "$dir"
 rm -f "$dir/.stamp"
-export CGO_ENABLED=0 GOFLAGS="-trimpath -buildvcs=false -mod=readonly" GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
+export CGO_ENABLED=0 GOFLAGS="-trimpath -buildvcs=false -mod=readonly"
 p="${PEERS_GO_P:-2}"
 cd "$mod"
 
@@ -45,12 +45,10 @@ go mod download >&2
 t1=$(date +%s)
 echo "build-kube: modules ready in $((t1 - t0))s" >&2
 
-if [ ! -x "$dir/etcd" ] || [ ! -f "$dir/.etcd-$etcd_version" ]; then
-  echo "build-kube: go build -p $p -o $dir/etcd go.etcd.io/etcd/server/v3" >&2
-  go build -p "$p" -ldflags="-s -w" -o "$dir/etcd.tmp" go.etcd.io/etcd/server/v3 >&2
-  mv "$dir/etcd.tmp" "$dir/etcd"
-  touch "$dir/.etcd-$etcd_version"
-fi
+# Build to a temp name and rename: a concurrent run never sees a half-written binary.
+echo "build-kube: go build -p $p -o $dir/etcd go.etcd.io/etcd/server/v3" >&2
+go build -p "$p" -ldflags="-s -w" -o "$dir/etcd.tmp.$$" go.etcd.io/etcd/server/v3 >&2
+mv -f "$dir/etcd.tmp.$$" "$dir/etcd"
 t2=$(date +%s)
 echo "build-kube: etcd $etcd_version built in $((t2 - t1))s" >&2
 
@@ -61,8 +59,8 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   vflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
 done
 echo "build-kube: go build -p $p -o $dir/kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver" >&2
-go build -p "$p" -ldflags="-s -w$vflags" -o "$dir/kube-apiserver.tmp" k8s.io/kubernetes/cmd/kube-apiserver >&2
-mv "$dir/kube-apiserver.tmp" "$dir/kube-apiserver"
+go build -p "$p" -ldflags="-s -w$vflags" -o "$dir/kube-apiserver.tmp.$$" k8s.io/kubernetes/cmd/kube-apiserver >&2
+mv -f "$dir/kube-apiserver.tmp.$$" "$dir/kube-apiserver"
 t3=$(date +%s)
 echo "build-kube: kube-apiserver $kube_version built in $((t3 - t2))s (total $((t3 - t0))s)" >&2
 echo "$stamp" > "$dir/.stamp"
