@@ -127,12 +127,12 @@ describe('catlin rules', () => {
     bad.metadata.annotations['tekton.dev/platforms'] = 'amd64';
     delete bad.spec.description;
     bad.spec.steps = [
-      { name: 'a', image: 'ghcr.io/x/y:latest@sha256:' + 'a'.repeat(64) },
+      { name: 'a', image: `ghcr.io/x/y:latest@sha256:${'a'.repeat(64)}` },
       { name: 'b', image: 'alpine:3.20' },
-      { name: 'c', image: 'ghcr.io/x/y:1@sha256:' + 'b'.repeat(64), script: 'echo $(params.format)' },
+      { name: 'c', image: `ghcr.io/x/y:1@sha256:${'b'.repeat(64)}`, script: 'echo $(params.format)' },
       {
         name: 'd',
-        image: 'ghcr.io/x/y:1@sha256:' + 'c'.repeat(64),
+        image: `ghcr.io/x/y:1@sha256:${'c'.repeat(64)}`,
         env: [{ name: 'KEY', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }],
       },
     ];

@@ -194,7 +194,7 @@ describe('the RBAC template', () => {
       name: 'quick-start-tekton-attest',
     });
     // The key the Task reads is one the Role lets it read.
-    const key = defaults(renderTask({}))['key'] ?? '';
+    const key = defaults(renderTask({})).key ?? '';
     expect(key.split('/').pop()).toBe('signing-secrets');
   });
 });
