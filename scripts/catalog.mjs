@@ -284,7 +284,8 @@ function kuratorTaskTemplate(task) {
   });
   const step = spec.steps[0];
   step.volumeMounts.push({ name: 'docker-credentials', mountPath: KURATOR_DOCKER_CONFIG, readOnly: true });
-  step.env = step.env.filter((e) => e.name !== 'TEKTON_ATTEST_DOCKER_CONFIG');
+  // The catalog Task's workspaces are gone, and so are the variables naming them.
+  step.env = step.env.filter((e) => !String(e.value).includes('$(workspaces.'));
 
   const metadata = stringify(
     { labels: task.metadata.labels, annotations: kuratorAnnotations(task.metadata.annotations) },
@@ -378,7 +379,7 @@ package render
 //   - transparency: upload to Rekor, true/false (default: false)
 //   - deepInspection: take subjects from every task's results (default: true)
 //   - builderId, buildType, ociRepository, ociEncoding, signImages, markSigned, rekorUrl, fulcioUrl,
-//     registryCredentialsFromApi, waitTimeout, requireComplete, bestEffort, logLevel
+//     registryCredentialsFromApi, insecureRegistry, waitTimeout, requireComplete, bestEffort, logLevel
 const TektonAttestTaskContent = \`${template}\`
 `;
 }

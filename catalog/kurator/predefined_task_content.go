@@ -11,7 +11,7 @@ package render
 //   - transparency: upload to Rekor, true/false (default: false)
 //   - deepInspection: take subjects from every task's results (default: true)
 //   - builderId, buildType, ociRepository, ociEncoding, signImages, markSigned, rekorUrl, fulcioUrl,
-//     registryCredentialsFromApi, waitTimeout, requireComplete, bestEffort, logLevel
+//     registryCredentialsFromApi, insecureRegistry, waitTimeout, requireComplete, bestEffort, logLevel
 const TektonAttestTaskContent = `apiVersion: tekton.dev/v1
 kind: Task
 metadata:
@@ -58,7 +58,7 @@ spec:
     - name: storage
       type: string
       default: "{{ default "tekton,oci" .Params.storage }}"
-      description: Comma-separated backends. tekton = PipelineRun annotations, oci = next to each image subject, file = results dir.
+      description: Comma-separated backends. tekton = PipelineRun annotations, oci = next to each image subject, file = the output workspace.
     - name: oci-repository
       type: string
       default: "{{ default "" .Params.ociRepository }}"
@@ -99,6 +99,10 @@ spec:
       type: string
       default: "{{ default "false" .Params.registryCredentialsFromApi }}"
       description: "\"true\": also read the service account's imagePullSecrets and secrets through the API (needs the optional rule in task/rbac.yaml). Tekton does not hand imagePullSecrets to steps."
+    - name: insecure-registry
+      type: string
+      default: "{{ default "" .Params.insecureRegistry }}"
+      description: A registry host[:port] reached over plain HTTP or TLS without verification (e.g. an in-cluster registry:5000).
     - name: wait-timeout
       type: string
       default: "{{ default "5m" .Params.waitTimeout }}"
@@ -197,6 +201,8 @@ spec:
           value: $(params.transparency)
         - name: TEKTON_ATTEST_REKOR_URL
           value: $(params.rekor-url)
+        - name: TEKTON_ATTEST_INSECURE_REGISTRY
+          value: $(params.insecure-registry)
         - name: TEKTON_ATTEST_REGISTRY_CREDENTIALS_FROM_API
           value: $(params.registry-credentials-from-api)
         - name: TEKTON_ATTEST_WAIT_TIMEOUT

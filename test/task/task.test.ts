@@ -174,11 +174,12 @@ describe('the Task', () => {
 
   test('optional workspaces: the signing key where the key param points, a docker config by path', () => {
     const ws = new Map(task.spec.workspaces.map((w) => [w.name, w]));
-    expect([...ws.keys()].sort()).toEqual(['dockerconfig', 'signing-secrets']);
-    for (const w of ws.values()) {
-      expect(w.optional).toBe(true);
-      expect(w.readOnly).toBe(true);
-    }
+    expect([...ws.keys()].sort()).toEqual(['dockerconfig', 'output', 'signing-secrets']);
+    for (const w of ws.values()) expect(w.optional).toBe(true);
+    expect(ws.get('signing-secrets')?.readOnly).toBe(true);
+    expect(ws.get('dockerconfig')?.readOnly).toBe(true);
+    // storage=file writes into the output workspace.
+    expect(env.get('TEKTON_ATTEST_OUTPUT_DIR')).toBe('$(workspaces.output.path)');
     expect(param('key')?.default).toBe(ws.get('signing-secrets')?.mountPath);
     // Unbound, $(workspaces.dockerconfig.path) is "" and the CLI falls back to its other credential sources.
     expect(env.get('TEKTON_ATTEST_DOCKER_CONFIG')).toBe('$(workspaces.dockerconfig.path)');
