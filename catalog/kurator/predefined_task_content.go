@@ -154,7 +154,7 @@ spec:
         optional: true
   steps:
     - name: attest
-      image: ghcr.io/tekton-attest/tekton-attest:v0.1.0@sha256:0000000000000000000000000000000000000000000000000000000000000000
+      image: ghcr.io/tekton-attest/tekton-attest:v0.1.0@sha256:e2d3a3109ae31e87b1d2d20f7a4ef5ffea745daefbfd141b830707a4c3d9e00a
       command:
         - /nodejs/bin/node
         - /app/dist/cli.js
