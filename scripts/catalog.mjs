@@ -6,6 +6,7 @@
 //   node scripts/catalog.mjs                      regenerate catalog/
 //   node scripts/catalog.mjs --check              exit 1 if catalog/ is out of date
 //   node scripts/catalog.mjs --image REF@sha256:D pin the Task's image (task/ and catalog/) to a digest
+import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,7 +51,7 @@ export async function renderCatalog(root) {
   const put = (file, content, executable = false) => files.set(file, { content, executable });
 
   put(`${dir}/${TASK_NAME}.yaml`, taskText);
-  put(`${dir}/README.md`, catalogReadme(task, version));
+  put(`${dir}/README.md`, formatMarkdown(root, `${dir}/README.md`, catalogReadme(task, version)));
   for (const name of await sortedFiles(root, EXAMPLES_DIR)) {
     put(`${dir}/samples/${name}`, await read(`${EXAMPLES_DIR}/${name}`), name.endsWith('.sh'));
   }
@@ -112,6 +113,16 @@ async function sortedFiles(root, dir) {
     .filter((e) => e.isFile())
     .map((e) => e.name)
     .sort();
+}
+
+/** Markdown as the repository's formatter (biome, pinned in package.json) writes it, so lint stays clean. */
+function formatMarkdown(root, file, text) {
+  const biome = path.join(root, 'node_modules', '.bin', 'biome');
+  return execFileSync(biome, ['format', `--stdin-file-path=${file}`], {
+    cwd: root,
+    input: text,
+    encoding: 'utf8',
+  });
 }
 
 function cell(text) {
