@@ -39,6 +39,15 @@ const MANIFEST_ACCEPT = [
 /** Manifests beyond this are refused (the OCI spec's suggested limit). */
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 const DEFAULT_CHUNK_BYTES = 5 * 1024 * 1024;
+/** Reads of a tag (each followed by at most one write) before giving up on concurrent writers. */
+const MAX_TAG_ROUNDS = 200;
+/** Re-reads that must find our change, a settle time apart, before a tag update counts as done. */
+const TAG_CONFIRMATIONS = 2;
+
+/** How long another writer may still be between its read and its write: generously, our own such window. */
+function settleTime(window: number): number {
+  return Math.max(300, 4 * window) + Math.random() * 300;
+}
 
 /** A repository on a registry: `registry` is host[:port], `repository` the path (`library/alpine`). */
 export type RepositoryRef = Pick<ImageReference, 'registry' | 'repository'>;
@@ -99,7 +108,7 @@ export type TagMutation = (
 export interface RegistryClientOptions extends TransportOptions {
   /** Credential sources in lookup order (default: none, anonymous). */
   credentials?: CredentialSource[];
-  /** Tries of a tag read-modify-write before giving up on concurrent writers. */
+  /** Writes of one tag update before giving up on concurrent writers (default 15). */
   tagUpdateAttempts?: number;
 }
 
@@ -181,12 +190,22 @@ export class RegistryClient {
     bytes: Uint8Array,
     mediaType: string,
   ): Promise<PutManifestResult> {
-    const res = await this.#send(repo, ['pull', 'push'], {
-      method: 'PUT',
-      path: `manifests/${reference}`,
-      headers: { 'content-type': mediaType },
-      body: bytes,
-    });
+    let res: HttpResponse;
+    for (let attempt = 1; ; attempt++) {
+      res = await this.#send(repo, ['pull', 'push'], {
+        method: 'PUT',
+        path: `manifests/${reference}`,
+        headers: { 'content-type': mediaType },
+        body: bytes,
+      });
+      // A blob we just uploaded can be briefly invisible or half-linked (eventually consistent storage,
+      // concurrent writers of the same blob): the registry then refuses the manifest as naming an unknown or
+      // invalid blob. Our own digests are right, so that is worth a few retries.
+      const transient = res.status === 400 && /BLOB_UNKNOWN|DIGEST_INVALID/.test(registryErrorText(res));
+      if (!transient || attempt >= this.transport.attempts) break;
+      log.debug(`write manifest ${reference}: ${registryErrorText(res)}; retrying`);
+      await sleep(this.transport.backoff(attempt));
+    }
     this.#expect(res, [200, 201], repo, `write manifest ${reference}`);
     return {
       digest: res.headers['docker-content-digest'] ?? digestOf(bytes),
@@ -195,30 +214,44 @@ export class RegistryClient {
   }
 
   /**
-   * Read-modify-write of a tag without any locking in the protocol: read, let `mutate` build the new
-   * manifest, write, wait for concurrent writers that read before us to land, and read again; repeat until
-   * `mutate` finds nothing left to do. Returns whether this call wrote.
+   * Read-modify-write of a tag, without any locking in the protocol. `mutate` prepares the new manifest
+   * (uploading what it needs); the tag is read again right before the PUT, so the window in which another
+   * writer's change can be lost is one GET and one PUT. After writing, the tag is re-read twice, a settle
+   * time apart (several times that window), and written again if a concurrent writer dropped our change.
+   * Returns whether this call wrote.
    */
   async updateTag(repo: RepositoryRef, tag: string, mutate: TagMutation): Promise<boolean> {
+    const name = `${repo.registry}/${repo.repository}:${tag}`;
     let wrote = false;
-    for (let attempt = 1; attempt <= this.#tagUpdateAttempts; attempt++) {
-      const started = Date.now();
+    let writes = 0;
+    let confirmations = 0;
+    let window = 0;
+    for (let round = 1; round <= MAX_TAG_ROUNDS; round++) {
       const current = await this.getManifest(repo, tag);
       const next = await mutate(current);
-      if (!next) return wrote;
-      if (attempt > 1)
-        log.debug(`${repo.registry}/${repo.repository}:${tag}: rewriting (attempt ${attempt})`);
+      if (!next) {
+        if (!wrote || ++confirmations >= TAG_CONFIRMATIONS) return wrote;
+        await sleep(settleTime(window));
+        continue;
+      }
+      confirmations = 0;
+      if (writes >= this.#tagUpdateAttempts) break;
+      const started = Date.now();
+      const fresh = await this.getManifest(repo, tag);
+      if (fresh?.digest !== current?.digest) {
+        log.debug(`${name} changed while preparing the update; preparing again`);
+        continue;
+      }
+      if (writes > 0) log.debug(`${name}: a concurrent writer dropped our change; writing again`);
       await this.putManifest(repo, tag, next.bytes, next.mediaType);
+      window = Math.max(window, Date.now() - started);
+      writes++;
       wrote = true;
-      // Another writer that read before our PUT writes within about the time our own read+write took.
-      const window = Date.now() - started;
-      await sleep(Math.max(100, 2 * window) + Math.random() * 100);
+      await sleep(settleTime(window));
     }
-    throw new AttestError(
-      'REGISTRY',
-      `${repo.registry}/${repo.repository}:${tag} kept changing under concurrent writers (${this.#tagUpdateAttempts} attempts)`,
-      { hint: 'too many writers update this tag at once; run the task again' },
-    );
+    throw new AttestError('REGISTRY', `${name} kept changing under concurrent writers (${writes} writes)`, {
+      hint: 'too many writers update this tag at once; run the task again',
+    });
   }
 
   /** Tags of a repository (follows `Link` pagination). */
