@@ -20,15 +20,13 @@ import { buildStatement, serializeStatement } from './provenance/index.js';
 import type { FormatOptions } from './provenance/statement.js';
 import { formatSummary } from './report/summary.js';
 import { attestationDigest, taskResults, writeTaskResults } from './report/task-results.js';
-import { tokenSource } from './signing/identity-token.js';
-import { KeylessSigner } from './signing/keyless.js';
+import type { KeylessSigner } from './signing/keyless.js';
 import { loadKeySigner } from './signing/load-key.js';
 import { signStatement } from './signing/sign-statement.js';
 import { logAttestation, parseTransparencyMode, transparencyWanted } from './signing/transparency.js';
 import type { SignedAttestation, Signer } from './signing/types.js';
 import type { StorageBackend, StorageName, StorageOutcome } from './storage/backend.js';
 import { FileStorage } from './storage/file.js';
-import { OciReferrerStorage } from './storage/oci-referrer.js';
 import { parseRepositoryOverride } from './storage/oci-subjects.js';
 import { OciTagStorage } from './storage/oci-tag.js';
 import { TektonStorage } from './storage/tekton.js';
@@ -69,7 +67,7 @@ export async function runAttest(args: RawOptions): Promise<void> {
   try {
     for (const name of plan.storage) {
       outcomes.push(
-        await store(backendFor(name, options, { client, collected, registry, signer }), attestation),
+        await store(await backendFor(name, options, { client, collected, registry, signer }), attestation),
       );
     }
   } finally {
@@ -149,6 +147,11 @@ function signerKind(options: RawOptions): 'key' | 'keyless' {
 
 async function createSigner(options: RawOptions, client: KubeClient): Promise<Signer> {
   if (signerKind(options) === 'keyless') {
+    // Keyless (and with it @sigstore/sign's HTTP stack) is loaded only when asked for.
+    const [{ KeylessSigner }, { tokenSource }] = await Promise.all([
+      import('./signing/keyless.js'),
+      import('./signing/identity-token.js'),
+    ]);
     const oidcIssuer = str(options['oidc-issuer']);
     return new KeylessSigner({
       fulcioUrl: str(options['fulcio-url']) ?? DEFAULTS.fulcioUrl,
@@ -164,8 +167,8 @@ async function createSigner(options: RawOptions, client: KubeClient): Promise<Si
 }
 
 function describeSigner(signer: Signer): string {
-  if (signer instanceof KeylessSigner) {
-    const identity = signer.identity();
+  if (signer.kind === 'keyless') {
+    const identity = (signer as KeylessSigner).identity();
     return identity
       ? `keyless: ${identity.certificate.subjectAlternativeName ?? '?'} (issuer ${identity.certificate.issuer ?? '?'}), Fulcio ${identity.fulcioUrl}`
       : 'keyless';
@@ -199,7 +202,11 @@ interface BackendContext {
   signer: Signer;
 }
 
-function backendFor(name: StorageName, options: RawOptions, context: BackendContext): StorageBackend {
+async function backendFor(
+  name: StorageName,
+  options: RawOptions,
+  context: BackendContext,
+): Promise<StorageBackend> {
   const { collected } = context;
   const run = collected.pipelineRun.metadata;
   switch (name) {
@@ -221,9 +228,10 @@ function backendFor(name: StorageName, options: RawOptions, context: BackendCont
         ...(repository ? { repository } : {}),
         ...(options['sign-images'] === true ? { imageSigner: context.signer } : {}),
       };
-      return str(options['oci-encoding']) === 'sigstore-bundle'
-        ? new OciReferrerStorage(settings)
-        : new OciTagStorage(settings);
+      if (str(options['oci-encoding']) !== 'sigstore-bundle') return new OciTagStorage(settings);
+      // The sigstore bundle encoding (and @sigstore/bundle) is loaded only when chosen.
+      const { OciReferrerStorage } = await import('./storage/oci-referrer.js');
+      return new OciReferrerStorage(settings);
     }
   }
 }

@@ -1,6 +1,5 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { AttestError } from '../errors.js';
 import {
   BUILD_TYPE_SLSA,
@@ -68,6 +67,9 @@ export async function loadChainsConfig(path: string): Promise<Record<string, str
       },
     );
   }
+  // yaml is loaded here only: this module is on every command's path, --help included. yaml is CommonJS:
+  // its exports are the `default` of a dynamic import (in Node and in the bundle alike).
+  const { parse: parseYaml } = (await import('yaml')).default;
   let parsed: unknown;
   try {
     parsed = parseYaml(text);

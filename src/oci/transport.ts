@@ -79,7 +79,9 @@ const TLS_ERROR_CODES = new Set([
 ]);
 
 export class Transport {
-  readonly #secure: Dispatcher;
+  /** Built on first TLS use: reading the system CA store takes tens of milliseconds. */
+  #secureDispatcher: Dispatcher | undefined;
+  readonly #registryCas: string[];
   readonly #insecure: Dispatcher;
   readonly #insecureHosts: string[];
   readonly #retry: RetryPolicy;
@@ -88,8 +90,8 @@ export class Transport {
   readonly #schemes = new Map<string, Promise<'https' | 'http'>>();
 
   constructor(options: TransportOptions = {}) {
-    const ca = trustedCas(options.registryCaFiles ?? []);
-    this.#secure = dispatcher({ ca });
+    // Read now, so an unreadable --registry-ca fails before anything is sent.
+    this.#registryCas = registryCas(options.registryCaFiles ?? []);
     this.#insecure = dispatcher({ rejectUnauthorized: false });
     this.#insecureHosts = (options.insecureRegistries ?? [])
       .map((h) => h.trim().toLowerCase())
@@ -191,8 +193,13 @@ export class Transport {
     return { status: res.statusCode, headers, body, url: req.url };
   }
 
+  get #secure(): Dispatcher {
+    this.#secureDispatcher ??= dispatcher({ ca: trustedCas(this.#registryCas) });
+    return this.#secureDispatcher;
+  }
+
   async close(): Promise<void> {
-    await Promise.all([this.#secure.close(), this.#insecure.close()]);
+    await Promise.all([this.#secureDispatcher?.close(), this.#insecure.close()]);
   }
 }
 
@@ -207,8 +214,13 @@ function dispatcher(tls: { ca?: string[]; rejectUnauthorized?: boolean }): Dispa
 }
 
 /** System and bundled CAs plus the user's: passing `ca` replaces Node's defaults, so include them. */
-function trustedCas(files: string[]): string[] {
-  const cas = new Set<string>([...rootCertificates, ...systemCas()]);
+function trustedCas(registryCas: string[]): string[] {
+  return [...new Set<string>([...rootCertificates, ...systemCas(), ...registryCas])];
+}
+
+/** The certificates of the `--registry-ca` files. */
+function registryCas(files: string[]): string[] {
+  const cas: string[] = [];
   for (const file of files) {
     let pem: string;
     try {
@@ -225,9 +237,9 @@ function trustedCas(files: string[]): string[] {
         hint: 'the file must contain -----BEGIN CERTIFICATE----- blocks',
       });
     }
-    for (const cert of certs) cas.add(cert);
+    cas.push(...certs);
   }
-  return [...cas];
+  return cas;
 }
 
 function systemCas(): string[] {

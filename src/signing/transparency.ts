@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
-import { TLogClient } from '@sigstore/sign/dist/witness/tlog/client.js';
 import { AttestError } from '../errors.js';
 import { log } from '../log.js';
-import { toSigstoreBundle } from './sigstore-bundle.js';
 import {
   describeFailure,
   SIGSTORE_RETRY,
@@ -82,6 +80,13 @@ export async function logAttestation(
       },
     },
   };
+  // Loaded only when logging: @sigstore/sign's HTTP stack is most of the bundle's size and start-up time.
+  // A CommonJS module's exports are the `default` of its dynamic import (in Node and in the bundle alike).
+  const [tlog, { toSigstoreBundle }] = await Promise.all([
+    import('@sigstore/sign/dist/witness/tlog/client.js'),
+    import('./sigstore-bundle.js'),
+  ]);
+  const { TLogClient } = tlog.default;
   const client = new TLogClient({ rekorBaseURL: base, retry: SIGSTORE_RETRY, timeout: SIGSTORE_TIMEOUT_MS });
   let entry: RekorEntry;
   try {
