@@ -17,6 +17,9 @@ const result = await build({
   metafile: true,
   legalComments: 'none',
   chunkNames: 'chunks/[name]-[hash]',
+  // minipass-fetch (under @sigstore/sign) loads iconv-lite optionally, inside a try, for a text-decoding call
+  // nothing here makes; bundled it would be 0.48 MB, a third of the keyless chunk (see bench/ and docs/benchmark.md).
+  external: ['iconv-lite'],
   // CommonJS dependencies call require(); ESM output has none, so provide one.
   banner: {
     js: "import { createRequire as __tektonAttestCreateRequire } from 'node:module'; const require = __tektonAttestCreateRequire(import.meta.url);",
