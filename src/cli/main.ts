@@ -10,7 +10,8 @@ export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 
 async function main(argv: string[]): Promise<void> {
-  const cli = yargs(argv)
+  const cli = yargs(argv);
+  cli
     .scriptName('tekton-attest')
     .usage(
       '$0 <command> [options]\n\nChains-compatible SLSA provenance for Tekton PipelineRuns, from a finally task.',
@@ -22,9 +23,10 @@ async function main(argv: string[]): Promise<void> {
       describe: 'How much to log (to stderr)',
     })
     .middleware(dropEmptyValues, true)
+    .middleware((args) => ignoreForeignEnvironment(args, cli), true)
     .middleware((args) => setLogLevel(args['log-level'] as 'info'))
     // Every option can also come from TEKTON_ATTEST_<NAME> (how the Task passes params without a script).
-    .env('TEKTON_ATTEST')
+    .env(ENV_PREFIX)
     .command(commands)
     .demandCommand(1, 'Name a command; see --help.')
     .strict()
@@ -37,6 +39,26 @@ async function main(argv: string[]): Promise<void> {
 }
 
 class UsageError extends Error {}
+
+const ENV_PREFIX = 'TEKTON_ATTEST';
+
+/**
+ * yargs turns every TEKTON_ATTEST_* variable into an argument, and strict mode would then reject ones this
+ * command does not know (a cache path, another command's option). Only typed arguments are strict.
+ */
+function ignoreForeignEnvironment(args: Record<string, unknown>, cli: object): void {
+  // getOptions() is public yargs API but missing from @types/yargs; it lists the running command's options.
+  const options = (cli as { getOptions(): { key: Record<string, unknown> } }).getOptions();
+  const known = new Set(Object.keys(options.key));
+  for (const name of Object.keys(args)) {
+    if (name === '_' || name === '$0' || known.has(name)) continue;
+    const variable = `${ENV_PREFIX}_${name
+      .replace(/([a-z])([A-Z])/g, '$1_$2')
+      .replaceAll('-', '_')
+      .toUpperCase()}`;
+    if (process.env[variable] !== undefined) delete args[name];
+  }
+}
 
 /**
  * A Task param left at its default "" reaches us as an empty TEKTON_ATTEST_* variable. Empty means "not
