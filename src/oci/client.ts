@@ -41,8 +41,6 @@ const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 const DEFAULT_CHUNK_BYTES = 5 * 1024 * 1024;
 /** Reads of a tag (each followed by at most one write) before giving up on concurrent writers. */
 const MAX_TAG_ROUNDS = 200;
-/** Re-reads that must find our change, a settle time apart, before a tag update counts as done. */
-const TAG_CONFIRMATIONS = 2;
 
 /** How long another writer may still be between its read and its write: generously, our own such window. */
 function settleTime(window: number): number {
@@ -216,25 +214,25 @@ export class RegistryClient {
   /**
    * Read-modify-write of a tag, without any locking in the protocol. `mutate` prepares the new manifest
    * (uploading what it needs); the tag is read again right before the PUT, so the window in which another
-   * writer's change can be lost is one GET and one PUT. After writing, the tag is re-read twice, a settle
-   * time apart (several times that window), and written again if a concurrent writer dropped our change.
-   * Returns whether this call wrote.
+   * writer's change can be lost is one GET and one PUT. After writing, the tag is re-read after a settle
+   * time (several times that window) until a read finds our change and nothing written since the previous
+   * look; a concurrent writer that dropped our change makes us write again. Returns whether this call wrote.
    */
   async updateTag(repo: RepositoryRef, tag: string, mutate: TagMutation): Promise<boolean> {
     const name = `${repo.registry}/${repo.repository}:${tag}`;
-    let wrote = false;
     let writes = 0;
-    let confirmations = 0;
     let window = 0;
+    let lastSeen: string | undefined;
     for (let round = 1; round <= MAX_TAG_ROUNDS; round++) {
       const current = await this.getManifest(repo, tag);
       const next = await mutate(current);
       if (!next) {
-        if (!wrote || ++confirmations >= TAG_CONFIRMATIONS) return wrote;
+        // Done when nobody wrote during the last settle time: a writer that read before us has landed.
+        if (writes === 0 || current?.digest === lastSeen) return writes > 0;
+        lastSeen = current?.digest;
         await sleep(settleTime(window));
         continue;
       }
-      confirmations = 0;
       if (writes >= this.#tagUpdateAttempts) break;
       const started = Date.now();
       const fresh = await this.getManifest(repo, tag);
@@ -243,10 +241,9 @@ export class RegistryClient {
         continue;
       }
       if (writes > 0) log.debug(`${name}: a concurrent writer dropped our change; writing again`);
-      await this.putManifest(repo, tag, next.bytes, next.mediaType);
+      lastSeen = (await this.putManifest(repo, tag, next.bytes, next.mediaType)).digest;
       window = Math.max(window, Date.now() - started);
       writes++;
-      wrote = true;
       await sleep(settleTime(window));
     }
     throw new AttestError('REGISTRY', `${name} kept changing under concurrent writers (${writes} writes)`, {
