@@ -113,15 +113,18 @@ export class TektonStorage implements StorageBackend {
     const { uid, markSigned } = this.options;
     const desired = chainsAnnotations(attestation, uid, markSigned);
     const keys = chainsAnnotationKeys(uid);
+    const storedWasLogged = existing[TRANSPARENCY_ANNOTATION] !== undefined;
+    // The transparency annotation must describe the stored envelope: reusing an unlogged stored signature
+    // while this run logged a new envelope would point the annotation at bytes that are not on the object.
     if (
       existing[keys.payload] === desired[keys.payload] &&
+      (storedWasLogged || !attestation.tlogEntry) &&
       this.storedEnvelopeHolds(attestation, existing[keys.signature])
     ) {
       for (const key of [keys.signature, keys.cert, keys.chain]) {
         if (existing[key] !== undefined) desired[key] = existing[key];
       }
-      if (existing[TRANSPARENCY_ANNOTATION] && !attestation.tlogEntry)
-        delete desired[TRANSPARENCY_ANNOTATION];
+      if (storedWasLogged) delete desired[TRANSPARENCY_ANNOTATION];
     }
     return Object.fromEntries(Object.entries(desired).filter(([key, value]) => existing[key] !== value));
   }

@@ -359,6 +359,33 @@ describe('attest --key with --transparency true (built CLI)', () => {
   });
 });
 
+describe('re-running attest --key with --transparency true (built CLI)', () => {
+  it('keeps the stored signature and the transparency annotation that logs it', async () => {
+    const run = await newRun();
+    const key = testKey();
+    const args = ['--key', key.privateKeyFile, '--transparency', 'true', '--rekor-url', sigstore.rekorUrl];
+    expect((await attest(run, args)).code).toBe(0);
+    const annotationsNow = () =>
+      ({ ...kube.object('pipelineruns', NAMESPACE, run.scenario.name)?.metadata.annotations }) as Record<
+        string,
+        string
+      >;
+    const first = annotationsNow();
+    expect((await attest(run, args)).code).toBe(0);
+    const second = annotationsNow();
+    expect(second).toEqual(first);
+    // The annotated log entry must be the one that logged the stored envelope.
+    const signature = Object.entries(second).find(([k]) => k.startsWith('chains.tekton.dev/signature-'));
+    const envelope = Buffer.from(String(signature?.[1]), 'base64').toString('utf8');
+    const logIndex = Number(
+      new URL(second['chains.tekton.dev/transparency'] ?? '').searchParams.get('logIndex'),
+    );
+    const logged = sigstore.entries.find((e) => e.logIndex === logIndex);
+    const proposed = logged?.proposed as { spec: { proposedContent: { envelope: string } } } | undefined;
+    expect(proposed?.spec.proposedContent.envelope).toBe(envelope);
+  });
+});
+
 describe('failures (built CLI)', () => {
   it('Fulcio down: fails naming the URL, and stores nothing', async () => {
     const run = await newRun();
