@@ -85,22 +85,27 @@ export class OciTagStorage implements StorageBackend {
     const attestationLayer = this.#attestationLayer(attestation);
     for (const target of targets) {
       try {
-        const att = await this.#append(target, 'att', attestationLayer);
-        locations.push(att.location);
-        if (!att.added) notes.push(`${att.location} already holds this attestation`);
-        if (this.#imageSigner) {
-          const sig = await this.#append(
-            target,
-            'sig',
-            await this.#signatureLayer(target, this.#imageSigner),
-          );
-          locations.push(sig.location);
-          if (!sig.added) notes.push(`${sig.location} already holds this signature`);
+        // The .att and .sig tags are independent: update them side by side (each waits a settle time).
+        const signer = this.#imageSigner;
+        const [att, sig] = await Promise.all([
+          this.#append(target, 'att', attestationLayer),
+          signer
+            ? this.#signatureLayer(target, signer).then((layer) => this.#append(target, 'sig', layer))
+            : undefined,
+        ]);
+        for (const [written, what] of [
+          [att, 'attestation'],
+          [sig, 'signature'],
+        ] as const) {
+          if (!written) continue;
+          locations.push(written.location);
+          if (!written.added) notes.push(`${written.location} already holds this ${what}`);
         }
       } catch (error) {
         failures.push(`${target.subject.name}@${target.digest}: ${reasonOf(error)}`);
       }
     }
+
     const outcome: StorageOutcome = { backend: 'oci', ok: failures.length === 0, locations };
     const detail = [...failures, ...notes].join('; ');
     if (detail) outcome.detail = detail;
