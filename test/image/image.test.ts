@@ -37,7 +37,9 @@ test(
     try {
       await run('bash', [join(repoRoot, 'scripts/image/build.sh')], {
         cwd: repoRoot,
-        env: { ...process.env, IMAGE_OUT: out },
+        // The suite's dist/ (npm test builds it first): rebuilding it here would pull chunks from under
+        // CLI processes other tests are running.
+        env: { ...process.env, IMAGE_OUT: out, IMAGE_USE_DIST: '1' },
         timeout: BUILD_TIMEOUT_MS,
         maxBuffer: 64 * 1024 * 1024,
       });
