@@ -30,7 +30,7 @@ describe('README.md', () => {
       spec: { params: { name: string; default?: string }[] };
     };
     const rows = task.spec.params.filter((param) => {
-      const row = readme.split('\n').find((line) => line.startsWith(`| \`${param.name}\` |`));
+      const row = readme.split('\n').find((line) => line.split('|')[1]?.trim() === `\`${param.name}\``);
       const documentedDefault = row?.split('|')[2]?.trim();
       return documentedDefault !== `\`${param.default === '' ? '""' : param.default}\``;
     });
