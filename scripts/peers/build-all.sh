@@ -22,6 +22,10 @@ assets="$("$here/build-kube.sh")"
 step "kube-apiserver + etcd: $assets ($(( $(date +%s) - t ))s)"
 
 t=$(date +%s)
+tekton_check="$(bash "$here/../../test/task/tekton-check/build.sh")"
+step "tekton-check (Tekton's own validation): $tekton_check ($(( $(date +%s) - t ))s)"
+
+t=$(date +%s)
 if [ -n "${TEKTON_CRDS_DIR:-}" ]; then
   crds="$TEKTON_CRDS_DIR"
 else
