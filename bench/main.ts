@@ -667,7 +667,7 @@ function table(results: Results): string {
   const render = (l: string[]) => `| ${l.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
   return [
     render(lines[0]!),
-    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+    `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`,
     ...lines.slice(1).map(render),
   ].join('\n');
 }
