@@ -115,14 +115,9 @@ async function sortedFiles(root, dir) {
     .sort();
 }
 
-/** Markdown as the repository's formatter (biome, pinned in package.json) writes it, so lint stays clean. */
-function formatMarkdown(root, file, text) {
-  const biome = path.join(root, 'node_modules', '.bin', 'biome');
-  return execFileSync(biome, ['format', `--stdin-file-path=${file}`], {
-    cwd: root,
-    input: text,
-    encoding: 'utf8',
-  });
+/** Markdown as written: the pinned biome (2.5) does not format Markdown, so lint has nothing to say. */
+function formatMarkdown(_root, _file, text) {
+  return text;
 }
 
 function cell(text) {
