@@ -36,3 +36,11 @@ export function verifyEnvelope(envelope: Envelope, publicKeyPem: string): boolea
   const data = pae(envelope.payloadType, envelopePayload(envelope));
   return envelope.signatures.some((s) => verifySignature(key, data, Buffer.from(s.sig, 'base64')));
 }
+
+/**
+ * True when a stored envelope holds the same statement signed by the same key. Signatures are randomised, so
+ * a re-run signs different bytes: this is how every backend recognises what it already stored.
+ */
+export function holdsSameAttestation(stored: Envelope, attestation: SignedAttestation): boolean {
+  return stored.payload === attestation.envelope.payload && verifyEnvelope(stored, attestation.publicKeyPem);
+}

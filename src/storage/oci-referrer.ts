@@ -10,11 +10,11 @@ import {
   type RepositoryRef,
 } from '../oci/client.js';
 import { STATEMENT_V1, type Statement } from '../provenance/statement.js';
-import { signStatement, verifyEnvelope } from '../signing/sign-statement.js';
+import { holdsSameAttestation, signStatement } from '../signing/sign-statement.js';
 import { toSigstoreBundle } from '../signing/sigstore-bundle.js';
 import type { Envelope, SignedAttestation, Signer } from '../signing/types.js';
 import type { StorageBackend, StorageOutcome } from './backend.js';
-import { type OciTarget, ociTargets, parseRepositoryOverride } from './oci-subjects.js';
+import { type OciTarget, parseRepositoryOverride, storeInTargets, type TargetWrite } from './oci-subjects.js';
 
 /**
  * The `oci` backend with encoding `sigstore-bundle`: an OCI 1.1 referrer per attestation holding a sigstore
@@ -56,50 +56,26 @@ export class OciReferrerStorage implements StorageBackend {
     this.#now = options.now ?? (() => new Date());
   }
 
-  async store(attestation: SignedAttestation): Promise<StorageOutcome> {
-    const { targets, skipped } = ociTargets(attestation.statement, this.#override);
-    for (const reason of skipped) log.warn(`oci: ${reason}`);
-    if (targets.length === 0) {
-      return {
-        backend: 'oci',
-        ok: true,
-        locations: [],
-        detail: ['no image subject with a sha256 digest: nothing stored in a registry', ...skipped].join(
-          '; ',
-        ),
-      };
-    }
-    const locations: string[] = [];
-    const notes: string[] = [...skipped];
-    const failures: string[] = [];
-    for (const target of targets) {
-      try {
-        const items = [attestation];
-        if (this.#imageSigner) items.push(await imageSignature(target, this.#imageSigner));
-        for (const item of items) {
-          const { location, added } = await this.#attach(target, item);
-          locations.push(location);
-          if (!added)
-            notes.push(
-              `${target.image.registry}/${target.image.repository}@${target.digest} already has this ${item.statement.predicateType} bundle`,
-            );
-        }
-      } catch (error) {
-        failures.push(`${target.subject.name}@${target.digest}: ${reasonOf(error)}`);
-      }
-    }
-    const outcome: StorageOutcome = { backend: 'oci', ok: failures.length === 0, locations };
-    const detail = [...failures, ...notes].join('; ');
-    if (detail) outcome.detail = detail;
-    return outcome;
+  store(attestation: SignedAttestation): Promise<StorageOutcome> {
+    return storeInTargets(attestation.statement, this.#override, async (target) => {
+      const items = [attestation];
+      if (this.#imageSigner) items.push(await imageSignature(target, this.#imageSigner));
+      const written: TargetWrite[] = [];
+      for (const item of items) written.push(await this.#attach(target, item));
+      return written;
+    });
   }
 
-  async #attach(target: OciTarget, item: SignedAttestation): Promise<{ location: string; added: boolean }> {
+  async #attach(target: OciTarget, item: SignedAttestation): Promise<TargetWrite> {
     const { store } = target;
     const existing = await this.#findExisting(target, item);
     if (existing) {
       log.info(`oci: found existing bundle ${existing}`);
-      return { location: existing, added: false };
+      const image = `${target.image.registry}/${target.image.repository}@${target.digest}`;
+      return {
+        location: existing,
+        alreadyThere: `${image} already has this ${item.statement.predicateType} bundle`,
+      };
     }
     const subject = await this.#client.resolveDigest(target.image, target.digest);
     const bundle = item.sigstoreBundle ?? toSigstoreBundle(item);
@@ -143,7 +119,7 @@ export class OciReferrerStorage implements StorageBackend {
     const pushed = await this.#client.pushReferrer(store, bytes, descriptor, target.digest);
     const location = `${store.registry}/${store.repository}@${pushed.digest}`;
     log.info(`oci: wrote bundle ${location} (listed in ${pushed.location})`);
-    return { location, added: true };
+    return { location };
   }
 
   /** A referrer already holding the same statement signed by the same key (re-runs add nothing). */
@@ -169,7 +145,7 @@ export class OciReferrerStorage implements StorageBackend {
           layer.digest,
         );
         const envelope = bundle.dsseEnvelope;
-        if (envelope?.payload === item.envelope.payload && verifyEnvelope(envelope, item.publicKeyPem)) {
+        if (envelope && holdsSameAttestation(envelope, item)) {
           return `${store.registry}/${store.repository}@${descriptor.digest}`;
         }
       } catch (error) {

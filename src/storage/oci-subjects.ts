@@ -1,7 +1,9 @@
-import { AttestError } from '../errors.js';
+import { AttestError, reasonOf } from '../errors.js';
+import { log } from '../log.js';
 import type { RepositoryRef } from '../oci/client.js';
 import { parseReference } from '../oci/reference.js';
 import type { Statement, Subject } from '../provenance/statement.js';
+import type { StorageOutcome } from './backend.js';
 
 /** One image an OCI backend attaches to: the subject, the image it names, and where attachments go. */
 export interface OciTarget {
@@ -62,4 +64,62 @@ export function ociTargets(
     targets.push({ subject, image, digest, store: override ?? image });
   }
   return { targets, skipped };
+}
+
+/** One thing written (or found already there) for a target. */
+export interface TargetWrite {
+  location: string;
+  /** Set when nothing was added because the target already held it. */
+  alreadyThere?: string;
+}
+
+/**
+ * The part every OCI encoding shares: find the image subjects, write to each, and report. Targets are
+ * written concurrently (each write waits out a registry settle time), except targets that share a tag
+ * (the same digest stored in one `--oci-repository`), which go one after another.
+ */
+export async function storeInTargets(
+  statement: Statement,
+  override: RepositoryRef | undefined,
+  write: (target: OciTarget) => Promise<TargetWrite[]>,
+): Promise<StorageOutcome> {
+  const { targets, skipped } = ociTargets(statement, override);
+  for (const reason of skipped) log.warn(`oci: ${reason}`);
+  if (targets.length === 0) {
+    const detail = ['no image subject with a sha256 digest: nothing stored in a registry', ...skipped];
+    return { backend: 'oci', ok: true, locations: [], detail: detail.join('; ') };
+  }
+  const byTag = new Map<string, OciTarget[]>();
+  for (const target of targets) {
+    const key = `${target.store.registry}/${target.store.repository}@${target.digest}`;
+    byTag.set(key, [...(byTag.get(key) ?? []), target]);
+  }
+  const results = await Promise.all(
+    [...byTag.values()].map(async (sharing) => {
+      const outcomes: (TargetWrite[] | { failure: string })[] = [];
+      for (const target of sharing) {
+        outcomes.push(
+          await write(target).catch((error: unknown) => ({
+            failure: `${target.subject.name}@${target.digest}: ${reasonOf(error)}`,
+          })),
+        );
+      }
+      return outcomes;
+    }),
+  );
+  const locations: string[] = [];
+  const notes: string[] = [...skipped];
+  const failures: string[] = [];
+  for (const outcome of results.flat()) {
+    if ('failure' in outcome) {
+      failures.push(outcome.failure);
+      continue;
+    }
+    for (const written of outcome) {
+      locations.push(written.location);
+      if (written.alreadyThere) notes.push(written.alreadyThere);
+    }
+  }
+  const detail = [...failures, ...notes].join('; ');
+  return { backend: 'oci', ok: failures.length === 0, locations, ...(detail ? { detail } : {}) };
 }

@@ -1,4 +1,3 @@
-import { reasonOf } from '../errors.js';
 import { log } from '../log.js';
 import {
   type Descriptor,
@@ -15,10 +14,10 @@ import { parseEnvelope } from '../signing/dsse.js';
 import { verifySignature } from '../signing/key-signer.js';
 import { publicKeyFromPem } from '../signing/pem-key.js';
 import { rekorBundleAnnotation } from '../signing/rekor-bundle.js';
-import { verifyEnvelope } from '../signing/sign-statement.js';
+import { holdsSameAttestation } from '../signing/sign-statement.js';
 import type { SignedAttestation, Signer } from '../signing/types.js';
 import type { StorageBackend, StorageOutcome } from './backend.js';
-import { type OciTarget, ociTargets, parseRepositoryOverride } from './oci-subjects.js';
+import { type OciTarget, parseRepositoryOverride, storeInTargets, type TargetWrite } from './oci-subjects.js';
 
 /**
  * The `oci` backend in cosign's tag layout: each attestation is a layer of `<repo>:sha256-<hex>.att`, each
@@ -57,8 +56,8 @@ export class OciTagStorage implements StorageBackend {
   readonly #client: RegistryClient;
   readonly #override: RepositoryRef | undefined;
   readonly #imageSigner: Signer | undefined;
-  /** Where each blob was uploaded first, per registry (the source of cross-repository mounts). */
-  readonly #uploaded = new Map<string, RepositoryRef>();
+  /** The first upload of each blob, per registry: later targets mount from where it went. */
+  readonly #uploads = new Map<string, Promise<RepositoryRef | undefined>>();
 
   constructor(options: OciTagStorageOptions) {
     this.#client = options.client;
@@ -66,63 +65,52 @@ export class OciTagStorage implements StorageBackend {
     this.#imageSigner = options.imageSigner;
   }
 
-  async store(attestation: SignedAttestation): Promise<StorageOutcome> {
-    const { targets, skipped } = ociTargets(attestation.statement, this.#override);
-    for (const reason of skipped) log.warn(`oci: ${reason}`);
-    if (targets.length === 0) {
-      return {
-        backend: 'oci',
-        ok: true,
-        locations: [],
-        detail: ['no image subject with a sha256 digest: nothing stored in a registry', ...skipped].join(
-          '; ',
-        ),
-      };
-    }
-    const locations: string[] = [];
-    const notes: string[] = [...skipped];
-    const failures: string[] = [];
+  store(attestation: SignedAttestation): Promise<StorageOutcome> {
     const attestationLayer = this.#attestationLayer(attestation);
-    for (const target of targets) {
-      try {
-        // The .att and .sig tags are independent: update them side by side (each waits a settle time).
-        const signer = this.#imageSigner;
-        const [att, sig] = await Promise.all([
-          this.#append(target, 'att', attestationLayer),
-          signer
-            ? this.#signatureLayer(target, signer).then((layer) => this.#append(target, 'sig', layer))
-            : undefined,
-        ]);
-        for (const [written, what] of [
-          [att, 'attestation'],
-          [sig, 'signature'],
-        ] as const) {
-          if (!written) continue;
-          locations.push(written.location);
-          if (!written.added) notes.push(`${written.location} already holds this ${what}`);
-        }
-      } catch (error) {
-        failures.push(`${target.subject.name}@${target.digest}: ${reasonOf(error)}`);
-      }
-    }
-
-    const outcome: StorageOutcome = { backend: 'oci', ok: failures.length === 0, locations };
-    const detail = [...failures, ...notes].join('; ');
-    if (detail) outcome.detail = detail;
-    return outcome;
+    const signer = this.#imageSigner;
+    return storeInTargets(attestation.statement, this.#override, async (target) => {
+      // The .att and .sig tags are independent: update them side by side (each waits a settle time).
+      const [att, sig] = await Promise.all([
+        this.#append(target, 'att', attestationLayer),
+        signer
+          ? this.#signatureLayer(target, signer).then((layer) => this.#append(target, 'sig', layer))
+          : undefined,
+      ]);
+      return [att, sig].filter((written) => written !== undefined);
+    });
   }
 
-  async #append(target: OciTarget, kind: 'att' | 'sig', layer: LayerToAppend) {
+  async #append(target: OciTarget, kind: 'att' | 'sig', layer: LayerToAppend): Promise<TargetWrite> {
     const tag = `${fallbackTag(target.digest)}.${kind}`;
-    // The envelope goes to every subject's repository: mount it from the first one on the same registry.
-    const blobKey = `${target.store.registry}|${digestOf(layer.bytes)}`;
-    const added = await appendLayer(this.#client, target.store, tag, layer, this.#uploaded.get(blobKey));
-    this.#uploaded.set(blobKey, target.store);
+    const blob = await this.#pushBlob(target.store, layer.bytes);
+    const added = await appendLayer(this.#client, target.store, tag, layer, blob);
     const location = `${target.store.registry}/${target.store.repository}:${tag}`;
-    log.info(
-      `oci: ${added ? 'wrote' : 'found existing'} ${kind === 'att' ? 'attestation' : 'signature'} ${location}`,
-    );
-    return { location, added };
+    const what = kind === 'att' ? 'attestation' : 'signature';
+    log.info(`oci: ${added ? 'wrote' : 'found existing'} ${what} ${location}`);
+    return added ? { location } : { location, alreadyThere: `${location} already holds this ${what}` };
+  }
+
+  /**
+   * The envelope goes to every subject's repository: it is uploaded once per registry, and the other
+   * repositories mount it (targets are written concurrently, so they wait for that first upload).
+   */
+  async #pushBlob(repo: RepositoryRef, bytes: Buffer): Promise<{ digest: string; size: number }> {
+    const key = `${repo.registry}|${digestOf(bytes)}`;
+    const first = this.#uploads.get(key);
+    if (!first) {
+      const upload = this.#client.pushBlob(repo, bytes);
+      // A failed first upload is reported by its own target; the others then upload instead of mounting.
+      this.#uploads.set(
+        key,
+        upload.then(
+          () => repo,
+          () => undefined,
+        ),
+      );
+      return upload;
+    }
+    const mountFrom = await first;
+    return this.#client.pushBlob(repo, bytes, mountFrom ? { mountFrom } : {});
   }
 
   #attestationLayer(attestation: SignedAttestation): LayerToAppend {
@@ -146,15 +134,9 @@ export class OciTagStorage implements StorageBackend {
         if (type !== undefined && type !== attestation.statement.predicateType) return Promise.resolve(false);
         let verdict = verdicts.get(existing.digest);
         if (!verdict) {
-          // Signatures are randomised, so a re-run signs different bytes: the same statement signed by the
-          // same key counts as the same attestation.
           verdict = this.#client.getBlob(repo, existing.digest).then(
             (blob) => {
-              const envelope = parseEnvelope(blob.toString('utf8'), `${existing.digest}`);
-              return (
-                envelope.payload === attestation.envelope.payload &&
-                verifyEnvelope(envelope, attestation.publicKeyPem)
-              );
+              return holdsSameAttestation(parseEnvelope(blob.toString('utf8'), existing.digest), attestation);
             },
             () => false,
           );
@@ -211,9 +193,8 @@ async function appendLayer(
   repo: RepositoryRef,
   tag: string,
   layer: LayerToAppend,
-  mountFrom: RepositoryRef | undefined,
+  blob: { digest: string; size: number },
 ): Promise<boolean> {
-  const blob = await client.pushBlob(repo, layer.bytes, mountFrom ? { mountFrom } : {});
   const descriptor: Descriptor = {
     mediaType: layer.mediaType,
     digest: blob.digest,

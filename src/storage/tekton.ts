@@ -2,7 +2,7 @@ import { AttestError, reasonOf } from '../errors.js';
 import type { KubeClient, KubeObject, TektonVersion } from '../kube/client.js';
 import { log } from '../log.js';
 import { parseEnvelope } from '../signing/dsse.js';
-import { verifyEnvelope } from '../signing/sign-statement.js';
+import { holdsSameAttestation } from '../signing/sign-statement.js';
 import type { SignedAttestation } from '../signing/types.js';
 import type { StorageBackend, StorageOutcome } from './backend.js';
 
@@ -136,10 +136,7 @@ export class TektonStorage implements StorageBackend {
         Buffer.from(stored, 'base64').toString('utf8'),
         'the stored signature annotation',
       );
-      return (
-        envelope.payload === attestation.envelope.payload &&
-        verifyEnvelope(envelope, attestation.publicKeyPem)
-      );
+      return holdsSameAttestation(envelope, attestation);
     } catch (error) {
       log.debug(`tekton: stored signature annotation not reusable: ${reasonOf(error)}`);
       return false;
