@@ -1,7 +1,7 @@
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { writeFileAtomically } from './files.js';
 import { log } from './log.js';
 import { buildStatement, serializeStatement } from './provenance/index.js';
-import type { FormatOptions, Statement } from './provenance/statement.js';
+import { type FormatOptions, materialsOf, type Statement } from './provenance/statement.js';
 import { signStatement } from './signing/sign-statement.js';
 import type { SignedAttestation, Signer } from './signing/types.js';
 import { buildSnapshot } from './tekton/build-snapshot.js';
@@ -75,7 +75,7 @@ export async function runPayload(
     ? await signStatement(payload.statement, request.sign.signer, payload.bytes)
     : undefined;
   if (request.output) {
-    await writeAtomically(request.output, payload.bytes);
+    await writeFileAtomically(request.output, payload.bytes);
     log.info(`wrote ${request.format.format} statement to ${request.output}`);
   } else if (!request.sign || request.sign.envelopeOutput) {
     process.stdout.write(payload.bytes);
@@ -83,7 +83,7 @@ export async function runPayload(
   }
   if (signed) {
     if (request.sign?.envelopeOutput) {
-      await writeAtomically(request.sign.envelopeOutput, Buffer.from(signed.envelopeJson, 'utf8'));
+      await writeFileAtomically(request.sign.envelopeOutput, Buffer.from(signed.envelopeJson, 'utf8'));
       log.info(`wrote the DSSE envelope to ${request.sign.envelopeOutput}`);
     } else {
       process.stdout.write(`${signed.envelopeJson}\n`);
@@ -95,24 +95,8 @@ export async function runPayload(
 
 function summary({ statement, snapshot }: Payload): string {
   const subjects = statement.subject.length;
-  const predicate = statement.predicate as {
-    materials?: unknown[];
-    buildDefinition?: { resolvedDependencies?: unknown[] };
-  };
-  const inputs = predicate.materials?.length ?? predicate.buildDefinition?.resolvedDependencies?.length ?? 0;
+  const inputs = materialsOf(statement).length;
   const name = snapshot.pipelineRun.metadata.name ?? '(unnamed)';
   const noSubjects = subjects === 0 ? ' (no subjects: nothing to attach it to in a registry)' : '';
   return `PipelineRun ${name}: ${subjects} subject(s)${noSubjects}, ${inputs} material(s), ${snapshot.taskRuns.length} TaskRun(s)`;
-}
-
-/** Writes via a temporary file and a rename, so a failure never leaves half a statement behind. */
-async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
-  const temporary = `${path}.tmp-${process.pid}`;
-  try {
-    await writeFile(temporary, bytes);
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
 }

@@ -1,5 +1,6 @@
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomically } from '../files.js';
 import type { SignedAttestation } from '../signing/types.js';
 import type { StorageBackend, StorageOutcome } from './backend.js';
 
@@ -32,14 +33,7 @@ export class FileStorage implements StorageBackend {
     const written: string[] = [];
     for (const [file, content] of files) {
       const path = join(this.dir, file);
-      const partial = `${path}.partial-${process.pid}`;
-      try {
-        await writeFile(partial, content);
-        await rename(partial, path);
-      } catch (error) {
-        await rm(partial, { force: true });
-        throw error;
-      }
+      await writeFileAtomically(path, content);
       written.push(path);
     }
     return { backend: this.name, ok: true, locations: written };
