@@ -6,12 +6,14 @@ import { AttestError } from '../errors.js';
 import { log } from '../log.js';
 import { buildPayload, type Payload } from '../payload.js';
 import type { FormatName } from '../provenance/statement.js';
+import { materialsOf } from '../provenance/statement.js';
+import { formatTable } from '../report/table.js';
 import { parseEnvelope } from '../signing/dsse.js';
 import { writeCosignKeyPair } from '../signing/keygen.js';
 import { loadKeySigner } from '../signing/load-key.js';
 import { signStatement, verifyEnvelope } from '../signing/sign-statement.js';
 import { DEMO_ATTEST_TASKRUN, demoPipelineRun, demoTaskRuns } from './pipelinerun.js';
-import { formatTable, materialRows, materialsOf, subjectRows, taskRows } from './summary.js';
+import { materialRows, subjectRows, taskRows } from './summary.js';
 
 /** The two statements the demo makes: SLSA v1.0 (Chains' current default) and SLSA v0.2. */
 const DEMO_FORMATS: readonly { format: FormatName; label: string }[] = [

@@ -35,3 +35,18 @@ export interface FormatOptions {
   buildType: string;
   deepInspection: boolean;
 }
+
+export interface Material {
+  uri?: string;
+  name?: string;
+  digest?: DigestSet;
+}
+
+/** The statement's inputs: SLSA v0.2 `materials`, or SLSA v1.0 `resolvedDependencies`. */
+export function materialsOf(statement: Statement): Material[] {
+  const predicate = statement.predicate as {
+    materials?: Material[];
+    buildDefinition?: { resolvedDependencies?: Material[] };
+  };
+  return predicate.materials ?? predicate.buildDefinition?.resolvedDependencies ?? [];
+}

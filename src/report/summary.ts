@@ -1,6 +1,6 @@
-import { formatTable } from '../demo/summary.js';
 import type { Subject } from '../provenance/statement.js';
 import type { StorageOutcome } from '../storage/backend.js';
+import { formatTable } from './table.js';
 
 export interface SummaryInput {
   run: string;
