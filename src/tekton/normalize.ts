@@ -63,9 +63,14 @@ export function normalizePipelineRun(object: Json): PipelineRun {
     }
     run.apiVersion = V1;
   }
+  ensureMetadataAndSpec(run);
+  return run as unknown as PipelineRun;
+}
+
+/** Every run object downstream code reads has `metadata` and `spec`, even when the input omitted them. */
+function ensureMetadataAndSpec(run: Json): void {
   if (!isObject(run.metadata)) run.metadata = {};
   if (!isObject(run.spec)) run.spec = {};
-  return run as unknown as PipelineRun;
 }
 
 export function normalizeTaskRun(object: Json): TaskRun {
@@ -77,14 +82,12 @@ export function normalizeTaskRun(object: Json): TaskRun {
     }
     run.apiVersion = V1;
   }
-  if (!isObject(run.metadata)) run.metadata = {};
-  if (!isObject(run.spec)) run.spec = {};
+  ensureMetadataAndSpec(run);
   return run as unknown as TaskRun;
 }
 
 export function normalizeCustomRun(object: Json): CustomRun {
   const run = structuredClone(object);
-  if (!isObject(run.metadata)) run.metadata = {};
-  if (!isObject(run.spec)) run.spec = {};
+  ensureMetadataAndSpec(run);
   return run as unknown as CustomRun;
 }
