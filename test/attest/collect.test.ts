@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type CollectOptions, collectRun } from '../../src/collect/collect-run.js';
-import { AttestError } from '../../src/errors.js';
 import { KubeClient } from '../../src/kube/client.js';
 import { loadKubeConnection } from '../../src/kube/config.js';
 import { setLogSink } from '../../src/log.js';
+import { rejectionOf } from '../harness/attest-error.js';
 import { FakeKube } from '../harness/fake-kube.js';
 import { buildAndNotify, buildScenario, type Scenario } from './scenario.js';
 
@@ -48,15 +48,6 @@ function options(scenario: Scenario, extra: Partial<CollectOptions> = {}): Colle
     firstPollMs: 100,
     ...extra,
   };
-}
-
-async function failure(promise: Promise<unknown>): Promise<AttestError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AttestError);
-  return error as AttestError;
 }
 
 describe('collect a finally-time run', () => {
@@ -106,7 +97,7 @@ describe('collect a finally-time run', () => {
   it('fails with --require-complete when siblings outlive the wait', async () => {
     const scenario = buildAndNotify({ notify: 'running' });
     const client = await start(scenario);
-    const error = await failure(
+    const error = await rejectionOf(
       collectRun(client, options(scenario, { waitTimeoutMs: 200, requireComplete: true })),
     );
     expect(error.code).toBe('TIMEOUT');
@@ -225,7 +216,7 @@ describe('collect: API failures', () => {
     const scenario = buildAndNotify();
     const client = await start(scenario);
     fake.deny({ verb: 'list', resource: 'taskruns' });
-    const error = await failure(collectRun(client, options(scenario)));
+    const error = await rejectionOf(collectRun(client, options(scenario)));
     expect(error.code).toBe('KUBE_FORBIDDEN');
     expect(error.message).toContain('list taskruns.tekton.dev in namespace ci');
     expect(error.message).toContain('system:serviceaccount:ci:pipeline');
@@ -239,7 +230,7 @@ describe('collect: API failures', () => {
     const scenario = buildAndNotify();
     const client = await start(scenario);
     fake.deny({ namespace: 'other' });
-    const error = await failure(collectRun(client, options(scenario, { namespace: 'other' })));
+    const error = await rejectionOf(collectRun(client, options(scenario, { namespace: 'other' })));
     expect(error.code).toBe('KUBE_FORBIDDEN');
     expect(error.message).toContain(`get pipelineruns.tekton.dev other/${scenario.name}`);
   });
@@ -247,7 +238,7 @@ describe('collect: API failures', () => {
   it('a PipelineRun that does not exist', async () => {
     const scenario = buildAndNotify();
     const client = await start(scenario);
-    const error = await failure(collectRun(client, options(scenario, { pipelineRun: 'no-such-run' })));
+    const error = await rejectionOf(collectRun(client, options(scenario, { pipelineRun: 'no-such-run' })));
     expect(error.code).toBe('NOT_FOUND');
     expect(error.message).toBe('pipelinerun ci/no-such-run not found (tekton.dev/v1)');
     expect(error.hint).toContain('--pipelinerun');
@@ -259,7 +250,7 @@ describe('collect: API failures', () => {
     fake.update('taskruns', 'ci', `${scenario.name}-build`, (run) => {
       run.status.steps = 'not a list';
     });
-    const error = await failure(collectRun(client, options(scenario)));
+    const error = await rejectionOf(collectRun(client, options(scenario)));
     expect(error.code).toBe('INVALID_INPUT');
     expect(error.message).toContain(`TaskRun ci/${scenario.name}-build`);
     expect(error.message).toContain('status.steps must be a list');
@@ -282,7 +273,7 @@ describe('collect: API failures', () => {
     const scenario = buildAndNotify();
     const client = await start(scenario);
     fake.fault({ verb: 'get', resource: 'pipelineruns', stall: true, times: 10 });
-    const error = await failure(collectRun(client, options(scenario)));
+    const error = await rejectionOf(collectRun(client, options(scenario)));
     expect(error.code).toBe('TIMEOUT');
     expect(error.message).toContain(
       `get pipelineruns.tekton.dev ci/${scenario.name}: no answer from ${fake.url} within 2s (after 4 attempts)`,
@@ -295,7 +286,7 @@ describe('collect: API failures', () => {
     fake.add(scenario.pipelineRun);
     const path = await fake.writeKubeconfig(dir, { token: 'not-the-token' });
     const connection = loadKubeConnection({ kubeconfig: path, env: {} });
-    const error = await failure(collectRun(new KubeClient(connection), options(scenario)));
+    const error = await rejectionOf(collectRun(new KubeClient(connection), options(scenario)));
     expect(error.code).toBe('KUBE_UNAUTHORIZED');
     expect(fake.requests).toHaveLength(1);
   });

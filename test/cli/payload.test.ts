@@ -5,11 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { FIXTURES_DIR } from '../harness/fixtures.js';
 import { DIGEST_A, pipelineRun, task, taskRun } from '../tekton/make-run.js';
 import { runCli } from './run-built-cli.js';
 
-const RAW = '/work/shared/fixtures/chains/raw/pkg/chains/formats/slsa/testdata';
-const CASES = '/work/shared/fixtures/chains/cases';
+const RAW = join(FIXTURES_DIR, 'chains/raw/pkg/chains/formats/slsa/testdata');
+const CASES = join(FIXTURES_DIR, 'chains/cases');
 let dir: string;
 
 beforeAll(async () => {

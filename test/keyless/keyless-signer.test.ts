@@ -4,11 +4,11 @@ import { verify, X509Certificate } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AttestError } from '../../src/errors.js';
 import { setLogSink } from '../../src/log.js';
 import { certificateIdentity, parseCertificate } from '../../src/signing/fulcio-certificate.js';
 import { tokenSource } from '../../src/signing/identity-token.js';
 import { KeylessSigner } from '../../src/signing/keyless.js';
+import { rejectionOf } from '../harness/attest-error.js';
 import { type SigstoreStack, startSigstore, TEST_OIDC_ISSUER } from '../harness/sigstore.js';
 
 let stack: SigstoreStack;
@@ -24,15 +24,6 @@ const data = Buffer.from('DSSEv1 28 application/vnd.in-toto+json 2 {}');
 
 function signerFor(path: string, fulcioUrl = stack.fulcioUrl): KeylessSigner {
   return new KeylessSigner({ fulcioUrl, tokenSource: tokenSource(path, DEFAULT_FILE, {}) });
-}
-
-async function failure(promise: Promise<unknown>): Promise<AttestError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AttestError);
-  return error as AttestError;
 }
 
 describe('KeylessSigner', () => {
@@ -103,7 +94,7 @@ describe('KeylessSigner', () => {
     const path = stack.writeToken({ namespace: 'builds', serviceAccount: 'old', expiresIn: -60 });
     const token = stack.mintToken({ namespace: 'builds', serviceAccount: 'old', expiresIn: -60 });
     const before = stack.requests.fulcio;
-    const error = await failure(signerFor(path).sign(data));
+    const error = await rejectionOf(signerFor(path).sign(data));
     expect(error.code).toBe('KEYLESS');
     expect(error.message).toContain(`identity token file ${path} expired at`);
     expect(error.message).toContain('system:serviceaccount:builds:old');
@@ -117,7 +108,7 @@ describe('KeylessSigner', () => {
       serviceAccount: 'sa',
       audience: 'https://kubernetes.default.svc',
     });
-    const error = await failure(signerFor(path).sign(data));
+    const error = await rejectionOf(signerFor(path).sign(data));
     expect(error.code).toBe('KEYLESS');
     expect(error.message).toContain('audience https://kubernetes.default.svc');
     expect(error.message).toContain('Fulcio accepts only "sigstore"');
@@ -127,9 +118,9 @@ describe('KeylessSigner', () => {
   it('refuses a file that holds no JWT, and a missing file', async () => {
     const path = join(stack.dir, 'garbage-token');
     writeFileSync(path, 'not-a-token');
-    const garbage = await failure(signerFor(path).sign(data));
+    const garbage = await rejectionOf(signerFor(path).sign(data));
     expect(garbage.message).toContain(`identity token file ${path} is not a JWT`);
-    const missing = await failure(signerFor(join(stack.dir, 'absent')).sign(data));
+    const missing = await rejectionOf(signerFor(join(stack.dir, 'absent')).sign(data));
     expect(missing.message).toContain('cannot read the identity token file');
     expect(missing.hint).toContain('projected service-account token');
   });
@@ -140,7 +131,7 @@ describe('KeylessSigner', () => {
     setLogSink((line) => lines.push(line));
     const before = stack.requests.fulcio;
     try {
-      const error = await failure(signerFor(path).sign(data));
+      const error = await rejectionOf(signerFor(path).sign(data));
       expect(error.code).toBe('KEYLESS');
       expect(error.message).toContain(`Fulcio at ${stack.fulcioUrl} answered HTTP 401`);
       expect(error.message).toContain(`issuer ${TEST_OIDC_ISSUER}`);
@@ -165,7 +156,7 @@ describe('KeylessSigner', () => {
 
   it('fails with the URL when Fulcio stays unreachable, after bounded retries', async () => {
     const signer = signerFor(stack.writeToken({ namespace: 'builds', serviceAccount: 'sa' }), stack.deadUrl);
-    const error = await failure(signer.sign(data));
+    const error = await rejectionOf(signer.sign(data));
     expect(error.code).toBe('KEYLESS');
     expect(error.message).toContain(`Fulcio at ${stack.deadUrl} unreachable after 4 attempts`);
     expect(error.message).toContain('ECONNREFUSED');
@@ -176,7 +167,7 @@ describe('KeylessSigner', () => {
     const signer = signerFor(stack.writeToken({ namespace: 'builds', serviceAccount: 'sa' }));
     stack.failNext('fulcio', 10, 503);
     try {
-      const error = await failure(signer.sign(data));
+      const error = await rejectionOf(signer.sign(data));
       expect(error.message).toContain(`Fulcio at ${stack.fulcioUrl} kept failing after 4 attempts (HTTP 503`);
     } finally {
       stack.failNext('fulcio', 0);

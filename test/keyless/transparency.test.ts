@@ -6,7 +6,6 @@ import { crypto as sigstoreCrypto } from '@sigstore/core';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AttestError } from '../../src/errors.js';
 import type { Statement } from '../../src/provenance/statement.js';
 import { tokenSource } from '../../src/signing/identity-token.js';
 import { KeySigner } from '../../src/signing/key-signer.js';
@@ -21,6 +20,7 @@ import {
   transparencyWanted,
 } from '../../src/signing/transparency.js';
 import type { SignedAttestation } from '../../src/signing/types.js';
+import { rejectionOf } from '../harness/attest-error.js';
 import { type SigstoreStack, startSigstore } from '../harness/sigstore.js';
 
 const statement: Statement = {
@@ -66,15 +66,6 @@ function sigstoreVerifier(keys: Record<string, string> = {}): Verifier {
     return { publicKey: sigstoreCrypto.createPublicKey(pem), validFor: () => true };
   });
   return new Verifier(material, { tlogThreshold: 1, ctlogThreshold: 0, timestampThreshold: 1 });
-}
-
-async function failure(promise: Promise<unknown>): Promise<AttestError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AttestError);
-  return error as AttestError;
 }
 
 describe('logAttestation', () => {
@@ -194,12 +185,12 @@ describe('logAttestation', () => {
 
   it('fails with the URL when Rekor stays down or keeps failing; nothing comes back half-logged', async () => {
     const signed = await keySigned();
-    const down = await failure(logAttestation(signed, stack.deadUrl));
+    const down = await rejectionOf(logAttestation(signed, stack.deadUrl));
     expect(down.code).toBe('TRANSPARENCY');
     expect(down.message).toContain(`Rekor at ${stack.deadUrl} unreachable after 4 attempts`);
     stack.failNext('rekor', 10, 502);
     try {
-      const failing = await failure(logAttestation(signed, stack.rekorUrl));
+      const failing = await rejectionOf(logAttestation(signed, stack.rekorUrl));
       expect(failing.message).toContain(`Rekor at ${stack.rekorUrl} kept failing after 4 attempts (HTTP 502`);
     } finally {
       stack.failNext('rekor', 0);
@@ -211,7 +202,7 @@ describe('logAttestation', () => {
     const signed = await keySigned();
     const tampered = { ...signed, publicKeyPem: (await keySigned()).publicKeyPem };
     const before = stack.requests.rekor;
-    const error = await failure(logAttestation(tampered, stack.rekorUrl));
+    const error = await rejectionOf(logAttestation(tampered, stack.rekorUrl));
     expect(error.message).toContain(`Rekor at ${stack.rekorUrl} answered HTTP 400`);
     expect(stack.requests.rekor - before).toBe(1);
   });
@@ -227,7 +218,7 @@ describe('a log that stores the proposed entry instead of canonicalizing it (the
   });
 
   it('is refused, because cosign could not match the entry to the layer', async () => {
-    const error = await failure(logAttestation(await keySigned(), bare.rekorUrl));
+    const error = await rejectionOf(logAttestation(await keySigned(), bare.rekorUrl));
     expect(error.code).toBe('TRANSPARENCY');
     expect(error.message).toContain('does not hash the stored envelope bytes');
   });

@@ -3,7 +3,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AttestError } from '../../src/errors.js';
 import type { Statement } from '../../src/provenance/statement.js';
 import { tokenSource } from '../../src/signing/identity-token.js';
 import { KeySigner } from '../../src/signing/key-signer.js';
@@ -22,6 +21,7 @@ import {
   verifySignatureMaterial,
 } from '../../src/verify/sigstore.js';
 import { loadTrustedRoot } from '../../src/verify/trusted-root.js';
+import { rejectionOf } from '../harness/attest-error.js';
 import { type SigstoreStack, startSigstore } from '../harness/sigstore.js';
 
 const statement: Statement = {
@@ -71,15 +71,6 @@ function options(overrides: Partial<SigstoreVerifyOptions> = {}, root = stack): 
   };
 }
 
-async function failure(promise: Promise<unknown>): Promise<AttestError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AttestError);
-  return error as AttestError;
-}
-
 describe('key-signed layers', () => {
   it('verify with the key and the Rekor entry', async () => {
     const result = await verifySignatureMaterial(
@@ -94,7 +85,7 @@ describe('key-signed layers', () => {
 
   it('fail when the layer bytes are not the logged envelope bytes (same envelope, other serialization)', async () => {
     const reserialized = JSON.stringify(JSON.parse(keyLogged.envelopeJson), null, 1);
-    const error = await failure(
+    const error = await rejectionOf(
       verifySignatureMaterial(
         layerOf(keyLogged, reserialized),
         options({ publicKeyPem: keyLogged.publicKeyPem }),
@@ -106,7 +97,7 @@ describe('key-signed layers', () => {
   });
 
   it('fail against a trusted root of another Rekor, naming the signed entry timestamp', async () => {
-    const error = await failure(
+    const error = await rejectionOf(
       verifySignatureMaterial(layerOf(keyLogged), options({ publicKeyPem: keyLogged.publicKeyPem }, other)),
     );
     expect(error.message).toContain('inclusion promise could not be verified');
@@ -117,14 +108,14 @@ describe('key-signed layers', () => {
     const otherKey = String(
       generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'pem', type: 'spki' }),
     );
-    const error = await failure(
+    const error = await rejectionOf(
       verifySignatureMaterial(layerOf(keyLogged), options({ publicKeyPem: otherKey })),
     );
     expect(error.message).toContain('signature verification failed');
   });
 
   it('require a log entry unless --insecure-ignore-tlog (which needs no trusted root)', async () => {
-    const error = await failure(
+    const error = await rejectionOf(
       verifySignatureMaterial(layerOf(keyUnlogged), options({ publicKeyPem: keyUnlogged.publicKeyPem })),
     );
     expect(error.message).toContain('layer 0 has no transparency-log entry (dev.sigstore.cosign/bundle)');
@@ -163,7 +154,7 @@ describe('keyless layers', () => {
       }),
     );
     expect(ok.identity?.subjectAlternativeName).toBe(SAN);
-    const error = await failure(
+    const error = await rejectionOf(
       verifySignatureMaterial(
         layerOf(keylessLogged),
         options({ identity: { identityRegexp: /\/namespaces\/prod\//, ...issuerPolicy() } }),
@@ -175,7 +166,7 @@ describe('keyless layers', () => {
   });
 
   it('refuse another service account or another issuer', async () => {
-    const wrongSa = await failure(
+    const wrongSa = await rejectionOf(
       verifySignatureMaterial(
         layerOf(keylessLogged),
         options({
@@ -189,7 +180,7 @@ describe('keyless layers', () => {
     expect(wrongSa.message).toContain(
       `the certificate identity is ${SAN}, not https://kubernetes.io/namespaces/builds/serviceaccounts/default`,
     );
-    const wrongIssuer = await failure(
+    const wrongIssuer = await rejectionOf(
       verifySignatureMaterial(
         layerOf(keylessLogged),
         options({ identity: { identity: SAN, oidcIssuer: 'https://accounts.google.com' } }),
@@ -203,7 +194,7 @@ describe('keyless layers', () => {
     const foreign = TrustedRoot.fromJSON(other.trustedRoot);
     // Trust this Rekor but the other stack's Fulcio.
     const mixed = { ...root, certificateAuthorities: foreign.certificateAuthorities };
-    const error = await failure(
+    const error = await rejectionOf(
       verifySignatureMaterial(
         layerOf(keylessLogged),
         options({ identity: { identity: SAN, ...issuerPolicy() }, trustedRoot: async () => mixed }),
@@ -222,7 +213,7 @@ describe('keyless layers', () => {
       kind: 'keyless',
       identity: expect.objectContaining({ subjectAlternativeName: SAN }),
     });
-    const error = await failure(
+    const error = await rejectionOf(
       verifySignatureMaterial(layerOf(keyLogged), options({ identity: { identity: SAN } })),
     );
     expect(error.message).toContain('carries no certificate');

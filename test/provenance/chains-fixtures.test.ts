@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseFormatOptions } from '../../src/config/config.js';
 import { buildPayload } from '../../src/payload.js';
+import { FIXTURES_DIR } from '../harness/fixtures.js';
 
-const FIXTURES = '/work/shared/fixtures/chains';
+const FIXTURES = join(FIXTURES_DIR, 'chains');
 
 interface CaseIndex {
   cases: { id: string; format: string; assertScope: string }[];

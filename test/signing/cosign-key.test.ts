@@ -1,6 +1,5 @@
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { AttestError } from '../../src/errors.js';
 import {
   COSIGN_KEY_PEM_TYPE,
   decryptCosignKey,
@@ -8,21 +7,13 @@ import {
   SIGSTORE_KEY_PEM_TYPE,
 } from '../../src/signing/cosign-key.js';
 import { decodePem, encodePem } from '../../src/signing/pem-key.js';
+import { rejectionOf } from '../harness/attest-error.js';
 
 const pkcs8 = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
   format: 'der',
   type: 'pkcs8',
 });
 const password = Buffer.from('correct horse battery staple');
-
-async function rejection(promise: Promise<unknown>): Promise<AttestError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AttestError);
-  return error as AttestError;
-}
 
 describe('cosign encrypted keys', () => {
   it('round-trips PKCS#8 through scrypt + secretbox with the cosign body layout', async () => {
@@ -52,7 +43,7 @@ describe('cosign encrypted keys', () => {
 
   it('reports a wrong password as KEY_PASSWORD naming the key and where the password came from', async () => {
     const block = decodePem(await encryptCosignKey(pkcs8, password), 'k');
-    const error = await rejection(
+    const error = await rejectionOf(
       decryptCosignKey(block, Buffer.from('hunter22'), 'cosign.key at /x/cosign.key', 'COSIGN_PASSWORD'),
     );
     expect(error.code).toBe('KEY_PASSWORD');
@@ -67,14 +58,14 @@ describe('cosign encrypted keys', () => {
     const body = JSON.parse(block.der.toString('utf8'));
     body.kdf.params.N = 1 << 24;
     const tampered = decodePem(encodePem(SIGSTORE_KEY_PEM_TYPE, Buffer.from(JSON.stringify(body))), 'k');
-    const error = await rejection(decryptCosignKey(tampered, password, 'tampered.key'));
+    const error = await rejectionOf(decryptCosignKey(tampered, password, 'tampered.key'));
     expect(error.code).toBe('KEY_INVALID');
     expect(error.message).toMatch(/tampered\.key .*unsupported scrypt parameters/);
   });
 
   it('reports a body that is not cosign JSON as KEY_INVALID', async () => {
     const junk = decodePem(encodePem(SIGSTORE_KEY_PEM_TYPE, Buffer.from('garbage')), 'k');
-    expect((await rejection(decryptCosignKey(junk, password, 'junk.key'))).code).toBe('KEY_INVALID');
+    expect((await rejectionOf(decryptCosignKey(junk, password, 'junk.key'))).code).toBe('KEY_INVALID');
     const otherCipher = decodePem(
       encodePem(
         SIGSTORE_KEY_PEM_TYPE,
@@ -82,7 +73,7 @@ describe('cosign encrypted keys', () => {
       ),
       'k',
     );
-    const error = await rejection(decryptCosignKey(otherCipher, password, 'aes.key'));
+    const error = await rejectionOf(decryptCosignKey(otherCipher, password, 'aes.key'));
     expect(error.message).toMatch(/unknown cipher "aes"/);
   });
 });

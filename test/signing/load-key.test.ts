@@ -6,6 +6,7 @@ import { AttestError } from '../../src/errors.js';
 import { COSIGN_KEY_PEM_TYPE, SIGSTORE_KEY_PEM_TYPE } from '../../src/signing/cosign-key.js';
 import { generateCosignKeyPair } from '../../src/signing/keygen.js';
 import { loadKeySigner, type SecretSource } from '../../src/signing/load-key.js';
+import { rejectionOf } from '../harness/attest-error.js';
 import { pkcs8Pem, testKeys } from './keys.js';
 
 let dir: string;
@@ -13,15 +14,6 @@ let pair: { privateKeyPem: string; publicKeyPem: string };
 let emptyPair: { privateKeyPem: string; publicKeyPem: string };
 const PASSWORD = 's3cret-pass';
 const noEnv = {};
-
-async function rejection(promise: Promise<unknown>): Promise<AttestError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AttestError);
-  return error as AttestError;
-}
 
 async function file(name: string, content: string | Uint8Array): Promise<string> {
   const path = join(dir, name);
@@ -87,7 +79,7 @@ describe('loadKeySigner: cosign keys', () => {
 
   it('fails with KEY_PASSWORD, the path and a hint on a wrong password, never echoing it', async () => {
     const key = await file('f6/cosign.key', pair.privateKeyPem);
-    const error = await rejection(loadKeySigner({ key, env: { COSIGN_PASSWORD: 'not-the-password' } }));
+    const error = await rejectionOf(loadKeySigner({ key, env: { COSIGN_PASSWORD: 'not-the-password' } }));
     expect(error.code).toBe('KEY_PASSWORD');
     expect(error.message).toBe(`cannot decrypt cosign key at ${key}: wrong password`);
     expect(error.hint).toMatch(/COSIGN_PASSWORD/);
@@ -104,7 +96,7 @@ describe('loadKeySigner: cosign keys', () => {
 
   it('names an unreadable password file', async () => {
     const key = await file('f8/cosign.key', pair.privateKeyPem);
-    const error = await rejection(loadKeySigner({ key, passwordFile: join(dir, 'nope'), env: noEnv }));
+    const error = await rejectionOf(loadKeySigner({ key, passwordFile: join(dir, 'nope'), env: noEnv }));
     expect(error.code).toBe('NOT_FOUND');
     expect(error.message).toContain(join(dir, 'nope'));
   });
@@ -146,7 +138,7 @@ describe('loadKeySigner: directories (a mounted signing-secrets workspace)', () 
 
   it('names a directory that holds no key', async () => {
     await file('d5/other', 'x');
-    const error = await rejection(loadKeySigner({ key: join(dir, 'd5'), env: noEnv }));
+    const error = await rejectionOf(loadKeySigner({ key: join(dir, 'd5'), env: noEnv }));
     expect(error.code).toBe('KEY_INVALID');
     expect(error.message).toBe(`directory ${join(dir, 'd5')} holds neither cosign.key nor x509.pem`);
   });
@@ -169,16 +161,16 @@ describe('loadKeySigner: k8s://NAMESPACE/SECRET', () => {
 
   it('tells how to create a secret that has no key', async () => {
     const secrets = secretsWith({ 'ns/empty': { other: 'x' } });
-    const error = await rejection(loadKeySigner({ key: 'k8s://ns/empty', env: noEnv, secrets }));
+    const error = await rejectionOf(loadKeySigner({ key: 'k8s://ns/empty', env: noEnv, secrets }));
     expect(error.code).toBe('KEY_INVALID');
     expect(error.hint).toContain('cosign generate-key-pair k8s://ns/empty');
   });
 
   it('rejects malformed references and k8s:// without API access', async () => {
-    expect((await rejection(loadKeySigner({ key: 'k8s://only-ns', env: noEnv }))).code).toBe(
+    expect((await rejectionOf(loadKeySigner({ key: 'k8s://only-ns', env: noEnv }))).code).toBe(
       'INVALID_ARGUMENT',
     );
-    const error = await rejection(loadKeySigner({ key: 'k8s://ns/name', env: noEnv }));
+    const error = await rejectionOf(loadKeySigner({ key: 'k8s://ns/name', env: noEnv }));
     expect(error.code).toBe('INVALID_ARGUMENT');
     expect(error.hint).toMatch(/workspace/);
   });
@@ -207,7 +199,7 @@ describe('loadKeySigner: PEM keys and refusals', () => {
   });
 
   it('says so when --key is given the public key', async () => {
-    const error = await rejection(
+    const error = await rejectionOf(
       loadKeySigner({ key: await file('u/cosign.pub', pair.publicKeyPem), env: noEnv }),
     );
     expect(error.code).toBe('KEY_UNSUPPORTED');
@@ -215,12 +207,12 @@ describe('loadKeySigner: PEM keys and refusals', () => {
   });
 
   it('refuses P-384 and short RSA keys with KEY_UNSUPPORTED', async () => {
-    const p384 = await rejection(
+    const p384 = await rejectionOf(
       loadKeySigner({ key: await file('u/p384.pem', pkcs8Pem(testKeys.p384())), env: noEnv }),
     );
     expect(p384.code).toBe('KEY_UNSUPPORTED');
     expect(p384.message).toMatch(/secp384r1/);
-    const rsa = await rejection(
+    const rsa = await rejectionOf(
       loadKeySigner({ key: await file('u/rsa1024.pem', pkcs8Pem(testKeys.rsa1024())), env: noEnv }),
     );
     expect(rsa.code).toBe('KEY_UNSUPPORTED');
@@ -232,10 +224,10 @@ describe('loadKeySigner: PEM keys and refusals', () => {
       .p256()
       .export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: 'x' })
       .toString();
-    const error = await rejection(loadKeySigner({ key: await file('u/enc.pem', encrypted), env: noEnv }));
+    const error = await rejectionOf(loadKeySigner({ key: await file('u/enc.pem', encrypted), env: noEnv }));
     expect(error.code).toBe('KEY_UNSUPPORTED');
     expect(error.hint).toMatch(/openssl pkcs8|import-key-pair/);
-    const cert = await rejection(
+    const cert = await rejectionOf(
       loadKeySigner({
         key: await file('u/cert.pem', '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n'),
         env: noEnv,
@@ -247,16 +239,16 @@ describe('loadKeySigner: PEM keys and refusals', () => {
   it('reports malformed PEM as KEY_INVALID without echoing the content', async () => {
     const body = 'MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg';
     const broken = `-----BEGIN PRIVATE KEY-----\n${body}\n-----END PRIVATE KEY-----\n`;
-    const error = await rejection(loadKeySigner({ key: await file('m/broken.pem', broken), env: noEnv }));
+    const error = await rejectionOf(loadKeySigner({ key: await file('m/broken.pem', broken), env: noEnv }));
     expect(error.code).toBe('KEY_INVALID');
     expect(error.describe()).not.toContain(body);
-    const notPem = await rejection(loadKeySigner({ key: await file('m/text', 'hello'), env: noEnv }));
+    const notPem = await rejectionOf(loadKeySigner({ key: await file('m/text', 'hello'), env: noEnv }));
     expect(notPem.code).toBe('KEY_INVALID');
     expect(notPem.message).toContain('is not a PEM key');
   });
 
   it('names a --key path that does not exist', async () => {
-    const error = await rejection(loadKeySigner({ key: join(dir, 'missing.key'), env: noEnv }));
+    const error = await rejectionOf(loadKeySigner({ key: join(dir, 'missing.key'), env: noEnv }));
     expect(error.code).toBe('NOT_FOUND');
     expect(error.message).toContain('missing.key');
   });

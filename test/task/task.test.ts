@@ -16,6 +16,7 @@ import {
   signerOptions,
   storageOptions,
 } from '../../src/config/options.js';
+import { FIXTURES_DIR } from '../harness/fixtures.js';
 import { repoRoot } from '../peers/versions.js';
 import { TEKTON_CHECK_BUILD_TIMEOUT_MS, tektonCheckBin, tektonValidate } from './tekton-check.js';
 import { taskProblems } from './validate-task.js';
@@ -264,7 +265,7 @@ describe('task/rbac.yaml', () => {
 });
 
 describe('task/examples', () => {
-  const fixturesDir = join(repoRoot, '..', 'shared', 'fixtures', 'tep-0084');
+  const fixturesDir = join(FIXTURES_DIR, 'tep-0084');
   const fixture = parse(readFileSync(join(fixturesDir, 'simple-build-pipeline.yaml'), 'utf8')) as {
     metadata: { name: string };
     spec: { params: Json[]; results: Json[]; tasks: Json[]; workspaces: Json[] };
