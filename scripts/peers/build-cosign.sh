@@ -2,14 +2,14 @@
 # Build the cosign CLI (test peer) from the Go module proxy into the project cache.
 # Prints the binary path on stdout (last line); progress and timing go to stderr.
 #   COSIGN_BIN=/path/to/cosign     use that binary, build nothing
-#   TEKTON_ATTEST_CACHE=dir        cache root (default <repo>/.cache)
+#   TEKTON_ATTEST_CACHE=dir        cache root (default ~/.cache/tekton-attest, shared by every checkout)
 #   COSIGN_VERSION=v3.x.y          override the pinned version
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 pinned="$(sed -n 's/^COSIGN_VERSION=//p' "$here/versions.env")"
 COSIGN_VERSION="${COSIGN_VERSION:-$pinned}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-cache="${TEKTON_ATTEST_CACHE:-$root/.cache}"
+cache="${TEKTON_ATTEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tekton-attest}"
 
 if [ -n "${COSIGN_BIN:-}" ]; then
   if [ -x "$COSIGN_BIN" ]; then echo "$COSIGN_BIN"; exit 0; fi

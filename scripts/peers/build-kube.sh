@@ -4,12 +4,12 @@
 # Prints the assets directory (holding kube-apiserver and etcd) on stdout (last line);
 # progress and timing go to stderr.
 #   KUBEBUILDER_ASSETS=dir       use that directory (envtest convention), build nothing
-#   TEKTON_ATTEST_CACHE=dir      cache root (default <repo>/.cache)
+#   TEKTON_ATTEST_CACHE=dir      cache root (default ~/.cache/tekton-attest, shared by every checkout)
 #   PEERS_GO_P=N                 go build -p (default 2)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-cache="${TEKTON_ATTEST_CACHE:-$root/.cache}"
+cache="${TEKTON_ATTEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tekton-attest}"
 mod="$here/kube-module"
 
 if [ -n "${KUBEBUILDER_ASSETS:-}" ]; then

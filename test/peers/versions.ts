@@ -9,9 +9,12 @@ import { fileURLToPath } from 'node:url';
 /** Repository root (this file is test/peers/versions.ts). */
 export const repoRoot: string = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** Cache root: `$TEKTON_ATTEST_CACHE` or `<repo>/.cache`. */
+/** Cache root: `$TEKTON_ATTEST_CACHE` or `~/.cache/tekton-attest` (shared by every checkout, as the scripts use it). */
 export function cacheRoot(): string {
-  return process.env.TEKTON_ATTEST_CACHE || join(repoRoot, '.cache');
+  return (
+    process.env.TEKTON_ATTEST_CACHE ||
+    join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'tekton-attest')
+  );
 }
 
 function readVersionsEnv(): Record<string, string> {

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Builds tekton-check (Tekton's own validation and bundles resolver, as a test peer) from the Go module proxy
 # into the cache, once per source version; prints the binary path. Concurrent callers wait on a lock.
-#   TEKTON_ATTEST_CACHE=dir   cache root (default <repo>/.cache)
+#   TEKTON_ATTEST_CACHE=dir   cache root (default ~/.cache/tekton-attest, shared by every checkout)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
-cache="${TEKTON_ATTEST_CACHE:-$root/.cache}"
+cache="${TEKTON_ATTEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tekton-attest}"
 stamp="$(cat "$here/go.mod" "$here/go.sum" "$here/main.go" | sha256sum | cut -c1-16)"
 dir="$cache/peers/tekton-check-$stamp"
 bin="$dir/tekton-check"
