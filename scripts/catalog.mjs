@@ -6,7 +6,6 @@
 //   node scripts/catalog.mjs                      regenerate catalog/
 //   node scripts/catalog.mjs --check              exit 1 if catalog/ is out of date
 //   node scripts/catalog.mjs --image REF@sha256:D pin the Task's image (task/ and catalog/) to a digest
-import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,7 +50,7 @@ export async function renderCatalog(root) {
   const put = (file, content, executable = false) => files.set(file, { content, executable });
 
   put(`${dir}/${TASK_NAME}.yaml`, taskText);
-  put(`${dir}/README.md`, formatMarkdown(root, `${dir}/README.md`, catalogReadme(task, version)));
+  put(`${dir}/README.md`, catalogReadme(task, version));
   for (const name of await sortedFiles(root, EXAMPLES_DIR)) {
     put(`${dir}/samples/${name}`, await read(`${EXAMPLES_DIR}/${name}`), name.endsWith('.sh'));
   }
@@ -113,11 +112,6 @@ async function sortedFiles(root, dir) {
     .filter((e) => e.isFile())
     .map((e) => e.name)
     .sort();
-}
-
-/** Markdown as written: the pinned biome (2.5) does not format Markdown, so lint has nothing to say. */
-function formatMarkdown(_root, _file, text) {
-  return text;
 }
 
 function cell(text) {
