@@ -105,7 +105,8 @@ export interface InstallTektonCRDsOptions {
   timeoutMs?: number;
 }
 
-export interface KubeApiServer {
+/** What a started server is: addresses, credentials and files. */
+export interface KubeApiServerFacts {
   /** https://127.0.0.1:PORT */
   url: string;
   port: number;
@@ -123,6 +124,9 @@ export interface KubeApiServer {
   /** Temp dir holding certs, keys, etcd data and logs (removed by stop()). */
   dir: string;
   logFiles: { etcd: string; apiserver: string };
+}
+
+export interface KubeApiServer extends KubeApiServerFacts {
   /** Wall time of startKubeApiServer() until /readyz answered ok, in ms. */
   startupMs: number;
 
@@ -534,18 +538,7 @@ async function waitFor(
 // ---------------------------------------------------------------------------------------------
 // The server object
 
-interface ServerInit {
-  url: string;
-  port: number;
-  caPem: string;
-  caFile: string;
-  adminToken: string;
-  adminKubeconfigPath: string;
-  etcdUrl: string;
-  serviceAccountIssuer: string;
-  apiAudiences: string[];
-  dir: string;
-  logFiles: { etcd: string; apiserver: string };
+interface ServerInit extends KubeApiServerFacts {
   agent: https.Agent;
   cleanup: () => Promise<void>;
 }
