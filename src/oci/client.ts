@@ -42,9 +42,18 @@ const DEFAULT_CHUNK_BYTES = 5 * 1024 * 1024;
 /** Reads of a tag (each followed by at most one write) before giving up on concurrent writers. */
 const MAX_TAG_ROUNDS = 200;
 
-/** How long another writer may still be between its read and its write: generously, our own such window. */
-function settleTime(window: number): number {
-  return Math.max(300, 4 * window) + Math.random() * 300;
+/** The shortest settle time: a concurrent writer may be slower than us when the registry is next door. */
+const MIN_SETTLE_MS = 50;
+
+/**
+ * How long to wait after a write before looking for a concurrent writer that dropped our change. Such a
+ * writer read the tag before our PUT landed, so its own PUT lands within its read-to-write window after ours;
+ * writers of one registry see similar latencies, so four times our own window (never under MIN_SETTLE_MS).
+ * Writing again adds jitter, so two writers that keep dropping each other's change fall out of step.
+ */
+function settleTime(window: number, writes: number): number {
+  const settle = Math.max(MIN_SETTLE_MS, 4 * window);
+  return writes > 1 ? settle * (1 + Math.random()) : settle;
 }
 
 /** A repository on a registry: `registry` is host[:port], `repository` the path (`library/alpine`). */
@@ -230,7 +239,7 @@ export class RegistryClient {
         // Done when nobody wrote during the last settle time: a writer that read before us has landed.
         if (writes === 0 || current?.digest === lastSeen) return writes > 0;
         lastSeen = current?.digest;
-        await sleep(settleTime(window));
+        await sleep(settleTime(window, writes));
         continue;
       }
       if (writes >= this.#tagUpdateAttempts) break;
@@ -244,7 +253,7 @@ export class RegistryClient {
       lastSeen = (await this.putManifest(repo, tag, next.bytes, next.mediaType)).digest;
       window = Math.max(window, Date.now() - started);
       writes++;
-      await sleep(settleTime(window));
+      await sleep(settleTime(window, writes));
     }
     throw new AttestError('REGISTRY', `${name} kept changing under concurrent writers (${writes} writes)`, {
       hint: 'too many writers update this tag at once; run the task again',
