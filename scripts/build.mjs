@@ -2,6 +2,27 @@
 import { chmod, rename, rm } from 'node:fs/promises';
 import { build } from 'esbuild';
 
+// client-node's index reaches its generated APIs and ~1 MB of models, ws, tar...; without `sideEffects: false`
+// esbuild keeps them all. Its dist/ modules only define things, so marking them pure keeps just what src/kube uses.
+const clientNodeWithoutSideEffects = {
+  name: 'client-node-side-effect-free',
+  setup(build) {
+    build.onResolve({ filter: /.*/ }, async (args) => {
+      if (
+        args.pluginData === 'resolved' ||
+        !/@kubernetes[/\\]client-node/.test(`${args.importer} ${args.path}`)
+      ) {
+        return undefined;
+      }
+      const { kind, resolveDir, importer } = args;
+      const result = await build.resolve(args.path, { kind, resolveDir, importer, pluginData: 'resolved' });
+      if (result.errors.length > 0 || !/@kubernetes[/\\]client-node[/\\]dist[/\\]/.test(result.path))
+        return result;
+      return { ...result, sideEffects: false };
+    });
+  },
+};
+
 // Build beside dist/ and swap it in, so a CLI already running from dist/ (a parallel test) keeps working.
 const outdir = `dist.tmp-${process.pid}`;
 const result = await build({
@@ -17,9 +38,12 @@ const result = await build({
   metafile: true,
   legalComments: 'none',
   chunkNames: 'chunks/[name]-[hash]',
+  // yargs' string-width initializes Unicode tables on import (~30 ms per run); see the stand-in for why.
+  alias: { 'string-width': './scripts/build/string-width.mjs' },
   // minipass-fetch (under @sigstore/sign) loads iconv-lite optionally, inside a try, for a text-decoding call
   // nothing here makes; bundled it would be 0.48 MB, a third of the keyless chunk (see bench/ and docs/benchmark.md).
   external: ['iconv-lite'],
+  plugins: [clientNodeWithoutSideEffects],
   // CommonJS dependencies call require(); ESM output has none, so provide one.
   banner: {
     js: "import { createRequire as __tektonAttestCreateRequire } from 'node:module'; const require = __tektonAttestCreateRequire(import.meta.url);",

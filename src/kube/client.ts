@@ -1,17 +1,10 @@
-import {
-  ApiException,
-  type ConfigurationOptions,
-  CoreV1Api,
-  CustomObjectsApi,
-  Observable,
-  PatchStrategy,
-  type RequestContext,
-  setHeaderOptions,
-  type V1Secret,
-  type V1ServiceAccount,
-} from '@kubernetes/client-node';
+import { HttpMethod, RequestContext } from '@kubernetes/client-node';
+import { Agent, type Dispatcher } from 'undici';
 import { AttestError } from '../errors.js';
-import { log } from '../log.js';
+import { classifyNetworkError, type NetworkFailure } from '../http/network-error.js';
+import { isTransientStatus, type RetryPolicy, retryDelay, sleep } from '../http/retry.js';
+import { send } from '../http/send.js';
+import { log, redact } from '../log.js';
 import type { KubeConnection } from './config.js';
 import { describeTarget, forbiddenHint, type Target } from './rbac.js';
 
@@ -20,23 +13,33 @@ export const TEKTON_GROUP = 'tekton.dev';
 /** A Kubernetes object as the API returns it; typed and validated at the edge that uses it. */
 export type KubeObject = Record<string, unknown> & { metadata?: Record<string, unknown> };
 
-export interface RetryPolicy {
-  /** Total tries of one request, including the first. */
-  attempts: number;
-  /** First backoff for 5xx and connection errors; doubles each time. */
-  baseDelayMs: number;
-  maxDelayMs: number;
+/** The fields of a ServiceAccount that are read: the Secrets it names. */
+export interface ServiceAccount {
+  imagePullSecrets?: { name?: string }[];
+  secrets?: { name?: string }[];
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 250, maxDelayMs: 8_000 };
+export interface Secret {
+  type?: string;
+  /** Base64 values. */
+  data?: Record<string, string>;
+  metadata?: { annotations?: Record<string, string> };
+}
+
+export const DEFAULT_RETRY: RetryPolicy = {
+  attempts: 5,
+  baseDelayMs: 250,
+  maxDelayMs: 8_000,
+  maxRetryAfterMs: 60_000,
+};
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
-/** A server asking for longer than this is not waited for: the task would look hung. */
-const MAX_RETRY_AFTER_MS = 60_000;
 const LIST_PAGE_SIZE = 500;
+/** A page holds at most LIST_PAGE_SIZE objects of at most 1.5 MiB each (etcd's request limit). */
+const MAX_RESPONSE_BYTES = LIST_PAGE_SIZE * 1.5 * 1024 * 1024;
 
 export interface KubeClientOptions {
   requestTimeoutMs?: number;
-  retry?: RetryPolicy;
+  retry?: Partial<RetryPolicy>;
 }
 
 /** The Kubernetes `Status` body of a failed request, when the server sent one. */
@@ -48,25 +51,31 @@ interface ApiStatus {
   details?: { name?: string; group?: string; kind?: string };
 }
 
+/** One API request: the path below the server URL, its query, and a JSON merge patch for PATCH. */
+interface ApiCall {
+  path: string;
+  query?: Record<string, string | number | undefined>;
+  mergePatch?: object;
+}
+
 /**
  * The only code that talks to the Kubernetes API. Every call goes through `request`, which applies the
  * per-request timeout and the retry policy (429: Retry-After; 5xx and connection errors: exponential
- * backoff; 401/403: never retried) and turns failures into AttestErrors that name the verb, the resource,
- * the namespace and the identity in use.
+ * backoff; 401/403/404/409: never retried) and turns failures into AttestErrors that name the verb, the
+ * resource, the namespace and the identity in use. The requests are sent with undici; client-node only
+ * supplies the configuration and, per request, the credentials and TLS settings.
  */
 export class KubeClient {
   readonly connection: KubeConnection;
-  private readonly custom: CustomObjectsApi;
-  private readonly core: CoreV1Api;
   private readonly timeoutMs: number;
   private readonly retry: RetryPolicy;
+  /** Kept for every request, so one TLS connection serves them all. */
+  private dispatcher: Dispatcher | undefined;
 
   constructor(connection: KubeConnection, options: KubeClientOptions = {}) {
     this.connection = connection;
-    this.custom = connection.config.makeApiClient(CustomObjectsApi);
-    this.core = connection.config.makeApiClient(CoreV1Api);
     this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    this.retry = options.retry ?? DEFAULT_RETRY;
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
   }
 
   /**
@@ -110,20 +119,10 @@ export class KubeClient {
     const items: KubeObject[] = [];
     let continueToken: string | undefined;
     do {
-      const page = (await this.request(target, (options) =>
-        this.custom.listNamespacedCustomObject(
-          {
-            group: TEKTON_GROUP,
-            version,
-            namespace,
-            plural,
-            labelSelector,
-            limit: LIST_PAGE_SIZE,
-            ...(continueToken ? { _continue: continueToken } : {}),
-          },
-          options,
-        ),
-      )) as { items?: unknown; metadata?: { continue?: string } };
+      const page = (await this.request(target, {
+        path: pathOf(target),
+        query: { labelSelector, limit: LIST_PAGE_SIZE, continue: continueToken },
+      })) as { items?: unknown; metadata?: { continue?: string } };
       if (!Array.isArray(page.items)) {
         throw new AttestError('KUBE_API', `${describeTarget(target)}: the response has no items list`, {
           hint: `check that ${target.group} ${version} is a Tekton API on this server`,
@@ -135,7 +134,7 @@ export class KubeClient {
     return items;
   }
 
-  /** JSON merge patch (RFC 7386), as Chains patches annotations; client-node defaults to json-patch. */
+  /** JSON merge patch (RFC 7386), as Chains patches annotations. */
   async mergePatchTekton(
     version: string,
     plural: string,
@@ -144,28 +143,28 @@ export class KubeClient {
     patch: object,
   ): Promise<KubeObject> {
     const target = tektonTarget('patch', version, plural, namespace, name);
-    return (await this.request(target, (options) =>
-      this.custom.patchNamespacedCustomObject(
-        { group: TEKTON_GROUP, version, namespace, plural, name, body: patch },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch, options),
-      ),
-    )) as KubeObject;
+    return (await this.request(target, { path: pathOf(target), mergePatch: patch })) as KubeObject;
   }
 
-  async getServiceAccount(namespace: string, name: string): Promise<V1ServiceAccount> {
+  async getServiceAccount(namespace: string, name: string): Promise<ServiceAccount> {
     const target: Target = { verb: 'get', group: '', resource: 'serviceaccounts', namespace, name };
-    return this.request(target, (options) =>
-      this.core.readNamespacedServiceAccount({ namespace, name }, options),
-    );
+    return (await this.request(target, { path: pathOf(target) })) as ServiceAccount;
   }
 
   async getSecret(
     namespace: string,
     name: string,
     purpose: Target['purpose'] = 'registry-credentials',
-  ): Promise<V1Secret> {
+  ): Promise<Secret> {
     const target: Target = { verb: 'get', group: '', resource: 'secrets', namespace, name, purpose };
-    return this.request(target, (options) => this.core.readNamespacedSecret({ namespace, name }, options));
+    return (await this.request(target, { path: pathOf(target) })) as Secret;
+  }
+
+  /** Closes the kept connections; idle ones do not hold the process open, so this is optional. */
+  async close(): Promise<void> {
+    const dispatcher = this.dispatcher;
+    this.dispatcher = undefined;
+    await dispatcher?.close();
   }
 
   private async tryGetTekton(
@@ -178,11 +177,7 @@ export class KubeClient {
     try {
       const object = (await this.request(
         target,
-        (options) =>
-          this.custom.getNamespacedCustomObject(
-            { group: TEKTON_GROUP, version, namespace, plural, name },
-            options,
-          ),
+        { path: pathOf(target) },
         { notFoundIsResult: true },
       )) as KubeObject;
       return { object, target };
@@ -193,41 +188,122 @@ export class KubeClient {
   }
 
   /** Runs one API call with the timeout and retry policy; maps failures to AttestErrors. */
-  private async request<T>(
+  private async request(
     target: Target,
-    call: (options: ConfigurationOptions) => Promise<T>,
+    call: ApiCall,
     flags: { notFoundIsResult?: boolean } = {},
-  ): Promise<T> {
+  ): Promise<unknown> {
+    const url = this.urlOf(call);
     for (let attempt = 1; ; attempt++) {
+      const failure = await this.once(target, url, call);
+      if (failure.kind === 'ok') return failure.body;
+      if (failure.kind === 'status' && failure.code === 404 && flags.notFoundIsResult) {
+        throw new NotFound(failure.status);
+      }
+      const delay = this.retryDelay(failure, attempt);
+      if (delay === undefined) throw this.toAttestError(target, failure, attempt);
+      log.warn(
+        `kubernetes: ${describeTarget(target)}: ${failure.summary}; retrying in ${(delay / 1000).toFixed(1)}s (attempt ${attempt + 1} of ${this.retry.attempts})`,
+      );
+      await sleep(delay);
+    }
+  }
+
+  /** One try: the parsed body of a 2xx answer, or what went wrong. */
+  private async once(target: Target, url: URL, call: ApiCall): Promise<Outcome> {
+    const method = call.mergePatch ? 'PATCH' : 'GET';
+    const { headers, dispatcher } = await this.authorize(target, url, method);
+    let response: Awaited<ReturnType<typeof send>>;
+    try {
+      response = await send({
+        method,
+        url,
+        headers: {
+          ...headers,
+          accept: 'application/json',
+          'user-agent': 'tekton-attest',
+          ...(call.mergePatch ? { 'content-type': 'application/merge-patch+json' } : {}),
+        },
+        body: call.mergePatch ? JSON.stringify(call.mergePatch) : undefined,
+        dispatcher,
+        maxResponseBytes: MAX_RESPONSE_BYTES,
+        timeoutMs: this.timeoutMs,
+      });
+    } catch (error) {
+      if (error instanceof AttestError) throw error;
+      return { ...classifyNetworkError(error), error };
+    }
+    const text = response.body.toString('utf8');
+    if (response.status >= 200 && response.status < 300) {
       try {
-        return await call(this.timeoutOptions());
+        return { kind: 'ok', body: JSON.parse(text) as unknown };
       } catch (error) {
-        const failure = classify(error);
-        if (failure.kind === 'status' && failure.code === 404 && flags.notFoundIsResult) {
-          throw new NotFound(failure.status);
-        }
-        const delay = this.retryDelay(failure, attempt);
-        if (delay === undefined) throw this.toAttestError(target, failure, attempt);
-        log.warn(
-          `kubernetes: ${describeTarget(target)}: ${failure.summary}; retrying in ${(delay / 1000).toFixed(1)}s (attempt ${attempt + 1} of ${this.retry.attempts})`,
-        );
-        await sleep(delay);
+        throw new AttestError('KUBE_API', `${describeTarget(target)}: the answer is not JSON`, {
+          hint: `check that ${this.connection.server} is a Kubernetes API server (not a proxy's page)`,
+          cause: error,
+        });
       }
     }
+    const status = parseStatus(text);
+    return {
+      kind: 'status',
+      code: response.status,
+      status,
+      retryAfter: response.headers['retry-after'],
+      summary: `HTTP ${response.status}${status.reason ? ` ${status.reason}` : ''}`,
+    };
+  }
+
+  /**
+   * The credentials and TLS settings of this request, through the code path client-node's own API clients
+   * use (token file re-read as it rotates, exec plugins, client certificates, impersonation). client-node
+   * builds a new dispatcher each time; the first is kept, so connections are reused, and the others closed.
+   */
+  private async authorize(
+    target: Target,
+    url: URL,
+    method: 'GET' | 'PATCH',
+  ): Promise<{ headers: Record<string, string>; dispatcher: Dispatcher }> {
+    const context = new RequestContext(url.toString(), HttpMethod[method]);
+    try {
+      await this.connection.config.applySecurityAuthentication(context);
+    } catch (error) {
+      throw new AttestError(
+        'KUBE_CONFIG',
+        `${describeTarget(target)}: the credentials of ${this.connection.identity} cannot be applied: ${(error as Error).message}`,
+        {
+          hint: this.connection.inCluster
+            ? "check the pod's service-account files (token, ca.crt)"
+            : 'check the user and cluster of the kubeconfig context (certificate files, exec plugin)',
+          cause: error,
+        },
+      );
+    }
+    const offered = context.getDispatcher();
+    if (!this.dispatcher) this.dispatcher = offered ?? new Agent();
+    else void offered?.close();
+    const headers = context.getHeaders();
+    redact(headers.Authorization?.replace(/^\w+ /, ''));
+    return { headers, dispatcher: this.dispatcher };
+  }
+
+  private urlOf(call: ApiCall): URL {
+    // The server URL may carry a path (a proxy in front of several clusters): append to it.
+    const url = new URL(`${this.connection.server.replace(/\/+$/, '')}${call.path}`);
+    for (const [name, value] of Object.entries(call.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(name, String(value));
+    }
+    return url;
   }
 
   /** How long to wait before retrying, or undefined when the failure is final. */
   private retryDelay(failure: Failure, attempt: number): number | undefined {
-    if (attempt >= this.retry.attempts) return undefined;
-    const backoff = Math.min(this.retry.baseDelayMs * 2 ** (attempt - 1), this.retry.maxDelayMs);
-    if (failure.kind === 'network' || failure.kind === 'timeout') return backoff;
-    if (failure.kind !== 'status') return undefined;
-    if (failure.code === 429) {
-      const asked = failure.retryAfterMs;
-      if (asked === undefined) return backoff;
-      return asked <= MAX_RETRY_AFTER_MS ? asked : undefined;
+    if (failure.kind === 'status') {
+      return isTransientStatus(failure.code)
+        ? retryDelay(this.retry, attempt, failure.retryAfter)
+        : undefined;
     }
-    return failure.code >= 500 ? backoff : undefined;
+    return failure.retryable ? retryDelay(this.retry, attempt) : undefined;
   }
 
   private toAttestError(target: Target, failure: Failure, attempt: number): AttestError {
@@ -243,7 +319,7 @@ export class KubeClient {
         },
       );
     }
-    if (failure.kind === 'tls') {
+    if (failure.kind === 'tls' || failure.kind === 'not-tls') {
       return new AttestError(
         'KUBE_CONFIG',
         `${what}: TLS to ${this.connection.server} failed: ${failure.summary}`,
@@ -255,7 +331,7 @@ export class KubeClient {
         },
       );
     }
-    if (failure.kind === 'network') {
+    if (failure.kind === 'connection') {
       return new AttestError(
         'KUBE_API',
         `${what}: cannot reach ${this.connection.server}: ${failure.summary}${tries}`,
@@ -299,23 +375,6 @@ export class KubeClient {
         });
     }
   }
-
-  /** Each request gets its own deadline; client-node passes the signal on to fetch. */
-  private timeoutOptions(): ConfigurationOptions {
-    const timeoutMs = this.timeoutMs;
-    return {
-      middleware: [
-        {
-          pre: (context: RequestContext) => {
-            context.setSignal(AbortSignal.timeout(timeoutMs));
-            return new Observable(Promise.resolve(context));
-          },
-          post: (response) => new Observable(Promise.resolve(response)),
-        },
-      ],
-      middlewareMergeStrategy: 'append',
-    };
-  }
 }
 
 class NotFound extends Error {
@@ -345,42 +404,21 @@ function tektonTarget(
   return { verb, group: TEKTON_GROUP, version, resource: plural, namespace, ...(name ? { name } : {}) };
 }
 
-type Failure =
-  | { kind: 'status'; code: number; status: ApiStatus; retryAfterMs: number | undefined; summary: string }
-  | { kind: 'network' | 'tls' | 'timeout' | 'other'; summary: string; error: unknown };
-
-const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|HOSTNAME_MISMATCH|ALTNAME/;
-
-function classify(error: unknown): Failure {
-  if (error instanceof ApiException) {
-    const code = Number(error.code);
-    const status = parseStatus(error.body);
-    const headers = (error.headers ?? {}) as Record<string, string>;
-    return {
-      kind: 'status',
-      code,
-      status,
-      retryAfterMs: parseRetryAfter(headers['retry-after']),
-      summary: `HTTP ${code}${status.reason ? ` ${status.reason}` : ''}`,
-    };
-  }
-  const name = (error as { name?: string } | null)?.name;
-  if (name === 'TimeoutError' || name === 'AbortError')
-    return { kind: 'timeout', summary: 'request timed out', error };
-  const cause = (error as { cause?: { code?: string; message?: string } } | null)?.cause;
-  const code = cause?.code ?? (error as { code?: string } | null)?.code;
-  const message = cause?.message ?? (error instanceof Error ? error.message : String(error));
-  if (code && TLS_CODES.test(code)) return { kind: 'tls', summary: `${code}: ${message}`, error };
-  if (error instanceof TypeError && /fetch failed/.test(error.message)) {
-    return { kind: 'network', summary: code ? `${code}` : message, error };
-  }
-  if (code && /^(E[A-Z]+|UND_ERR_\w+)$/.test(code)) return { kind: 'network', summary: code, error };
-  return { kind: 'other', summary: message, error };
+/** `/apis/GROUP/VERSION/namespaces/NS/RESOURCE[/NAME]`, or `/api/v1/...` for the core group. */
+function pathOf(target: Target): string {
+  const api = target.group ? `/apis/${target.group}/${target.version}` : '/api/v1';
+  const name = target.name ? `/${encodeURIComponent(target.name)}` : '';
+  return `${api}/namespaces/${encodeURIComponent(target.namespace)}/${target.resource}${name}`;
 }
 
-function parseStatus(body: unknown): ApiStatus {
-  if (body && typeof body === 'object') return body as ApiStatus;
-  if (typeof body !== 'string' || body === '') return {};
+type Failure =
+  | { kind: 'status'; code: number; status: ApiStatus; retryAfter: string | undefined; summary: string }
+  | (NetworkFailure & { error: unknown });
+
+type Outcome = { kind: 'ok'; body: unknown } | Failure;
+
+function parseStatus(body: string): ApiStatus {
+  if (body === '') return {};
   try {
     const parsed = JSON.parse(body) as unknown;
     return parsed && typeof parsed === 'object' ? (parsed as ApiStatus) : {};
@@ -388,16 +426,4 @@ function parseStatus(body: unknown): ApiStatus {
     // Not a Status (e.g. "404 page not found" for a group/version the server does not serve).
     return { message: body.trim().slice(0, 200) };
   }
-}
-
-/** Retry-After is either delta-seconds or an HTTP date. */
-export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { getCACertificates, rootCertificates } from 'node:tls';
-import { Agent, type Dispatcher, EnvHttpProxyAgent, request } from 'undici';
+import { Agent, type Dispatcher, EnvHttpProxyAgent } from 'undici';
 import { AttestError } from '../errors.js';
+import { classifyNetworkError, type NetworkFailure } from '../http/network-error.js';
+import { backoff, isTransientStatus, type RetryPolicy, retryDelay, sleep } from '../http/retry.js';
+import { send } from '../http/send.js';
 import { log } from '../log.js';
 
 /**
@@ -9,14 +12,7 @@ import { log } from '../log.js';
  * distribution API or credentials (client.ts and auth.ts do).
  */
 
-export interface RetryPolicy {
-  /** Total tries of one request, the first included. */
-  attempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-  /** A server asking to wait longer than this (Retry-After) is waited on for this long only. */
-  maxRetryAfterMs: number;
-}
+export { sleep };
 
 export const DEFAULT_RETRY: RetryPolicy = {
   attempts: 5,
@@ -56,27 +52,6 @@ export interface HttpResponse {
 }
 
 const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
-const RETRY_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
-const RETRY_ERROR_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EAI_AGAIN',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-  'UND_ERR_CLOSED',
-]);
-const TLS_ERROR_CODES = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_HAS_EXPIRED',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
 
 export class Transport {
   /** Built on first TLS use: reading the system CA store takes tens of milliseconds. */
@@ -122,28 +97,29 @@ export class Transport {
       await this.#once({ method: 'GET', url: `https://${host}/v2/` });
       return 'https';
     } catch (error) {
-      log.debug(`${host}: TLS probe failed (${describeNetworkError(error)}), using plain HTTP`);
+      log.debug(`${host}: TLS probe failed (${classifyNetworkError(error).summary}), using plain HTTP`);
       return 'http';
     }
   }
 
   /** Sends a request, retrying 408/429/5xx and connection failures with bounded exponential backoff. */
   async request(req: HttpRequest): Promise<HttpResponse> {
-    const attempts = req.retry === false ? 1 : this.#retry.attempts;
+    const policy = req.retry === false ? { ...this.#retry, attempts: 1 } : this.#retry;
     for (let attempt = 1; ; attempt++) {
       let response: HttpResponse;
       try {
         response = await this.#once(req);
       } catch (error) {
-        const code = errorCode(error);
-        if (attempt >= attempts || !RETRY_ERROR_CODES.has(code)) throw networkError(req, error, attempt);
-        const wait = this.#backoff(attempt);
-        log.debug(`${req.method} ${req.url}: ${describeNetworkError(error)}; retry ${attempt} in ${wait} ms`);
+        const failure = classifyNetworkError(error);
+        const wait = failure.retryable ? retryDelay(policy, attempt) : undefined;
+        if (wait === undefined) throw networkError(req, error, failure, attempt);
+        log.debug(`${req.method} ${req.url}: ${failure.summary}; retry ${attempt} in ${wait} ms`);
         await sleep(wait);
         continue;
       }
-      if (attempt >= attempts || !RETRY_STATUSES.has(response.status)) return response;
-      const wait = this.#retryAfter(response) ?? this.#backoff(attempt);
+      if (!isTransientStatus(response.status)) return response;
+      const wait = retryDelay(policy, attempt, response.headers['retry-after']);
+      if (wait === undefined) return response;
       log.debug(`${req.method} ${req.url}: HTTP ${response.status}; retry ${attempt} in ${wait} ms`);
       await sleep(wait);
     }
@@ -156,41 +132,21 @@ export class Transport {
 
   /** The wait before retry number `attempt` (1-based), for the same callers. */
   backoff(attempt: number): number {
-    return this.#backoff(attempt);
-  }
-
-  #backoff(attempt: number): number {
-    const ceiling = Math.min(this.#retry.maxDelayMs, this.#retry.baseDelayMs * 2 ** (attempt - 1));
-    // Full jitter: concurrent writers hitting the same failing registry spread out.
-    return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
-  }
-
-  #retryAfter(response: HttpResponse): number | undefined {
-    const value = response.headers['retry-after'];
-    if (!value) return undefined;
-    const seconds = Number(value);
-    const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - Date.now();
-    if (!Number.isFinite(ms)) return undefined;
-    return Math.max(0, Math.min(this.#retry.maxRetryAfterMs, ms));
+    return backoff(this.#retry, attempt);
   }
 
   async #once(req: HttpRequest): Promise<HttpResponse> {
     const url = new URL(req.url);
-    const insecure = this.isInsecure(url.host);
-    const res = await request(url, {
+    const res = await send({
       method: req.method,
+      url,
       headers: { 'user-agent': this.#userAgent, ...req.headers },
-      body:
-        req.body === undefined ? undefined : typeof req.body === 'string' ? req.body : Buffer.from(req.body),
-      dispatcher: insecure ? this.#insecure : this.#secure,
+      body: req.body,
+      dispatcher: this.isInsecure(url.host) ? this.#insecure : this.#secure,
+      maxResponseBytes: req.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
     });
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(res.headers)) {
-      if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-    }
-    const body = await readBody(res.body, req.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, req.url);
-    log.debug(`${req.method} ${req.url} -> ${res.statusCode}`);
-    return { status: res.statusCode, headers, body, url: req.url };
+    log.debug(`${req.method} ${req.url} -> ${res.status}`);
+    return { ...res, url: req.url };
   }
 
   get #secure(): Dispatcher {
@@ -250,74 +206,41 @@ function systemCas(): string[] {
   }
 }
 
-async function readBody(body: AsyncIterable<Buffer>, max: number, url: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > max) {
-      throw new AttestError('TOO_LARGE', `response from ${url} exceeds ${max} bytes`, {
-        hint: 'the registry returned more data than any manifest or attestation blob should hold',
-      });
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
-
 /** A status worth retrying: the registry is busy or briefly broken. */
-export function isRetryableStatus(status: number): boolean {
-  return RETRY_STATUSES.has(status);
-}
+export const isRetryableStatus = isTransientStatus;
 
 /** A thrown network failure worth retrying (reset, refused, timeout), also when wrapped in an AttestError. */
 export function isRetryableError(error: unknown): boolean {
-  const cause = error instanceof AttestError ? error.cause : error;
-  return RETRY_ERROR_CODES.has(errorCode(cause));
+  return classifyNetworkError(error instanceof AttestError ? error.cause : error).retryable;
 }
 
-function errorCode(error: unknown): string {
-  const e = error as { code?: string; cause?: { code?: string } } | undefined;
-  return e?.cause?.code ?? e?.code ?? '';
-}
-
-function describeNetworkError(error: unknown): string {
-  const code = errorCode(error);
-  const message = error instanceof Error ? error.message : String(error);
-  return code && !message.includes(code) ? `${code}: ${message}` : message;
-}
-
-function networkError(req: HttpRequest, error: unknown, attempts: number): AttestError {
+function networkError(
+  req: HttpRequest,
+  error: unknown,
+  failure: NetworkFailure,
+  attempts: number,
+): AttestError {
   if (error instanceof AttestError) return error;
   const url = new URL(req.url);
-  const code = errorCode(error);
   const after = attempts > 1 ? ` (after ${attempts} attempts)` : '';
-  if (TLS_ERROR_CODES.has(code)) {
-    return new AttestError(
-      'REGISTRY',
-      `TLS verification of ${url.host} failed: ${describeNetworkError(error)}`,
-      {
-        cause: error,
-        hint: `pass --registry-ca FILE with the CA that signed ${url.host}'s certificate (or --insecure-registry ${url.host} to skip verification)`,
-      },
-    );
+  if (failure.kind === 'tls') {
+    return new AttestError('REGISTRY', `TLS verification of ${url.host} failed: ${failure.summary}`, {
+      cause: error,
+      hint: `pass --registry-ca FILE with the CA that signed ${url.host}'s certificate (or --insecure-registry ${url.host} to skip verification)`,
+    });
   }
-  if (/wrong version number|EPROTO|packet length too long/i.test(describeNetworkError(error))) {
-    return new AttestError('REGISTRY', `${url.host} does not speak TLS: ${describeNetworkError(error)}`, {
+  if (failure.kind === 'not-tls') {
+    return new AttestError('REGISTRY', `${url.host} does not speak TLS: ${failure.summary}`, {
       cause: error,
       hint: `a plain-HTTP registry must be named with --insecure-registry ${url.host}`,
     });
   }
   return new AttestError(
     'REGISTRY',
-    `${req.method} ${url.origin}${url.pathname} failed${after}: ${describeNetworkError(error)}`,
+    `${req.method} ${url.origin}${url.pathname} failed${after}: ${failure.summary}`,
     {
       cause: error,
       hint: `check that ${url.host} is reachable from this pod (address, port, network policy, proxy)`,
     },
   );
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,4 +1,4 @@
-// The pure parts of attest: Retry-After, the Downward API labels file, the Chains config loader, the
+// The pure parts of attest: Retry-After and the retry policy, the Downward API labels file, the Chains config loader, the
 // annotation size measure, and Task results under Tekton's size limits.
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parsePodLabels } from '../../src/collect/pod-labels.js';
 import { loadChainsConfig } from '../../src/config/config.js';
 import { AttestError } from '../../src/errors.js';
-import { parseRetryAfter } from '../../src/kube/client.js';
+import { backoff, parseRetryAfter, retryDelay } from '../../src/http/retry.js';
 import { serviceAccountOfToken } from '../../src/kube/config.js';
 import { attestationDigest, taskResults } from '../../src/report/task-results.js';
 import { annotationsSize, chainsAnnotationKeys } from '../../src/storage/tekton.js';
@@ -20,6 +20,20 @@ describe('Retry-After', () => {
     expect(parseRetryAfter('Wed, 01 May 2024 09:00:00 GMT', now)).toBe(0);
     expect(parseRetryAfter(undefined)).toBeUndefined();
     expect(parseRetryAfter('soon')).toBeUndefined();
+  });
+
+  it('waits what the server asks within the policy, gives up beyond it or when the attempts are used up', () => {
+    const policy = { attempts: 3, baseDelayMs: 100, maxDelayMs: 300, maxRetryAfterMs: 60_000 };
+    expect(retryDelay(policy, 1, '2')).toBe(2000);
+    expect(retryDelay(policy, 1, '61')).toBeUndefined();
+    expect(retryDelay(policy, 3, '1')).toBeUndefined();
+    // Without Retry-After: exponential backoff, half of it random, capped.
+    for (let i = 0; i < 20; i++) {
+      expect(backoff(policy, 1)).toBeGreaterThanOrEqual(50);
+      expect(backoff(policy, 1)).toBeLessThanOrEqual(100);
+      expect(backoff(policy, 5)).toBeGreaterThanOrEqual(150);
+      expect(backoff(policy, 5)).toBeLessThanOrEqual(300);
+    }
   });
 });
 

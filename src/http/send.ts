@@ -1,0 +1,55 @@
+import { type Dispatcher, request } from 'undici';
+import { AttestError } from '../errors.js';
+
+/** One HTTP exchange on undici, with a bounded response body and an optional deadline. No retries here. */
+
+export interface SendRequest {
+  method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
+  url: string | URL;
+  headers?: Record<string, string>;
+  body?: Uint8Array | string | undefined;
+  dispatcher: Dispatcher;
+  /** Refuse bodies larger than this: a server's answer is untrusted input. */
+  maxResponseBytes: number;
+  /** Deadline of the whole exchange, the body included; none when unset (the dispatcher's own timeouts). */
+  timeoutMs?: number | undefined;
+}
+
+export interface SendResponse {
+  status: number;
+  /** Lower-case names; repeated headers joined with ', '. */
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+export async function send(req: SendRequest): Promise<SendResponse> {
+  const res = await request(req.url, {
+    method: req.method,
+    ...(req.headers ? { headers: req.headers } : {}),
+    body: req.body === undefined || typeof req.body === 'string' ? req.body : Buffer.from(req.body),
+    dispatcher: req.dispatcher,
+    ...(req.timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(req.timeoutMs) }),
+  });
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(res.headers)) {
+    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  const body = await readBody(res.body, req.maxResponseBytes, String(req.url));
+  return { status: res.statusCode, headers, body };
+}
+
+async function readBody(body: Dispatcher.ResponseData['body'], max: number, url: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > max) {
+      // Leaving the loop destroys the stream, so the rest is not read.
+      throw new AttestError('TOO_LARGE', `response from ${url} exceeds ${max} bytes`, {
+        hint: 'the server sent more than any answer to this request should hold; check the URL, or a proxy in between',
+      });
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
