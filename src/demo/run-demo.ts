@@ -1,6 +1,6 @@
 import { access, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { parseFormatOptions } from '../config/config.js';
 import { AttestError } from '../errors.js';
 import { log } from '../log.js';
@@ -153,8 +153,16 @@ function printSummary(
   print();
   print('Rebuild and sign the SLSA v1.0 statement from those files:');
   print(
-    `  tekton-attest payload --pipelinerun ${paths.pipelineRunPath} --taskruns ${paths.taskRunsPath} ` +
+    `  ${invocation()} payload --pipelinerun ${paths.pipelineRunPath} --taskruns ${paths.taskRunsPath} ` +
       `--exclude-taskrun ${DEMO_ATTEST_TASKRUN} --format slsa/v2alpha4 --sign --key ${paths.keyPath} ` +
       `--output-envelope envelope.json`,
   );
+}
+
+/** How to run this CLI again: `tekton-attest` when installed as that command, else `node <script>`. */
+function invocation(): string {
+  const script = process.argv[1] ?? '';
+  if (basename(script) === 'tekton-attest') return 'tekton-attest';
+  const shown = relative(process.cwd(), script);
+  return `node ${shown.startsWith('..') || shown === '' ? script : shown}`;
 }

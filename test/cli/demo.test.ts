@@ -7,7 +7,7 @@ import { parseEnvelope } from '../../src/signing/dsse.js';
 import { decodePem } from '../../src/signing/pem-key.js';
 import { verifyEnvelope } from '../../src/signing/sign-statement.js';
 import { runCosign } from '../peers/cosign.js';
-import { type CliResult, runCli } from './run-built-cli.js';
+import { builtCli, type CliResult, runCli } from './run-built-cli.js';
 
 const IMAGE = 'registry.example.com/team/hello-app';
 const IMAGE_DIGEST = 'c6cad725fced12b1e7594736b205ac4ca71d0f3a665e2e471f6e23b9f1debc86';
@@ -22,7 +22,7 @@ const read = (name: string) => readFile(join(dir, name), 'utf8');
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'demo-cli-'));
   dir = join(root, 'out');
-  first = await runCli(['demo', '--output-dir', dir], { env: { COSIGN_PASSWORD: undefined } });
+  first = await runCli(['demo', '--output-dir', dir], { cwd: root, env: { COSIGN_PASSWORD: undefined } });
 });
 
 describe('tekton-attest demo', () => {
@@ -56,6 +56,21 @@ describe('tekton-attest demo', () => {
     expect(out.match(/verified with cosign\.pub/g)).toHaveLength(2);
     const keyBody = decodePem(await read('cosign.key'), 'key').der.toString('base64');
     expect(out + first.stdout).not.toContain(keyBody.slice(0, 40));
+  });
+
+  it('prints a payload command that runs as printed and signs the same statement', async () => {
+    const line = first.stderr.split('\n').find((l) => l.includes(' payload --pipelinerun '));
+    expect(line, first.stderr).toBeDefined();
+    const [node, script, ...args] = (line ?? '').trim().split(/\s+/);
+    expect(node).toBe('node');
+    expect(script).toBe(builtCli);
+    const again = await runCli(args, { cwd: root, env: { COSIGN_PASSWORD: '' } });
+    expect(again.code, again.stderr).toBe(0);
+    const envelope = parseEnvelope(await readFile(join(root, 'envelope.json'), 'utf8'), 'envelope.json');
+    expect(verifyEnvelope(envelope, await read('cosign.pub'))).toBe(true);
+    expect(Buffer.from(envelope.payload, 'base64').toString('utf8')).toBe(
+      await read('statement-slsa-v1.0.json'),
+    );
   });
 
   it('signs envelopes that verify with cosign.pub, and whose payload is the statement file', async () => {
