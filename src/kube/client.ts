@@ -213,6 +213,9 @@ export class KubeClient {
   private async once(target: Target, url: URL, call: ApiCall): Promise<Outcome> {
     const method = call.mergePatch ? 'PATCH' : 'GET';
     const { headers, dispatcher } = await this.authorize(target, url, method);
+    // undici hands a kept-alive socket to the next request only one event-loop turn after the previous
+    // response; sent sooner, the request opens a second connection (a second TLS handshake).
+    await new Promise((resolve) => setImmediate(resolve));
     let response: Awaited<ReturnType<typeof send>>;
     try {
       response = await send({

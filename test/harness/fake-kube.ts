@@ -42,6 +42,8 @@ export interface Fault extends Match {
   /** Answer with this status and a Status body (e.g. 409, 429, 500). */
   status?: number;
   retryAfter?: string;
+  /** Answer with this plain-text body instead of a Status (as a proxy in front of the server would). */
+  text?: string;
   /** Never answer (the client must time out). */
   stall?: boolean;
   /** How many matching requests get the fault (default 1). */
@@ -76,7 +78,10 @@ const KIND_OF: Record<string, string> = {
 
 export class FakeKube {
   readonly requests: RecordedRequest[] = [];
-  readonly token: string;
+  /** The only token accepted; `rotateToken` replaces it, as the kubelet rotates a bound token. */
+  token: string;
+  /** TLS handshakes completed (HTTPS servers): how many connections the client opened. */
+  tlsConnections = 0;
   readonly serviceAccount: { namespace: string; name: string };
   url = '';
   port = 0;
@@ -101,7 +106,9 @@ export class FakeKube {
     if (options.tls) {
       const pki = await makeTestPki();
       fake.caPem = pki.caPem;
-      fake.server = https.createServer({ key: pki.keyPem, cert: pki.certPem }, handler);
+      const server = https.createServer({ key: pki.keyPem, cert: pki.certPem }, handler);
+      server.on('secureConnection', () => fake.tlsConnections++);
+      fake.server = server;
     } else {
       fake.server = http.createServer(handler);
     }
@@ -171,6 +178,12 @@ export class FakeKube {
 
   requestsFor(match: Match): RecordedRequest[] {
     return this.requests.filter((r) => r.verb !== 'discovery' && r.verb !== 'other' && matches(match, r));
+  }
+
+  /** A new token for the same service account; the old one is refused (401) from now on. */
+  rotateToken(): string {
+    this.token = fakeServiceAccountToken(this.serviceAccount);
+    return this.token;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -264,7 +277,7 @@ export class FakeKube {
       }
       if (fault?.status) {
         const headers: Record<string, string> = fault.retryAfter ? { 'retry-after': fault.retryAfter } : {};
-        return send(fault.status, faultStatus(fault.status, recorded), headers);
+        return send(fault.status, fault.text ?? faultStatus(fault.status, recorded), headers);
       }
       if (this.denied.some((rule) => matches(rule, recorded)))
         return send(403, forbidden(recorded, this.serviceAccount));
