@@ -195,15 +195,15 @@ export class KubeClient {
   ): Promise<unknown> {
     const url = this.urlOf(call);
     for (let attempt = 1; ; attempt++) {
-      const failure = await this.once(target, url, call);
-      if (failure.kind === 'ok') return failure.body;
-      if (failure.kind === 'status' && failure.code === 404 && flags.notFoundIsResult) {
-        throw new NotFound(failure.status);
+      const outcome = await this.once(target, url, call);
+      if (outcome.kind === 'ok') return outcome.body;
+      if (outcome.kind === 'status' && outcome.code === 404 && flags.notFoundIsResult) {
+        throw new NotFound(outcome.status);
       }
-      const delay = this.retryDelay(failure, attempt);
-      if (delay === undefined) throw this.toAttestError(target, failure, attempt);
+      const delay = this.retryDelay(outcome, attempt);
+      if (delay === undefined) throw this.toAttestError(target, outcome, attempt);
       log.warn(
-        `kubernetes: ${describeTarget(target)}: ${failure.summary}; retrying in ${(delay / 1000).toFixed(1)}s (attempt ${attempt + 1} of ${this.retry.attempts})`,
+        `kubernetes: ${describeTarget(target)}: ${outcome.summary}; retrying in ${(delay / 1000).toFixed(1)}s (attempt ${attempt + 1} of ${this.retry.attempts})`,
       );
       await sleep(delay);
     }

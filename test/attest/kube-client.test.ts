@@ -1,6 +1,7 @@
 // The Kubernetes client itself (undici requests, client-node's per-request credentials) against the fake
-// Kubernetes API: one kept connection, a rotated in-cluster token, Retry-After limits, non-JSON answers.
-import { mkdtemp, writeFile } from 'node:fs/promises';
+// Kubernetes API: one kept connection, a rotated in-cluster token, exec plugins, Retry-After limits,
+// non-JSON answers.
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -43,6 +44,37 @@ async function inCluster(): Promise<{ client: KubeClient; name: string; tokenFil
   expect(connection.inCluster).toBe(true);
   client = new KubeClient(connection, { requestTimeoutMs: 5_000 });
   return { client, name: scenario.name, tokenFile: join(dir, SERVICEACCOUNT_DIR, 'token') };
+}
+
+/** A kubeconfig for the TLS fake whose user gets its token from an exec plugin (a shell script). */
+async function withExecPlugin(script: (token: string) => string): Promise<KubeClient> {
+  fake = await FakeKube.start({ tls: true });
+  const plugin = join(dir, 'credential-plugin');
+  await writeFile(plugin, `#!/bin/sh\n${script(fake.token)}\n`);
+  await chmod(plugin, 0o755);
+  const kubeconfig = join(dir, 'kubeconfig');
+  const exec = { apiVersion: 'client.authentication.k8s.io/v1', command: plugin, interactiveMode: 'Never' };
+  await writeFile(
+    kubeconfig,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [
+        {
+          name: 'fake',
+          cluster: {
+            server: fake.url,
+            'certificate-authority-data': Buffer.from(fake.caPem!).toString('base64'),
+          },
+        },
+      ],
+      users: [{ name: 'exec-user', user: { exec } }],
+      contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'exec-user', namespace: 'ci' } }],
+      'current-context': 'fake',
+    }),
+  );
+  client = new KubeClient(loadKubeConnection({ kubeconfig, env: {} }), { requestTimeoutMs: 5_000 });
+  return client;
 }
 
 describe('kubernetes client', () => {
@@ -90,5 +122,32 @@ describe('kubernetes client', () => {
     const error = await rejectionOf(client.getPipelineRun('ci', name));
     expect(error.code).toBe('KUBE_API');
     expect(error.message).toBe(`get pipelineruns.tekton.dev ci/${name}: HTTP 400: bad gateway config`);
+  });
+
+  it('authenticates with a kubeconfig exec plugin, through client-node, and masks its token', async () => {
+    const scenario = buildAndNotify();
+    const credential = (token: string) =>
+      JSON.stringify({
+        apiVersion: 'client.authentication.k8s.io/v1',
+        kind: 'ExecCredential',
+        status: { token },
+      });
+    const client = await withExecPlugin((token) => `echo '${credential(token)}'`);
+    fake.add(scenario.pipelineRun);
+    const { object } = await client.getPipelineRun('ci', scenario.name);
+    expect((object.metadata as { name: string }).name).toBe(scenario.name);
+    expect(fake.requests[0]!.authorization).toBe(`Bearer ${fake.token}`);
+    expect(maskSecrets(fake.token)).not.toContain(fake.token);
+  });
+
+  it('a failing exec plugin: a configuration error naming the request, not a retry loop', async () => {
+    const client = await withExecPlugin(() => 'echo "no credentials for you" >&2; exit 3');
+    const error = await rejectionOf(client.getPipelineRun('ci', 'x'));
+    expect(error.code).toBe('KUBE_CONFIG');
+    expect(error.message).toBe(
+      'get pipelineruns.tekton.dev ci/x: the credentials of user exec-user of kubeconfig context fake cannot be applied: no credentials for you',
+    );
+    expect(error.hint).toContain('exec plugin');
+    expect(fake.requests).toHaveLength(0);
   });
 });
