@@ -273,7 +273,7 @@ export class KubeClient {
     } catch (error) {
       throw new AttestError(
         'KUBE_CONFIG',
-        `${describeTarget(target)}: the credentials of ${this.connection.identity} cannot be applied: ${(error as Error).message}`,
+        `${describeTarget(target)}: the credentials of ${this.connection.identity} cannot be applied: ${(error as Error).message.trim()}`,
         {
           hint: this.connection.inCluster
             ? "check the pod's service-account files (token, ca.crt)"
