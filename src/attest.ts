@@ -9,43 +9,43 @@ import {
   type RawOptions,
 } from './config/config.js';
 import { AttestError, reasonOf } from './errors.js';
-import { DEFAULT_REQUEST_TIMEOUT_MS, KubeClient } from './kube/client.js';
-import { loadKubeConnection } from './kube/config.js';
+import type { KubeClient } from './kube/client.js';
 import { ServiceAccountCredentials } from './kube/registry-credentials.js';
 import { ApiSecretSource } from './kube/secrets.js';
 import { log } from './log.js';
-import { RegistryClient } from './oci/client.js';
+import type { RegistryClient } from './oci/client.js';
 import { dockerConfigSources } from './oci/docker-config.js';
 import { buildStatement, serializeStatement } from './provenance/index.js';
 import type { FormatOptions } from './provenance/statement.js';
 import { formatSummary } from './report/summary.js';
 import { attestationDigest, taskResults, writeTaskResults } from './report/task-results.js';
 import type { KeylessSigner } from './signing/keyless.js';
-import { loadKeySigner } from './signing/load-key.js';
+import { loadKeySigner, type SecretSource } from './signing/load-key.js';
 import { signStatement } from './signing/sign-statement.js';
 import { logAttestation, parseTransparencyMode, transparencyWanted } from './signing/transparency.js';
 import type { SignedAttestation, Signer } from './signing/types.js';
 import type { StorageBackend, StorageName, StorageOutcome } from './storage/backend.js';
 import { FileStorage } from './storage/file.js';
 import { parseRepositoryOverride } from './storage/oci-subjects.js';
-import { OciTagStorage } from './storage/oci-tag.js';
 import { TektonStorage } from './storage/tekton.js';
 
 /**
- * `tekton-attest attest`, the Task's job: config -> collect the run from the API -> build the Statement
- * -> sign -> store in every requested backend (each tried, whatever the others did) -> summary and Task
- * results. Every argument is checked before anything is read or written.
+ * `tekton-attest attest`, the Task's job: config -> signer -> collect the run from the API -> build the
+ * Statement -> sign -> store in every requested backend (each tried, whatever the others did) -> summary and
+ * Task results. Every argument is checked, and the key decrypted, before anything is read or written.
  */
 export async function runAttest(args: RawOptions): Promise<void> {
   const options = await effectiveOptions(args);
   const plan = planOf(options);
-  const connection = loadKubeConnection({
-    kubeconfig: str(options.kubeconfig),
-    context: str(options.context),
-    serviceAccountRoot: str(options['serviceaccount-root']),
+  const kube = lazyKubeClient(options, plan);
+  // A cosign key's scrypt holds 64 MiB for ~150 ms. Decrypted before the Kubernetes and registry code
+  // (client-node, undici: most of the JS attest runs) is loaded and the run is read, the process's peak
+  // memory is the larger of the two phases instead of their sum (docs/benchmark.md). Overlapping it with
+  // the API reads would save its wall time but put the 64 MiB on top of everything else.
+  const signer = await createSigner(options, {
+    readSecret: async (namespace, name) => new ApiSecretSource(await kube()).readSecret(namespace, name),
   });
-  const client = new KubeClient(connection, { requestTimeoutMs: plan.requestTimeoutMs });
-  const signer = await createSigner(options, client);
+  const client = await kube();
 
   const collected = await collectRun(client, {
     pipelineRun: str(options.pipelinerun),
@@ -62,14 +62,17 @@ export async function runAttest(args: RawOptions): Promise<void> {
     attestation = await logAttestation(attestation, str(options['rekor-url']) ?? DEFAULTS.rekorUrl);
   }
 
-  const registry = plan.storage.includes('oci') ? registryClient(options, client, collected) : undefined;
-  const outcomes: StorageOutcome[] = [];
+  const registry = plan.storage.includes('oci')
+    ? await registryClient(options, client, collected)
+    : undefined;
+  const context: BackendContext = { client, collected, registry, signer };
+  let outcomes: StorageOutcome[];
   try {
-    for (const name of plan.storage) {
-      outcomes.push(
-        await store(await backendFor(name, options, { client, collected, registry, signer }), attestation),
-      );
-    }
+    // The backends write to different places (the API server, the registry, a directory): side by side,
+    // the run waits for the slowest instead of their sum. Outcomes keep the --storage order.
+    outcomes = await Promise.all(
+      plan.storage.map((name) => store(name, () => backendFor(name, options, context), attestation)),
+    );
   } finally {
     await registry?.close();
   }
@@ -106,7 +109,8 @@ interface Plan {
   format: FormatOptions;
   storage: StorageName[];
   waitTimeoutMs: number;
-  requestTimeoutMs: number;
+  /** Unset: the API client's default. */
+  requestTimeoutMs: number | undefined;
 }
 
 /** Parses and cross-checks every option up front, so bad input fails before the API is touched. */
@@ -129,11 +133,33 @@ function planOf(options: RawOptions): Plan {
     format: parseFormatOptions(options),
     storage,
     waitTimeoutMs: parseDuration(options['wait-timeout'], '--wait-timeout', DEFAULTS.waitTimeoutMs),
-    requestTimeoutMs: parseDuration(
-      options['request-timeout'],
-      '--request-timeout',
-      DEFAULT_REQUEST_TIMEOUT_MS,
-    ),
+    requestTimeoutMs:
+      options['request-timeout'] === undefined
+        ? undefined
+        : parseDuration(options['request-timeout'], '--request-timeout', 0),
+  };
+}
+
+/**
+ * The API client, its code loaded and its connection configured on first use: a key file is decrypted
+ * before (see runAttest); a k8s:// key needs the client to read its secret, so it comes first then.
+ */
+function lazyKubeClient(options: RawOptions, plan: Plan): () => Promise<KubeClient> {
+  let client: Promise<KubeClient> | undefined;
+  return () => {
+    client ??= (async () => {
+      const [{ KubeClient }, { loadKubeConnection }] = await Promise.all([
+        import('./kube/client.js'),
+        import('./kube/config.js'),
+      ]);
+      const connection = loadKubeConnection({
+        kubeconfig: str(options.kubeconfig),
+        context: str(options.context),
+        serviceAccountRoot: str(options['serviceaccount-root']),
+      });
+      return new KubeClient(connection, { requestTimeoutMs: plan.requestTimeoutMs });
+    })();
+    return client;
   };
 }
 
@@ -145,7 +171,7 @@ function signerKind(options: RawOptions): 'key' | 'keyless' {
   });
 }
 
-async function createSigner(options: RawOptions, client: KubeClient): Promise<Signer> {
+async function createSigner(options: RawOptions, secrets: SecretSource): Promise<Signer> {
   if (signerKind(options) === 'keyless') {
     // Keyless (and with it @sigstore/sign's HTTP stack) is loaded only when asked for.
     const [{ KeylessSigner }, { tokenSource }] = await Promise.all([
@@ -162,7 +188,7 @@ async function createSigner(options: RawOptions, client: KubeClient): Promise<Si
   return loadKeySigner({
     key: str(options.key)!,
     passwordFile: str(options['key-password-file']),
-    secrets: new ApiSecretSource(client),
+    secrets,
   });
 }
 
@@ -177,7 +203,11 @@ function describeSigner(signer: Signer): string {
 }
 
 /** Registry access with the pipeline's own credentials: docker configs, then (opt-in) the SA's secrets. */
-function registryClient(options: RawOptions, client: KubeClient, collected: CollectedRun): RegistryClient {
+async function registryClient(
+  options: RawOptions,
+  client: KubeClient,
+  collected: CollectedRun,
+): Promise<RegistryClient> {
   const credentials = dockerConfigSources({ dockerConfigDir: str(options['docker-config']) });
   if (options['registry-credentials-from-api'] === true) {
     const account =
@@ -188,6 +218,7 @@ function registryClient(options: RawOptions, client: KubeClient, collected: Coll
   }
   const ca = str(options['registry-ca']);
   const insecure = options['insecure-registry'];
+  const { RegistryClient } = await import('./oci/client.js');
   return new RegistryClient({
     credentials,
     ...(ca ? { registryCaFiles: [ca] } : {}),
@@ -228,7 +259,10 @@ async function backendFor(
         ...(repository ? { repository } : {}),
         ...(options['sign-images'] === true ? { imageSigner: context.signer } : {}),
       };
-      if (str(options['oci-encoding']) !== 'sigstore-bundle') return new OciTagStorage(settings);
+      if (str(options['oci-encoding']) !== 'sigstore-bundle') {
+        const { OciTagStorage } = await import('./storage/oci-tag.js');
+        return new OciTagStorage(settings);
+      }
       // The sigstore bundle encoding (and @sigstore/bundle) is loaded only when chosen.
       const { OciReferrerStorage } = await import('./storage/oci-referrer.js');
       return new OciReferrerStorage(settings);
@@ -236,16 +270,20 @@ async function backendFor(
   }
 }
 
-/** One backend's attempt; a failure is an outcome, so the next backend still runs. */
-async function store(backend: StorageBackend, attestation: SignedAttestation): Promise<StorageOutcome> {
+/** One backend's attempt; a failure is an outcome, whatever the other backends do. */
+async function store(
+  name: StorageName,
+  backend: () => Promise<StorageBackend>,
+  attestation: SignedAttestation,
+): Promise<StorageOutcome> {
   try {
-    const outcome = await backend.store(attestation);
-    if (!outcome.ok) log.error(`${backend.name} storage failed: ${outcome.detail ?? 'no reason given'}`);
+    const outcome = await (await backend()).store(attestation);
+    if (!outcome.ok) log.error(`${name} storage failed: ${outcome.detail ?? 'no reason given'}`);
     return outcome;
   } catch (error) {
     const reason = reasonOf(error);
-    log.error(`${backend.name} storage failed: ${reason}`);
-    return { backend: backend.name, ok: false, locations: [], detail: reason.split('\n')[0] };
+    log.error(`${name} storage failed: ${reason}`);
+    return { backend: name, ok: false, locations: [], detail: reason.split('\n')[0] };
   }
 }
 
