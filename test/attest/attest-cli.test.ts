@@ -453,6 +453,9 @@ describe('attest: in-cluster', () => {
       `kubernetes: in-cluster config, https://127.0.0.1:${fake.port}, namespace ci`,
     );
     expect(fake.requests.every((r) => r.authorization === `Bearer ${fake.token}`)).toBe(true);
+    // Every request (all sequential) went over one kept TLS connection.
+    expect(fake.requests.length).toBeGreaterThan(3);
+    expect(fake.tlsConnections).toBe(1);
     expect(annotations(scenario)[key('payload', scenario)]).toBeTruthy();
     expect(result.stderr).toMatch(/tasks\s+3 attested; .*-attest \(this task\) excluded/);
   });
