@@ -12,6 +12,7 @@ import { log } from '../log.js';
  * distribution API or credentials (client.ts and auth.ts do).
  */
 
+// client.ts retries whole uploads and waits for tags to settle with the same helpers.
 export { sleep };
 
 export const DEFAULT_RETRY: RetryPolicy = {
