@@ -48,7 +48,7 @@ export function classifyNetworkError(error: unknown): NetworkFailure {
 }
 
 /** The error's code, or its cause's (fetch-style wrappers keep the system error there). */
-export function errorCode(error: unknown): string {
+function errorCode(error: unknown): string {
   const e = error as { code?: unknown; cause?: { code?: unknown } } | null | undefined;
   const code = e?.cause?.code ?? e?.code;
   return typeof code === 'string' ? code : '';
