@@ -1,4 +1,5 @@
 import { AttestError } from '../errors.js';
+import { sleep } from '../http/retry.js';
 import type { KubeClient, KubeObject, TektonVersion } from '../kube/client.js';
 import { log } from '../log.js';
 import { type Children, childReferences, identify, pipelineTaskOf, readChildren } from './children.js';
@@ -155,8 +156,4 @@ function finallyStarted(pipelineRun: KubeObject): boolean {
 
 function seconds(ms: number): string {
   return ms % 60_000 === 0 && ms > 0 ? `${ms / 60_000}m` : `${ms / 1000}s`;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

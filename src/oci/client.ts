@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AttestError } from '../errors.js';
+import { isTransientStatus, sleep } from '../http/retry.js';
 import { log } from '../log.js';
 import { type Action, Authenticator, registryErrorText, type Scope } from './auth.js';
 import { CredentialChain, type CredentialSource } from './docker-config.js';
@@ -8,8 +9,6 @@ import {
   type HttpRequest,
   type HttpResponse,
   isRetryableError,
-  isRetryableStatus,
-  sleep,
   Transport,
   type TransportOptions,
 } from './transport.js';
@@ -320,7 +319,7 @@ export class RegistryClient {
         return descriptor;
       } catch (error) {
         const retryable =
-          error instanceof UploadStatusError ? isRetryableStatus(error.status) : isRetryableError(error);
+          error instanceof UploadStatusError ? isTransientStatus(error.status) : isRetryableError(error);
         if (!retryable || attempt >= this.transport.attempts) {
           throw error instanceof UploadStatusError ? error.toAttestError() : error;
         }
@@ -361,7 +360,7 @@ export class RegistryClient {
       retry: false,
     });
     if (put.status === 201) return;
-    if (isRetryableStatus(put.status) || ![400, 404, 405, 413, 416, 501].includes(put.status)) {
+    if (isTransientStatus(put.status) || ![400, 404, 405, 413, 416, 501].includes(put.status)) {
       throw new UploadStatusError(put, repo, 'upload blob');
     }
     log.debug(`${repo.registry} refused a monolithic upload (HTTP ${put.status}); uploading in chunks`);

@@ -12,9 +12,6 @@ import { log } from '../log.js';
  * distribution API or credentials (client.ts and auth.ts do).
  */
 
-// client.ts retries whole uploads and waits for tags to settle with the same helpers.
-export { sleep };
-
 export const DEFAULT_RETRY: RetryPolicy = {
   attempts: 5,
   baseDelayMs: 200,
@@ -206,9 +203,6 @@ function systemCas(): string[] {
     return [];
   }
 }
-
-/** A status worth retrying: the registry is busy or briefly broken. */
-export const isRetryableStatus = isTransientStatus;
 
 /** A thrown network failure worth retrying (reset, refused, timeout), also when wrapped in an AttestError. */
 export function isRetryableError(error: unknown): boolean {
