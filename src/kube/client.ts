@@ -34,6 +34,8 @@ export const DEFAULT_RETRY: RetryPolicy = {
 };
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 const LIST_PAGE_SIZE = 500;
+/** Lists started again after an expired continue token, before the 410 is reported. */
+const MAX_LIST_RESTARTS = 3;
 /** A page holds at most LIST_PAGE_SIZE objects of at most 1.5 MiB each (etcd's request limit). */
 const MAX_RESPONSE_BYTES = LIST_PAGE_SIZE * 1.5 * 1024 * 1024;
 
@@ -116,22 +118,50 @@ export class KubeClient {
     labelSelector: string,
   ): Promise<KubeObject[]> {
     const target = tektonTarget('list', version, plural, namespace);
-    const items: KubeObject[] = [];
+    let items: KubeObject[] = [];
     let continueToken: string | undefined;
-    do {
-      const page = (await this.request(target, {
-        path: pathOf(target),
-        query: { labelSelector, limit: LIST_PAGE_SIZE, continue: continueToken },
-      })) as { items?: unknown; metadata?: { continue?: string } };
-      if (!Array.isArray(page.items)) {
-        throw new AttestError('KUBE_API', `${describeTarget(target)}: the response has no items list`, {
-          hint: `check that ${target.group} ${version} is a Tekton API on this server`,
-        });
+    let restarts = 0;
+    for (;;) {
+      const page = await this.listPage(target, labelSelector, continueToken, restarts < MAX_LIST_RESTARTS);
+      if (page === 'expired') {
+        // etcd compacted the snapshot the continue token points to: list again from the start, as
+        // client-go's pager does, rather than join pages of two different moments.
+        log.warn(`kubernetes: ${describeTarget(target)}: the list's continue token expired; listing again`);
+        restarts++;
+        items = [];
+        continueToken = undefined;
+        continue;
       }
-      items.push(...(page.items as KubeObject[]));
-      continueToken = page.metadata?.continue || undefined;
-    } while (continueToken);
-    return items;
+      items.push(...page.items);
+      continueToken = page.continueToken;
+      if (!continueToken) return items;
+    }
+  }
+
+  /** One page of a LIST; 'expired' for a 410 on a continue token when the caller may start again. */
+  private async listPage(
+    target: Target,
+    labelSelector: string,
+    continueToken: string | undefined,
+    mayRestart: boolean,
+  ): Promise<{ items: KubeObject[]; continueToken: string | undefined } | 'expired'> {
+    let page: { items?: unknown; metadata?: { continue?: string } };
+    try {
+      page = (await this.request(
+        target,
+        { path: pathOf(target), query: { labelSelector, limit: LIST_PAGE_SIZE, continue: continueToken } },
+        { answers: continueToken && mayRestart ? [410] : [] },
+      )) as typeof page;
+    } catch (error) {
+      if (error instanceof StatusAnswer) return 'expired';
+      throw error;
+    }
+    if (!Array.isArray(page.items)) {
+      throw new AttestError('KUBE_API', `${describeTarget(target)}: the response has no items list`, {
+        hint: `check that ${target.group} ${target.version} is a Tekton API on this server`,
+      });
+    }
+    return { items: page.items as KubeObject[], continueToken: page.metadata?.continue || undefined };
   }
 
   /** JSON merge patch (RFC 7386), as Chains patches annotations. */
@@ -175,30 +205,22 @@ export class KubeClient {
   ): Promise<{ object?: KubeObject; status?: ApiStatus; target: Target }> {
     const target = tektonTarget('get', version, plural, namespace, name);
     try {
-      const object = (await this.request(
-        target,
-        { path: pathOf(target) },
-        { notFoundIsResult: true },
-      )) as KubeObject;
+      const object = (await this.request(target, { path: pathOf(target) }, { answers: [404] })) as KubeObject;
       return { object, target };
     } catch (error) {
-      if (error instanceof NotFound) return { status: error.status, target };
+      if (error instanceof StatusAnswer) return { status: error.status, target };
       throw error;
     }
   }
 
   /** Runs one API call with the timeout and retry policy; maps failures to AttestErrors. */
-  private async request(
-    target: Target,
-    call: ApiCall,
-    flags: { notFoundIsResult?: boolean } = {},
-  ): Promise<unknown> {
+  private async request(target: Target, call: ApiCall, flags: { answers?: number[] } = {}): Promise<unknown> {
     const url = this.urlOf(call);
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.once(target, url, call);
       if (outcome.kind === 'ok') return outcome.body;
-      if (outcome.kind === 'status' && outcome.code === 404 && flags.notFoundIsResult) {
-        throw new NotFound(outcome.status);
+      if (outcome.kind === 'status' && flags.answers?.includes(outcome.code)) {
+        throw new StatusAnswer(outcome.code, outcome.status);
       }
       const delay = this.retryDelay(outcome, attempt);
       if (delay === undefined) throw this.toAttestError(target, outcome, attempt);
@@ -380,9 +402,13 @@ export class KubeClient {
   }
 }
 
-class NotFound extends Error {
-  constructor(readonly status: ApiStatus | undefined) {
-    super('not found');
+/** An error status the caller asked to handle itself (a 404 that means "try v1beta1", a 410 on a page). */
+class StatusAnswer extends Error {
+  constructor(
+    readonly code: number,
+    readonly status: ApiStatus | undefined,
+  ) {
+    super(`HTTP ${code}`);
   }
 }
 

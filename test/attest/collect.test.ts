@@ -118,6 +118,36 @@ describe('collect a finally-time run', () => {
     expect(pages[1]!.query.continue).toBeTruthy();
   });
 
+  it('lists again from the start when a continue token has expired (410), without duplicates', async () => {
+    const scenario = buildScenario({
+      attestTask: 'attest',
+      tasks: Array.from({ length: 7 }, (_, i) => ({ name: `t${i}` })),
+    });
+    const client = await start(scenario, { pageSize: 3 });
+    fake.fault({ verb: 'list', resource: 'taskruns', continued: true, status: 410 });
+    const collected = await collectRun(client, options(scenario));
+    const names = collected.snapshot.taskRuns.map((r) => r.metadata.name);
+    expect(names).toHaveLength(7);
+    expect(new Set(names).size).toBe(7);
+    const pages = fake.requestsFor({ verb: 'list', resource: 'taskruns' });
+    // page 1, the expired page 2, then pages 1-3 again
+    expect(pages.map((p) => Boolean(p.query.continue))).toEqual([false, true, false, true, true]);
+  });
+
+  it('reports a continue token that keeps expiring as a 410 naming the list', async () => {
+    const scenario = buildScenario({
+      attestTask: 'attest',
+      tasks: Array.from({ length: 7 }, (_, i) => ({ name: `t${i}` })),
+    });
+    const client = await start(scenario, { pageSize: 3 });
+    fake.fault({ verb: 'list', resource: 'taskruns', continued: true, status: 410, times: 100 });
+    const error = await rejectionOf(collectRun(client, options(scenario)));
+    expect(error.code).toBe('KUBE_API');
+    expect(error.message).toContain('list taskruns.tekton.dev');
+    expect(error.message).toContain('HTTP 410');
+    expect(fake.requestsFor({ verb: 'list', resource: 'taskruns' })).toHaveLength(8);
+  });
+
   it('reads a v1beta1-only server and normalizes to v1', async () => {
     const scenario = buildAndNotify({ apiVersion: 'v1beta1' });
     const client = await start(scenario, { served: ['v1beta1'] });

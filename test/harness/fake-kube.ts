@@ -36,6 +36,8 @@ export interface Match {
   resource?: string;
   namespace?: string;
   name?: string;
+  /** Only LIST pages after the first (requests with a `continue` token). */
+  continued?: boolean;
 }
 
 export interface Fault extends Match {
@@ -436,7 +438,8 @@ function matches(rule: Match, request: RecordedRequest): boolean {
     (rule.verb === undefined || rule.verb === request.verb) &&
     (rule.resource === undefined || rule.resource === request.resource) &&
     (rule.namespace === undefined || rule.namespace === request.namespace) &&
-    (rule.name === undefined || rule.name === request.name)
+    (rule.name === undefined || rule.name === request.name) &&
+    (rule.continued === undefined || rule.continued === Boolean(request.query.continue))
   );
 }
 
@@ -528,6 +531,13 @@ function faultStatus(code: number, request: RecordedRequest): KubeObject {
   if (code === 409) return conflict(request);
   if (code === 404) return notFound(request);
   if (code === 429) return status(429, 'TooManyRequests', 'Too many requests, please try again later.');
+  if (code === 410) {
+    return status(
+      410,
+      'Expired',
+      'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
+    );
+  }
   return status(code, code >= 500 ? 'InternalError' : 'BadRequest', `fake-kube: injected HTTP ${code}`);
 }
 
