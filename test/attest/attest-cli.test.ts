@@ -6,6 +6,7 @@ import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { encryptCosignKey } from '../../src/signing/cosign-key.js';
 import { type CliResult, runCli } from '../cli/run-built-cli.js';
 import { FakeKube, type FakeKubeOptions, type KubeObject } from '../harness/fake-kube.js';
 import { buildAndNotify, buildScenario, IMAGE, IMAGE_DIGEST, type Scenario } from './scenario.js';
@@ -351,6 +352,23 @@ describe('attest: bad input writes nothing', () => {
     expect(await listFiles(join(dir, 'results'))).toEqual([]);
     expect(Object.keys(annotations(scenario))).toEqual([]);
   }
+
+  it('a cosign key with a wrong password: refused before the API is read', async () => {
+    const scenario = buildAndNotify();
+    await serve(scenario);
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const der = privateKey.export({ format: 'der', type: 'pkcs8' });
+    keyFile = join(dir, 'cosign.key');
+    await writeFile(keyFile, await encryptCosignKey(der, Buffer.from('right password')), { mode: 0o600 });
+    const passwordFile = join(dir, 'password');
+    await writeFile(passwordFile, 'hunter2-not-it');
+    const result = await attest(scenario, ['--key-password-file', passwordFile]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`cannot decrypt cosign key at ${keyFile}: wrong password`);
+    // Not even read: the key is decrypted before the run is (src/attest.ts).
+    expect(fake.requests).toHaveLength(0);
+    await expectNothingWritten(scenario);
+  });
 
   it('a PipelineRun that does not exist', async () => {
     const scenario = buildAndNotify();
