@@ -23,7 +23,7 @@ export const attestCommand: CommandModule<object, Record<string, unknown>> = {
       .options(registryOptions)
       .example(
         '$0 attest --key k8s://tekton-chains/signing-secrets',
-        'in the Task pod: attest the pod’s own PipelineRun',
+        "in the Task pod: attest the pod's own PipelineRun",
       )
       .example(
         '$0 attest --kubeconfig ~/.kube/config --namespace ci --pipelinerun build-x7k2p --key cosign.key --storage tekton,file --output-dir out',
