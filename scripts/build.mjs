@@ -38,8 +38,8 @@ const result = await build({
   metafile: true,
   legalComments: 'none',
   chunkNames: 'chunks/[name]-[hash]',
-  // yargs' string-width initializes Unicode tables on import (~30 ms per run); see the stand-in for why.
-  alias: { 'string-width': './scripts/build/string-width.mjs' },
+  // Stand-ins that keep dependencies' import-time work off every start; each file says why.
+  alias: { 'string-width': './scripts/build/string-width.mjs', undici: './scripts/build/undici.mjs' },
   // minipass-fetch (under @sigstore/sign) loads iconv-lite optionally, inside a try, for a text-decoding call
   // nothing here makes; bundled it would be 0.48 MB, a third of the keyless chunk (see bench/ and docs/benchmark.md).
   external: ['iconv-lite'],

@@ -1,4 +1,4 @@
-import { type Dispatcher, request } from 'undici';
+import type { Dispatcher } from 'undici';
 import { AttestError } from '../errors.js';
 
 /** One HTTP exchange on undici, with a bounded response body and an optional deadline. No retries here. */
@@ -23,11 +23,13 @@ export interface SendResponse {
 }
 
 export async function send(req: SendRequest): Promise<SendResponse> {
-  const res = await request(req.url, {
+  const url = new URL(req.url);
+  const res = await req.dispatcher.request({
+    origin: url.origin,
+    path: `${url.pathname}${url.search}`,
     method: req.method,
     ...(req.headers ? { headers: req.headers } : {}),
     body: req.body === undefined || typeof req.body === 'string' ? req.body : Buffer.from(req.body),
-    dispatcher: req.dispatcher,
     ...(req.timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(req.timeoutMs) }),
   });
   const headers: Record<string, string> = {};
