@@ -15,6 +15,7 @@ import { verifySignatureMaterial } from '../../src/verify/sigstore.js';
 import { checkStatement } from '../../src/verify/statement.js';
 import { imageSubject, provenance, signed, testKey } from '../harness/attestations.js';
 import { FakeKube } from '../harness/fake-kube.js';
+import { startProxy } from '../harness/http-proxy.js';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
 import { OCI_MANIFEST, pushTestImage, RegistryHttp, sha256 } from '../harness/registry-http.js';
 import { runCosign } from '../peers/cosign.js';
@@ -67,6 +68,22 @@ describe('tekton-attest verify', () => {
     expect(statement.subject[0].digest.sha256).toBe(image.digest.slice('sha256:'.length));
     expect(result.stderr).toMatch(/layer 2 .*signature/i);
     expect(result.stderr).toContain('verified 1 of 2 attestations');
+  });
+
+  it('reaches the registry through HTTPS_PROXY/HTTP_PROXY, as docker does', async () => {
+    const proxy = await startProxy();
+    try {
+      const result = await runCli(
+        ['verify', tagRef, '--key', key.publicKeyFile, '--insecure-ignore-tlog', ...insecure],
+        { env: { HTTPS_PROXY: proxy.url, HTTP_PROXY: proxy.url, NO_PROXY: '', no_proxy: undefined } },
+      );
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toContain('verified 1 of 2 attestations');
+      expect(proxy.targets.length).toBeGreaterThan(0);
+      expect(new Set(proxy.targets)).toEqual(new Set([registry.host]));
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it('--summary prints one line per stored attestation', async () => {
