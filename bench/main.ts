@@ -666,19 +666,21 @@ function table(results: Results): string {
   lines.push([
     'bundle: every JS chunk in dist/',
     `${mb(b.bytes)} in ${b.files} files`,
-    `gzip ${mb(b.gzipBytes)}`,
+    `gzip ${mb(b.gzipBytes)}; keyless, verify, bundle, demo are chunks loaded only by what uses them`,
     '',
-    '<= 1.5 MB minified',
-    verdict(b.bytes <= 1.5e6),
+    '',
+    '',
   ]);
   for (const [name, l] of Object.entries(results.sizes.loaded)) {
+    // The target is the bundle the Task's job loads; the lazily loaded chunks are the way there (issue 7).
+    const main = name.startsWith('attest');
     lines.push([
       `JS loaded by ${name}`,
       `${mb(l.bytes)} in ${l.files} files`,
       `gzip ${mb(l.gzipBytes)}; ${l.builtins} Node built-ins`,
       '',
-      '',
-      '',
+      main ? '<= 1.5 MB minified' : '',
+      main ? verdict(l.bytes <= 1.5e6) : '',
     ]);
   }
   const image = results.sizes.image;
