@@ -26,13 +26,13 @@ export interface Secret {
   metadata?: { annotations?: Record<string, string> };
 }
 
-export const DEFAULT_RETRY: RetryPolicy = {
+const DEFAULT_RETRY: RetryPolicy = {
   attempts: 5,
   baseDelayMs: 250,
   maxDelayMs: 8_000,
   maxRetryAfterMs: 60_000,
 };
-export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 const LIST_PAGE_SIZE = 500;
 /** Lists started again after an expired continue token, before the 410 is reported. */
 const MAX_LIST_RESTARTS = 3;

@@ -12,7 +12,7 @@ import { log } from '../log.js';
  * distribution API or credentials (client.ts and auth.ts do).
  */
 
-export const DEFAULT_RETRY: RetryPolicy = {
+const DEFAULT_RETRY: RetryPolicy = {
   attempts: 5,
   baseDelayMs: 200,
   maxDelayMs: 4_000,
