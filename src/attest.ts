@@ -58,14 +58,16 @@ export async function runAttest(args: RawOptions): Promise<void> {
   const statement = buildStatement(collected.snapshot, plan.format);
   let attestation = await signStatement(statement, signer, serializeStatement(statement));
   const transparency = parseTransparencyMode(options.transparency);
-  if (transparencyWanted(transparency, collected.pipelineRun.metadata.annotations)) {
-    attestation = await logAttestation(attestation, str(options['rekor-url']) ?? DEFAULTS.rekorUrl);
-  }
+  // Where this run's signatures are logged (the attestation here, image signatures by the oci backend).
+  const rekorUrl = transparencyWanted(transparency, collected.pipelineRun.metadata.annotations)
+    ? (str(options['rekor-url']) ?? DEFAULTS.rekorUrl)
+    : undefined;
+  if (rekorUrl) attestation = await logAttestation(attestation, rekorUrl);
 
   const registry = plan.storage.includes('oci')
     ? await registryClient(options, client, collected)
     : undefined;
-  const context: BackendContext = { client, collected, registry, signer };
+  const context: BackendContext = { client, collected, registry, signer, rekorUrl };
   let outcomes: StorageOutcome[];
   try {
     // The backends write to different places (the API server, the registry, a directory): side by side,
@@ -231,6 +233,8 @@ interface BackendContext {
   collected: CollectedRun;
   registry: RegistryClient | undefined;
   signer: Signer;
+  /** Set when the run's signatures go to Rekor. */
+  rekorUrl: string | undefined;
 }
 
 async function backendFor(
@@ -258,6 +262,7 @@ async function backendFor(
         client: context.registry!,
         ...(repository ? { repository } : {}),
         ...(options['sign-images'] === true ? { imageSigner: context.signer } : {}),
+        ...(context.rekorUrl ? { rekorUrl: context.rekorUrl } : {}),
       };
       if (str(options['oci-encoding']) !== 'sigstore-bundle') {
         const { OciTagStorage } = await import('./storage/oci-tag.js');

@@ -12,6 +12,7 @@ import {
 import { STATEMENT_V1, type Statement } from '../provenance/statement.js';
 import { holdsSameAttestation, signStatement } from '../signing/sign-statement.js';
 import { toSigstoreBundle } from '../signing/sigstore-bundle.js';
+import { logAttestation } from '../signing/transparency.js';
 import type { Envelope, SignedAttestation, Signer } from '../signing/types.js';
 import type { StorageBackend, StorageOutcome } from './backend.js';
 import { type OciTarget, parseRepositoryOverride, storeInTargets, type TargetWrite } from './oci-subjects.js';
@@ -38,6 +39,8 @@ export interface OciReferrerStorageOptions {
   repository?: string;
   /** `--sign-images`: also write an image signature bundle (cosign v3's `sign` layout). */
   imageSigner?: Signer;
+  /** Set when the attestation goes to Rekor: the image signature bundle is logged there too. */
+  rekorUrl?: string;
   /** Clock for `org.opencontainers.image.created` (tests pin it). */
   now?: () => Date;
 }
@@ -47,19 +50,25 @@ export class OciReferrerStorage implements StorageBackend {
   readonly #client: RegistryClient;
   readonly #override: RepositoryRef | undefined;
   readonly #imageSigner: Signer | undefined;
+  readonly #rekorUrl: string | undefined;
   readonly #now: () => Date;
 
   constructor(options: OciReferrerStorageOptions) {
     this.#client = options.client;
     this.#override = parseRepositoryOverride(options.repository);
     this.#imageSigner = options.imageSigner;
+    this.#rekorUrl = options.rekorUrl;
     this.#now = options.now ?? (() => new Date());
   }
 
   store(attestation: SignedAttestation): Promise<StorageOutcome> {
     return storeInTargets(attestation.statement, this.#override, async (target) => {
       const items = [attestation];
-      if (this.#imageSigner) items.push(await imageSignature(target, this.#imageSigner));
+      // Signed and logged before anything is written: a Rekor failure leaves the target untouched.
+      if (this.#imageSigner) {
+        const signature = await imageSignature(target, this.#imageSigner);
+        items.push(this.#rekorUrl ? await logAttestation(signature, this.#rekorUrl) : signature);
+      }
       const written: TargetWrite[] = [];
       for (const item of items) written.push(await this.#attach(target, item));
       return written;
@@ -140,11 +149,13 @@ export class OciReferrerStorage implements StorageBackend {
         ) {
           continue;
         }
-        const bundle = parseJson<{ dsseEnvelope?: Envelope }>(
-          await this.#client.getBlob(store, layer.digest),
-          layer.digest,
-        );
+        const bundle = parseJson<{
+          dsseEnvelope?: Envelope;
+          verificationMaterial?: { tlogEntries?: unknown[] };
+        }>(await this.#client.getBlob(store, layer.digest), layer.digest);
         const envelope = bundle.dsseEnvelope;
+        // An unlogged bundle does not stand in for a logged one (verifiers require the entry by default).
+        if (item.tlogEntry && !bundle.verificationMaterial?.tlogEntries?.length) continue;
         if (envelope && holdsSameAttestation(envelope, item)) {
           return `${store.registry}/${store.repository}@${descriptor.digest}`;
         }

@@ -15,6 +15,7 @@ import { verifySignature } from '../signing/key-signer.js';
 import { publicKeyFromPem } from '../signing/pem-key.js';
 import { rekorBundleAnnotation } from '../signing/rekor-bundle.js';
 import { holdsSameAttestation } from '../signing/sign-statement.js';
+import { logPayloadSignature } from '../signing/transparency.js';
 import type { SignedAttestation, Signer } from '../signing/types.js';
 import type { StorageBackend, StorageOutcome } from './backend.js';
 import { type OciTarget, parseRepositoryOverride, storeInTargets, type TargetWrite } from './oci-subjects.js';
@@ -40,6 +41,11 @@ export interface OciTagStorageOptions {
   repository?: string;
   /** `--sign-images`: also write `.sig` image signatures, signed with this signer. */
   imageSigner?: Signer;
+  /**
+   * Set when the attestation goes to Rekor (`transparencyWanted`): each `.sig` is logged there too, as
+   * `cosign sign` does, and carries the entry in its `dev.sigstore.cosign/bundle` annotation.
+   */
+  rekorUrl?: string;
 }
 
 /** A layer to append: its bytes, media type and annotations, and how to recognise an equivalent one. */
@@ -56,6 +62,7 @@ export class OciTagStorage implements StorageBackend {
   readonly #client: RegistryClient;
   readonly #override: RepositoryRef | undefined;
   readonly #imageSigner: Signer | undefined;
+  readonly #rekorUrl: string | undefined;
   /** The first upload of each blob, per registry: later targets mount from where it went. */
   readonly #uploads = new Map<string, Promise<RepositoryRef | undefined>>();
 
@@ -63,18 +70,22 @@ export class OciTagStorage implements StorageBackend {
     this.#client = options.client;
     this.#override = parseRepositoryOverride(options.repository);
     this.#imageSigner = options.imageSigner;
+    this.#rekorUrl = options.rekorUrl;
   }
 
   store(attestation: SignedAttestation): Promise<StorageOutcome> {
     const attestationLayer = this.#attestationLayer(attestation);
     const signer = this.#imageSigner;
     return storeInTargets(attestation.statement, this.#override, async (target) => {
+      // The .sig is signed (and logged) before either tag is written: a signing or Rekor failure leaves
+      // the target untouched. `null`: an equivalent logged signature is stored already.
+      const signature = signer ? await this.#signatureLayer(target, signer) : undefined;
       // The .att and .sig tags are independent: update them side by side (each waits a settle time).
       const [att, sig] = await Promise.all([
         this.#append(target, 'att', attestationLayer),
-        signer
-          ? this.#signatureLayer(target, signer).then((layer) => this.#append(target, 'sig', layer))
-          : undefined,
+        signature === null
+          ? this.#written(target, 'sig', false)
+          : signature && this.#append(target, 'sig', signature),
       ]);
       return [att, sig].filter((written) => written !== undefined);
     });
@@ -84,7 +95,11 @@ export class OciTagStorage implements StorageBackend {
     const tag = `${fallbackTag(target.digest)}.${kind}`;
     const blob = await this.#pushBlob(target.store, layer.bytes);
     const added = await appendLayer(this.#client, target.store, tag, layer, blob);
-    const location = `${target.store.registry}/${target.store.repository}:${tag}`;
+    return this.#written(target, kind, added);
+  }
+
+  #written(target: OciTarget, kind: 'att' | 'sig', added: boolean): TargetWrite {
+    const location = `${target.store.registry}/${target.store.repository}:${fallbackTag(target.digest)}.${kind}`;
     const what = kind === 'att' ? 'attestation' : 'signature';
     log.info(`oci: ${added ? 'wrote' : 'found existing'} ${what} ${location}`);
     return added ? { location } : { location, alreadyThere: `${location} already holds this ${what}` };
@@ -130,6 +145,7 @@ export class OciTagStorage implements StorageBackend {
       annotations,
       duplicates: (existing, repo) => {
         if (existing.mediaType !== DSSE_LAYER_MEDIA_TYPE) return Promise.resolve(false);
+        if (attestation.tlogEntry && !isLogged(existing)) return Promise.resolve(false);
         const type = existing.annotations?.[COSIGN_ANNOTATIONS.predicateType];
         if (type !== undefined && type !== attestation.statement.predicateType) return Promise.resolve(false);
         let verdict = verdicts.get(existing.digest);
@@ -147,7 +163,12 @@ export class OciTagStorage implements StorageBackend {
     };
   }
 
-  async #signatureLayer(target: OciTarget, signer: Signer): Promise<LayerToAppend> {
+  /**
+   * The target's `.sig` layer: the simple-signing payload, signed, and with `--rekor-url` logged as a
+   * hashedrekord entry whose bundle annotation the layer carries. `null` when logging and the tag already
+   * holds an equivalent logged signature: a re-run then neither logs a new entry nor writes.
+   */
+  async #signatureLayer(target: OciTarget, signer: Signer): Promise<LayerToAppend | null> {
     const bytes = Buffer.from(simpleSigningPayload(target), 'utf8');
     const signature = Buffer.from(await signer.sign(bytes)).toString('base64');
     const annotations: Record<string, string> = { [COSIGN_ANNOTATIONS.signature]: signature };
@@ -156,17 +177,44 @@ export class OciTagStorage implements StorageBackend {
     if (certificate) annotations[COSIGN_ANNOTATIONS.certificate] = certificate;
     if (chain) annotations[COSIGN_ANNOTATIONS.chain] = chain;
     const publicKey = publicKeyFromPem(signer.publicKeyPem(), 'the image signing key');
-    return {
+    const rekorUrl = this.#rekorUrl;
+    const layer: LayerToAppend = {
       bytes,
       mediaType: SIMPLESIGNING_MEDIA_TYPE,
       annotations,
       duplicates: async (existing) => {
         const sig = existing.annotations?.[COSIGN_ANNOTATIONS.signature];
         if (existing.digest !== digestOf(bytes) || !sig) return false;
+        if (rekorUrl !== undefined && !isLogged(existing)) return false;
         return verifySignature(publicKey, bytes, Buffer.from(sig, 'base64'));
       },
     };
+    if (rekorUrl === undefined) return layer;
+    if (await this.#holds(target, 'sig', layer)) return null;
+    const verifierPem = certificate ?? signer.publicKeyPem();
+    const entry = await logPayloadSignature({ payload: bytes, signature, verifierPem }, rekorUrl);
+    annotations[COSIGN_ANNOTATIONS.bundle] = rekorBundleAnnotation(entry);
+    return layer;
   }
+
+  /** Whether the tag already holds a layer equivalent to `layer` (read before anything is written). */
+  async #holds(target: OciTarget, kind: 'att' | 'sig', layer: LayerToAppend): Promise<boolean> {
+    const tag = `${fallbackTag(target.digest)}.${kind}`;
+    const current = await this.#client.getManifest(target.store, tag);
+    if (!current) return false;
+    for (const existing of imageManifest(current, target.store, tag).layers) {
+      if (await layer.duplicates(existing, target.store)) return true;
+    }
+    return false;
+  }
+}
+
+/**
+ * Whether a stored layer carries a Rekor entry. One without does not stand in for a logged layer: cosign
+ * verifies only a logged one unless told `--insecure-ignore-tlog`, so a logged run adds its layer next to it.
+ */
+function isLogged(existing: Descriptor): boolean {
+  return existing.annotations?.[COSIGN_ANNOTATIONS.bundle] !== undefined;
 }
 
 /**

@@ -7,7 +7,14 @@ import {
   type RegistryClient,
   type RepositoryRef,
 } from '../oci/client.js';
-import { materialFromLayer, materialFromSigstoreBundle, type SignatureMaterial } from './sigstore.js';
+import {
+  materialFromLayer,
+  materialFromSignatureLayer,
+  materialFromSigstoreBundle,
+  type PayloadSignatureMaterial,
+  SIGNATURE_ANNOTATION,
+  type SignatureMaterial,
+} from './sigstore.js';
 
 /**
  * Reads what is stored for an image digest, straight from the registry and without the storage code:
@@ -18,7 +25,6 @@ import { materialFromLayer, materialFromSigstoreBundle, type SignatureMaterial }
 const DSSE_LAYER = 'application/vnd.dsse.envelope.v1+json';
 const SIMPLESIGNING_LAYER = 'application/vnd.dev.cosign.simplesigning.v1+json';
 const BUNDLE_PREFIX = 'application/vnd.dev.sigstore.bundle';
-const SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature';
 const BUNDLE_PREDICATE_ANNOTATION = 'dev.sigstore.bundle.predicateType';
 
 export type Layout = 'tag' | 'bundle';
@@ -33,13 +39,10 @@ export interface StoredEnvelope {
   error?: string;
 }
 
-/** One `.sig` layer: the simple-signing payload and its detached signature. */
+/** One `.sig` layer: readable (the simple-signing payload, its signature, certificate, Rekor entry) or not. */
 export interface StoredImageSignature {
   source: string;
-  payload?: Buffer;
-  /** base64 of the DER signature (the `dev.cosignproject.cosign/signature` annotation). */
-  signature?: string;
-  certificatePem?: string;
+  material?: PayloadSignatureMaterial;
   error?: string;
 }
 
@@ -126,18 +129,13 @@ export async function readImageSignatures(
   return Promise.all(
     layers.map(async (layer, i): Promise<StoredImageSignature> => {
       const source = where(repo, `:${tag} layer ${i + 1} (${layer.digest.slice(0, 19)})`);
-      const signature = layer.annotations?.[SIGNATURE_ANNOTATION];
       if (layer.mediaType !== SIMPLESIGNING_LAYER) return { source, error: `media type ${layer.mediaType}` };
-      if (!signature) return { source, error: `no ${SIGNATURE_ANNOTATION} annotation` };
+      if (!layer.annotations?.[SIGNATURE_ANNOTATION]) {
+        return { source, error: `no ${SIGNATURE_ANNOTATION} annotation` };
+      }
       try {
-        const found: StoredImageSignature = {
-          source,
-          signature,
-          payload: await client.getBlob(repo, layer.digest),
-        };
-        const certificate = layer.annotations?.['dev.sigstore.cosign/certificate'];
-        if (certificate) found.certificatePem = certificate;
-        return found;
+        const blob = await client.getBlob(repo, layer.digest);
+        return { source, material: materialFromSignatureLayer(blob, layer.annotations, source) };
       } catch (error) {
         return { source, error: reasonOf(error) };
       }

@@ -1,7 +1,7 @@
-import { createPublicKey } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
 import { type Bundle, bundleFromJSON, envelopeFromJSON, envelopeToJSON } from '@sigstore/bundle';
 import { crypto, X509Certificate } from '@sigstore/core';
-import type { TrustedRoot } from '@sigstore/protobuf-specs';
+import { HashAlgorithm, type TrustedRoot } from '@sigstore/protobuf-specs';
 import { type TrustMaterial, toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import { verifyCertificateChain } from '@sigstore/verify/dist/key/certificate.js';
 import { verifySCTs } from '@sigstore/verify/dist/key/sct.js';
@@ -16,6 +16,7 @@ import { checkEntryMatchesLayer } from './tlog.js';
 import { emptyTrustedRoot } from './trusted-root.js';
 
 export const CERTIFICATE_ANNOTATION = 'dev.sigstore.cosign/certificate';
+export const SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature';
 
 /** One stored signature, from a `.att` layer or a sigstore bundle, in the form the checks below need. */
 export interface SignatureMaterial {
@@ -24,6 +25,16 @@ export interface SignatureMaterial {
   envelope: Envelope;
   /** The exact stored envelope bytes when they are what was logged (the `.att` layer blob). */
   envelopeJson?: string;
+  certificatePem?: string;
+  tlogEntry?: TlogEntry;
+}
+
+/** One `.sig` layer: the signed payload (the blob) and its detached signature, certificate and log entry. */
+export interface PayloadSignatureMaterial {
+  source: string;
+  payload: Buffer;
+  /** The signature over `payload` (the decoded `dev.cosignproject.cosign/signature` annotation). */
+  signature: Buffer;
   certificatePem?: string;
   tlogEntry?: TlogEntry;
 }
@@ -52,6 +63,27 @@ export function materialFromLayer(
 ): SignatureMaterial {
   const envelopeJson = typeof blob === 'string' ? blob : Buffer.from(blob).toString('utf8');
   const material: SignatureMaterial = { source, envelope: parseEnvelope(envelopeJson, source), envelopeJson };
+  const certificate = annotations[CERTIFICATE_ANNOTATION];
+  if (certificate) material.certificatePem = certificate;
+  const rekorBundle = annotations[REKOR_BUNDLE_ANNOTATION];
+  if (rekorBundle) material.tlogEntry = parseRekorBundleAnnotation(rekorBundle, source);
+  return material;
+}
+
+/** A `.sig` layer: its blob (the simple-signing payload) and its annotations (signature, certificate, Rekor bundle). */
+export function materialFromSignatureLayer(
+  blob: Uint8Array,
+  annotations: Record<string, string | undefined>,
+  source: string,
+): PayloadSignatureMaterial {
+  const signature = annotations[SIGNATURE_ANNOTATION];
+  if (!signature)
+    throw new AttestError('VERIFY_FAILED', `${source} has no ${SIGNATURE_ANNOTATION} annotation`);
+  const material: PayloadSignatureMaterial = {
+    source,
+    payload: Buffer.from(blob),
+    signature: Buffer.from(signature, 'base64'),
+  };
   const certificate = annotations[CERTIFICATE_ANNOTATION];
   if (certificate) material.certificatePem = certificate;
   const rekorBundle = annotations[REKOR_BUNDLE_ANNOTATION];
@@ -116,14 +148,52 @@ function derToPem(der: Buffer): string {
 }
 
 /**
- * Verifies one stored signature the way cosign does, with @sigstore/verify doing the cryptography: the
- * DSSE signature with `--key` or the Fulcio certificate (chained to the trusted root, SCT checked when the
- * root lists CT logs), the certificate identity against the policy, and unless `--insecure-ignore-tlog`
- * the Rekor entry (signed entry timestamp or inclusion proof, body matching the signature and payload,
- * and for the `.att` layout the envelope hash of the stored bytes).
+ * Verifies one stored DSSE signature (an `.att` layer or a bundle) the way cosign does: see verifySigned.
  */
-export async function verifySignatureMaterial(
+export function verifySignatureMaterial(
   material: SignatureMaterial,
+  options: SigstoreVerifyOptions,
+): Promise<VerifiedSignature> {
+  const content: Bundle['content'] = {
+    $case: 'dsseEnvelope',
+    dsseEnvelope: envelopeFromJSON(material.envelope),
+  };
+  return verifySigned(material, content, undefined, options);
+}
+
+/**
+ * Verifies one `.sig` image signature the way `cosign verify` does: see verifySigned. The Rekor entry, when
+ * checked, is the hashedrekord of sha256(payload) that `cosign sign` logs.
+ */
+export function verifyPayloadSignature(
+  material: PayloadSignatureMaterial,
+  options: SigstoreVerifyOptions,
+): Promise<VerifiedSignature> {
+  const content: Bundle['content'] = {
+    $case: 'messageSignature',
+    messageSignature: {
+      messageDigest: {
+        algorithm: HashAlgorithm.SHA2_256,
+        digest: createHash('sha256').update(material.payload).digest(),
+      },
+      signature: material.signature,
+    },
+  };
+  return verifySigned(material, content, material.payload, options);
+}
+
+/**
+ * The checks shared by every layout, with @sigstore/verify doing the cryptography: the signature with
+ * `--key` or the Fulcio certificate (chained to the trusted root, SCT checked when the root lists CT logs),
+ * the certificate identity against the policy, and unless `--insecure-ignore-tlog` the Rekor entry (signed
+ * entry timestamp or inclusion proof, body matching the signature and payload, the verifier being this
+ * certificate or key, and for the `.att` layout the envelope hash of the stored bytes). `artifact`: the
+ * signed bytes of a message signature.
+ */
+async function verifySigned(
+  material: Pick<SignatureMaterial, 'source' | 'certificatePem' | 'tlogEntry' | 'envelopeJson'>,
+  content: Bundle['content'],
+  artifact: Buffer | undefined,
   options: SigstoreVerifyOptions,
 ): Promise<VerifiedSignature> {
   const { source } = material;
@@ -156,7 +226,7 @@ export async function verifySignatureMaterial(
   const leaf = material.certificatePem ? X509Certificate.parse(material.certificatePem) : undefined;
   const bundle: Bundle = {
     mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
-    content: { $case: 'dsseEnvelope', dsseEnvelope: envelopeFromJSON(material.envelope) },
+    content,
     verificationMaterial: {
       content:
         keyless && leaf
@@ -166,7 +236,7 @@ export async function verifySignatureMaterial(
       timestampVerificationData: { rfc3161Timestamps: [] },
     },
   };
-  const entity = toSignedEntity(bundle);
+  const entity = toSignedEntity(bundle, artifact);
   let identity: CertificateIdentity | undefined;
   try {
     if (keyless && leaf && !entry) {

@@ -9,13 +9,15 @@ interface EntryBody {
     envelopeHash?: { value?: string };
     signatures?: { verifier?: string }[];
     content?: { envelope?: { signatures?: { publicKey?: string }[] } };
+    signature?: { publicKey?: { content?: string } };
   };
 }
 
 /**
  * The checks cosign makes on a Rekor entry that @sigstore/verify leaves out (it checks the SET or inclusion
  * proof, the signature bytes and the payload hash): for the `.att` layout, the entry's envelopeHash must be
- * sha256 of the stored layer bytes, and the entry's verifier must be the signing certificate or key.
+ * sha256 of the stored layer bytes, and the entry's verifier (dsse, intoto, or a `.sig`'s hashedrekord) must
+ * be the signing certificate or key.
  */
 export function checkEntryMatchesLayer(
   entry: TlogEntry,
@@ -45,7 +47,9 @@ export function checkEntryMatchesLayer(
       ? (body.spec?.signatures ?? []).map((s) => s.verifier)
       : body.kind === 'intoto'
         ? (body.spec?.content?.envelope?.signatures ?? []).map((s) => s.publicKey)
-        : [];
+        : body.kind === 'hashedrekord'
+          ? [body.spec?.signature?.publicKey?.content]
+          : [];
   const matches = verifiers.some((v) => v !== undefined && verifierDer(v)?.equals(stored.signerDer));
   if (!matches) throw fail('names a different signing key or certificate');
 }

@@ -6,7 +6,13 @@ import { envelopePayload } from '../signing/dsse.js';
 import { verifySignature } from '../signing/key-signer.js';
 import { publicKeyFromPem } from '../signing/pem-key.js';
 import { type Layout, readBundles, readImageSignatures, readTagAttestations } from './reader.js';
-import { type SigstoreVerifyOptions, type VerifiedSignature, verifySignatureMaterial } from './sigstore.js';
+import {
+  type PayloadSignatureMaterial,
+  type SigstoreVerifyOptions,
+  type VerifiedSignature,
+  verifyPayloadSignature,
+  verifySignatureMaterial,
+} from './sigstore.js';
 import { checkStatement } from './statement.js';
 
 /** What cosign v3 signs, as an in-toto statement, when it signs an image in the bundle format. */
@@ -91,8 +97,9 @@ export async function verifyAttestations(request: VerifyImageRequest): Promise<V
 }
 
 /**
- * `verify --signature IMAGE`: cosign image signatures, `.sig` simple-signing layers (with `--key`) and
- * bundle-format signatures (cosign v3 `sign`), each checked against the image digest.
+ * `verify --signature IMAGE`: cosign image signatures, `.sig` simple-signing layers and bundle-format
+ * signatures (cosign v3 `sign`), each checked like an attestation (key or keyless, Rekor entry unless
+ * ignored) and against the image digest.
  */
 export async function verifyImageSignatures(request: VerifyImageRequest): Promise<VerifyReport> {
   const { repo, digest, store } = await resolveImage(request);
@@ -100,15 +107,18 @@ export async function verifyImageSignatures(request: VerifyImageRequest): Promis
     readImageSignatures(request.client, store, digest),
     readBundles(request.client, store, digest),
   ]);
-  const verdicts: Verdict[] = sigs.map((sig) => {
-    const base = { source: sig.source, layout: 'signature' as const };
-    try {
-      checkSimpleSigning(sig, digest, request.sigstore);
-      return { ...base, ok: true, signer: { kind: 'key' as const } };
-    } catch (error) {
-      return { ...base, ok: false, reason: reasonWithout(error, sig.source) };
-    }
-  });
+  const verdicts: Verdict[] = await Promise.all(
+    sigs.map(async (sig): Promise<Verdict> => {
+      const base = { source: sig.source, layout: 'signature' as const };
+      try {
+        if (!sig.material) throw new AttestError('VERIFY_FAILED', sig.error ?? 'unreadable');
+        const signer = await checkSimpleSigning(sig.material, digest, request.sigstore);
+        return { ...base, ok: true, signer };
+      } catch (error) {
+        return { ...base, ok: false, reason: reasonWithout(error, sig.source) };
+      }
+    }),
+  );
   for (const item of bundled.filter((b) => b.annotatedPredicateType === COSIGN_SIGN_PREDICATE)) {
     const base = { source: item.source, layout: item.layout };
     try {
@@ -129,33 +139,25 @@ function reasonWithout(error: unknown, source: string): string {
   return reason.startsWith(source) ? reason.slice(source.length).replace(/^:?\s*/, '') : reason;
 }
 
-function checkSimpleSigning(
-  sig: Awaited<ReturnType<typeof readImageSignatures>>[number],
+/** A `.sig` layer: its signature (as cosign verifies it), then what the simple-signing payload claims. */
+async function checkSimpleSigning(
+  sig: PayloadSignatureMaterial,
   digest: string,
   options: SigstoreVerifyOptions,
-): void {
+): Promise<VerifiedSignature> {
   const fail = (why: string, hint?: string) =>
     new AttestError('VERIFY_FAILED', `${sig.source}: ${why}`, hint ? { hint } : {});
-  if (!sig.payload || !sig.signature) throw fail(sig.error ?? 'unreadable');
-  if (!options.publicKeyPem) {
-    throw fail(
-      'keyless .sig signatures are not checked by tekton-attest',
-      'use cosign verify, or pass --key',
-    );
-  }
-  if (!options.ignoreTlog) {
-    throw fail(
-      'the Rekor entry of a .sig signature is not checked by tekton-attest',
-      'pass --insecure-ignore-tlog (as with cosign verify for signatures made without a log entry)',
-    );
-  }
-  const key = publicKeyFromPem(options.publicKeyPem, '--key');
-  if (!verifySignature(key, sig.payload, Buffer.from(sig.signature, 'base64'))) {
+  // The plain key check first: its failure is the common one, and this says it best.
+  if (
+    options.publicKeyPem &&
+    !verifySignature(publicKeyFromPem(options.publicKeyPem, '--key'), sig.payload, sig.signature)
+  ) {
     throw fail(
       'the signature does not verify with --key',
       "check that --key is the signing key's public half",
     );
   }
+  const signer = await verifyPayloadSignature(sig, options);
   let claims: { critical?: { image?: { 'docker-manifest-digest'?: string }; type?: string } };
   try {
     claims = JSON.parse(sig.payload.toString('utf8'));
@@ -167,4 +169,5 @@ function checkSimpleSigning(
   if (claims.critical.image?.['docker-manifest-digest'] !== digest) {
     throw fail(`the payload signs ${claims.critical.image?.['docker-manifest-digest']}, not ${digest}`);
   }
+  return signer;
 }

@@ -10,8 +10,12 @@
 //   all of that and answers like Fulcio (401 for a bad token), then lets the mock CA issue the certificate.
 // - Rekor: the mock signs whatever entry was proposed. The real Rekor verifies the DSSE signatures against
 //   the verifiers and stores a canonicalized `dsse` 0.0.1 body (envelopeHash, payloadHash, signatures) that
-//   cosign checks against the layer bytes. The wrapper verifies and canonicalizes the same way, answers 409
-//   for a duplicate, and serves GET by logIndex and by UUID.
+//   cosign checks against the layer bytes; for a `hashedrekord` 0.0.1 entry (cosign's image signatures) it
+//   verifies the signature over the given sha256 digest with the given key or certificate. The wrapper
+//   verifies and canonicalizes the same way (the digest check with `openssl pkeyutl`: Node cannot verify a
+//   signature over a pre-computed digest), answers 409 for a duplicate, and serves GET by logIndex and by UUID.
+
+import { spawnSync } from 'node:child_process';
 import {
   createHash,
   createPublicKey,
@@ -97,6 +101,15 @@ interface ProposedDsse {
   kind: 'dsse';
   apiVersion: '0.0.1';
   spec: { proposedContent: { envelope: string; verifiers: string[] } };
+}
+
+interface ProposedHashedRekord {
+  kind: 'hashedrekord';
+  apiVersion: '0.0.1';
+  spec: {
+    data?: { hash?: { algorithm?: string; value?: string } };
+    signature?: { content?: string; publicKey?: { content?: string } };
+  };
 }
 
 class HttpFailure extends Error {
@@ -217,6 +230,72 @@ function canonicalizeDsse(proposed: ProposedDsse): Record<string, unknown> {
   };
 }
 
+/**
+ * Verifies `signature` over a sha256 `digest` (not over the data) with a PEM key or certificate, as Rekor's
+ * hashedrekord does: ECDSA and RSA PKCS#1 v1.5. An Ed25519 key cannot sign a digest this way and fails.
+ */
+function verifyDigestSignature(dir: string, verifierPem: string, digest: Buffer, signature: Buffer): boolean {
+  const keyFile = join(dir, `verifier-${randomUUID()}.pem`);
+  const digestFile = `${keyFile}.digest`;
+  const signatureFile = `${keyFile}.sig`;
+  writeFileSync(keyFile, String(verifierKey(verifierPem).export({ format: 'pem', type: 'spki' })));
+  writeFileSync(digestFile, digest);
+  writeFileSync(signatureFile, signature);
+  try {
+    const result = spawnSync('openssl', [
+      'pkeyutl',
+      '-verify',
+      '-pubin',
+      '-inkey',
+      keyFile,
+      '-in',
+      digestFile,
+      '-sigfile',
+      signatureFile,
+      '-pkeyopt',
+      'digest:sha256',
+    ]);
+    return result.status === 0;
+  } finally {
+    for (const file of [keyFile, digestFile, signatureFile]) rmSync(file, { force: true });
+  }
+}
+
+/**
+ * What rekor's pkg/types/hashedrekord/v0.0.1 does with a proposed entry: require a sha256 digest, verify the
+ * signature over it with the public key or certificate, and keep the digest, signature and key.
+ */
+function canonicalizeHashedRekord(proposed: ProposedHashedRekord, dir: string): Record<string, unknown> {
+  const hash = proposed.spec.data?.hash;
+  const signature = proposed.spec.signature?.content;
+  const publicKey = proposed.spec.signature?.publicKey?.content;
+  if (hash?.algorithm !== 'sha256' || !/^[0-9a-f]{64}$/.test(hash.value ?? '')) {
+    throw new HttpFailure(400, 'hashedrekord needs a sha256 hex digest');
+  }
+  if (!signature || !publicKey) throw new HttpFailure(400, 'hashedrekord needs a signature and a public key');
+  const pem = Buffer.from(publicKey, 'base64').toString('utf8');
+  let verified: boolean;
+  try {
+    verified = verifyDigestSignature(
+      dir,
+      pem,
+      Buffer.from(hash.value ?? '', 'hex'),
+      Buffer.from(signature, 'base64'),
+    );
+  } catch {
+    verified = false;
+  }
+  if (!verified) throw new HttpFailure(400, 'could not verify the signature over the digest with the key');
+  return {
+    apiVersion: '0.0.1',
+    kind: 'hashedrekord',
+    spec: {
+      data: { hash: { algorithm: 'sha256', value: hash.value } },
+      signature: { content: signature, publicKey: { content: publicKey } },
+    },
+  };
+}
+
 export interface SigstoreOptions {
   /**
    * Make the test Rekor behave like the bare mock: log the proposed entry as is, without verifying or
@@ -333,6 +412,8 @@ export async function startSigstore(options: SigstoreOptions = {}): Promise<Sigs
         canonical = proposed;
       } else if (proposed.kind === 'dsse' && proposed.apiVersion === '0.0.1') {
         canonical = canonicalizeDsse(proposed as unknown as ProposedDsse);
+      } else if (proposed.kind === 'hashedrekord' && proposed.apiVersion === '0.0.1') {
+        canonical = canonicalizeHashedRekord(proposed as unknown as ProposedHashedRekord, dir);
       } else {
         throw new HttpFailure(
           400,
