@@ -87,6 +87,8 @@ export interface SigstoreStack {
   writeToken(claims: TokenClaims): string;
   /** The next `count` requests to `service` fail with `status` (before reaching the mock). */
   failNext(service: Service, count: number, status?: number): void;
+  /** Rekor answers `status` to every proposed entry of `kind` (e.g. `hashedrekord`); undefined: none. */
+  refuseKind(kind: string | undefined, status?: number): void;
   /** A URL where nothing listens (a service that is down). */
   deadUrl: string;
   /** With `tls`: the test CA that issued the servers' certificate (PEM file). */
@@ -324,6 +326,7 @@ export async function startSigstore(options: SigstoreOptions = {}): Promise<Sigs
     rekor: { count: 0, status: 503 },
   };
   const requests: Record<Service, number> = { fulcio: 0, rekor: 0 };
+  let refused: { kind: string; status: number } | undefined;
   const entries: LoggedEntry[] = [];
   const issued: string[] = [];
   const injectFailure = (service: Service) => {
@@ -407,6 +410,9 @@ export async function startSigstore(options: SigstoreOptions = {}): Promise<Sigs
     injectFailure('rekor');
     if (url.pathname === '/api/v1/log/entries' && req.method === 'POST') {
       const proposed = JSON.parse(await readBody(req)) as Record<string, unknown>;
+      if (refused && proposed.kind === refused.kind) {
+        throw new HttpFailure(refused.status, `injected failure for ${refused.kind} entries`);
+      }
       let canonical: Record<string, unknown>;
       if (options.rekorStoresProposed) {
         canonical = proposed;
@@ -546,6 +552,9 @@ export async function startSigstore(options: SigstoreOptions = {}): Promise<Sigs
     },
     failNext(service, count, status = 503) {
       failures[service] = { count, status };
+    },
+    refuseKind(kind, status = 400) {
+      refused = kind === undefined ? undefined : { kind, status };
     },
     deadUrl: await unusedUrl(),
     ...(testCa ? { caFile: testCa.caFile } : {}),

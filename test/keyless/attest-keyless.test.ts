@@ -47,26 +47,41 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-interface Run {
-  scenario: Scenario;
+interface Image {
   repository: string;
   digest: string;
 }
 
-/** A fresh image in the registry and a finally-time PipelineRun that built it. */
-async function newRun(annotations: Record<string, string> = {}): Promise<Run> {
+interface Run extends Image {
+  scenario: Scenario;
+  /** Every image the build produced (the first is `repository`/`digest`). */
+  images: Image[];
+}
+
+/**
+ * A fresh image in the registry and a finally-time PipelineRun that built it. `extraImages` more images
+ * are results of the build TaskRun only (subjects with `--deep-inspection`).
+ */
+async function newRun(annotations: Record<string, string> = {}, extraImages = 0): Promise<Run> {
   runs += 1;
-  const repository = `team/app${runs}`;
-  const image = await pushTestImage(access, repository);
+  const images: Image[] = [];
+  for (let i = 0; i <= extraImages; i++) {
+    const repository = i === 0 ? `team/app${runs}` : `team/app${runs}-extra${i}`;
+    images.push({ repository, digest: (await pushTestImage(access, repository)).digest });
+  }
   const scenario = buildAndNotify({ name: `app-build-${runs}`, namespace: NAMESPACE });
   const build = scenario.taskRuns.find((t) => t.metadata.name.endsWith('-build'));
-  build!.status.results = [
-    { name: 'IMAGE_URL', type: 'string', value: `${registry.host}/${repository}` },
-    { name: 'IMAGE_DIGEST', type: 'string', value: image.digest },
-  ];
+  build!.status.results = images.flatMap((image, i) => {
+    const prefix = i === 0 ? '' : `EXTRA${i}_`;
+    return [
+      { name: `${prefix}IMAGE_URL`, type: 'string', value: `${registry.host}/${image.repository}` },
+      { name: `${prefix}IMAGE_DIGEST`, type: 'string', value: image.digest },
+    ];
+  });
   Object.assign(scenario.pipelineRun.metadata.annotations, annotations);
   for (const object of [scenario.pipelineRun, ...scenario.taskRuns, ...scenario.customRuns]) kube.add(object);
-  return { scenario, repository, digest: image.digest };
+  const [first] = images;
+  return { scenario, repository: first!.repository, digest: first!.digest, images };
 }
 
 function attest(run: Run, args: string[], env: Record<string, string | undefined> = {}) {
@@ -115,9 +130,17 @@ interface StoredLayer {
   annotations: Record<string, string>;
 }
 
-async function attLayers(run: Run): Promise<StoredLayer[]> {
+async function attLayers(run: Image): Promise<StoredLayer[]> {
+  return tagLayers(run, 'att');
+}
+
+async function sigLayers(image: Image): Promise<StoredLayer[]> {
+  return tagLayers(image, 'sig');
+}
+
+async function tagLayers(run: Image, kind: 'att' | 'sig'): Promise<StoredLayer[]> {
   const http = new RegistryHttp(access);
-  const found = await http.manifest(run.repository, `${run.digest.replace(':', '-')}.att`);
+  const found = await http.manifest(run.repository, `${run.digest.replace(':', '-')}.${kind}`);
   if (!found) return [];
   const manifest = JSON.parse(found.bytes.toString('utf8')) as {
     layers: { digest: string; annotations?: Record<string, string> }[];
@@ -132,21 +155,26 @@ async function attLayers(run: Run): Promise<StoredLayer[]> {
 
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
 
-/** cosign's Rekor-bundle checks, written independently of src/: SET, body kind, envelope hash, verifier. */
-function checkRekorBundle(layer: StoredLayer, verifierPem: string): { logIndex: number } {
+/** The signed entry timestamp of a cosign bundle annotation, checked with the test log's key; the entry body. */
+function checkSet(layer: StoredLayer): { body: Record<string, unknown>; logIndex: number } {
   const bundle = JSON.parse(layer.annotations['dev.sigstore.cosign/bundle'] ?? 'null') as {
     SignedEntryTimestamp: string;
     Payload: { body: string; integratedTime: number; logIndex: number; logID: string };
-  };
+  } | null;
   expect(bundle).not.toBeNull();
-  const { body, integratedTime, logIndex, logID } = bundle.Payload;
-  // Canonical JSON of the payload (keys sorted): what Rekor signed.
+  const { body, integratedTime, logIndex, logID } = bundle!.Payload;
   const signed = JSON.stringify({ body, integratedTime, logID, logIndex });
   const rekorKey = createPublicKey(sigstore.rekorPublicKeyPem);
   expect(
-    verify('sha256', Buffer.from(signed), rekorKey, Buffer.from(bundle.SignedEntryTimestamp, 'base64')),
+    verify('sha256', Buffer.from(signed), rekorKey, Buffer.from(bundle!.SignedEntryTimestamp, 'base64')),
   ).toBe(true);
-  const entry = JSON.parse(Buffer.from(body, 'base64').toString('utf8')) as {
+  return { body: JSON.parse(Buffer.from(body, 'base64').toString('utf8')), logIndex };
+}
+
+/** cosign's Rekor-bundle checks, written independently of src/: SET, body kind, envelope hash, verifier. */
+function checkRekorBundle(layer: StoredLayer, verifierPem: string): { logIndex: number } {
+  const { body, logIndex } = checkSet(layer);
+  const entry = body as {
     kind: string;
     apiVersion: string;
     spec: { envelopeHash: { value: string }; signatures: { verifier: string }[] };
@@ -156,6 +184,26 @@ function checkRekorBundle(layer: StoredLayer, verifierPem: string): { logIndex: 
   expect(Buffer.from(entry.spec.signatures[0]?.verifier ?? '', 'base64').toString()).toBe(verifierPem);
   return { logIndex };
 }
+
+/** cosign's checks of a `.sig` layer's Rekor bundle, written independently of src/: a hashedrekord entry of this signature. */
+function checkSigBundle(layer: StoredLayer, verifierPem: string): { logIndex: number } {
+  const { body, logIndex } = checkSet(layer);
+  const entry = body as {
+    kind: string;
+    apiVersion: string;
+    spec: {
+      data: { hash: { algorithm: string; value: string } };
+      signature: { content: string; publicKey: { content: string } };
+    };
+  };
+  expect(`${entry.kind} ${entry.apiVersion}`).toBe('hashedrekord 0.0.1');
+  expect(entry.spec.data.hash).toEqual({ algorithm: 'sha256', value: sha256(layer.bytes) });
+  expect(entry.spec.signature.content).toBe(layer.annotations['dev.cosignproject.cosign/signature']);
+  expect(Buffer.from(entry.spec.signature.publicKey.content, 'base64').toString()).toBe(verifierPem);
+  return { logIndex };
+}
+
+const hashedRekords = () => sigstore.entries.filter((e) => e.body.kind === 'hashedrekord');
 
 describe('attest --signer keyless --transparency true (built CLI)', () => {
   let run: Run;
@@ -417,13 +465,14 @@ describe('failures (built CLI)', () => {
   it('Rekor down: fails naming the URL, and stores nothing', async () => {
     const run = await newRun();
     const token = sigstore.writeToken({ namespace: NAMESPACE, serviceAccount: SERVICE_ACCOUNT });
-    const args = keylessArgs(token);
+    const args = [...keylessArgs(token), '--sign-images'];
     args[args.indexOf('--rekor-url') + 1] = sigstore.deadUrl;
     const patches = kube.requestsFor({ verb: 'patch' }).length;
     const result = await attest(run, args);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`Rekor at ${sigstore.deadUrl} unreachable after 4 attempts`);
     expect(await attLayers(run)).toEqual([]);
+    expect(await sigLayers(run)).toEqual([]);
     expect(kube.requestsFor({ verb: 'patch' }).length).toBe(patches);
   });
 
@@ -460,19 +509,28 @@ describe('failures (built CLI)', () => {
 describe('--transparency manual (built CLI)', () => {
   it('logs only runs annotated chains.tekton.dev/transparency-upload: "true"', async () => {
     const key = testKey();
-    const args = ['--key', key.privateKeyFile, '--transparency', 'manual', '--rekor-url', sigstore.rekorUrl];
+    const args = [
+      ...['--key', key.privateKeyFile, '--transparency', 'manual', '--rekor-url', sigstore.rekorUrl],
+      '--sign-images',
+    ];
     const plain = await newRun();
     const before = sigstore.entries.length;
     expect((await attest(plain, args)).code).toBe(0);
     expect(sigstore.entries.length).toBe(before);
     const [unlogged] = await attLayers(plain);
     expect(unlogged?.annotations['dev.sigstore.cosign/bundle']).toBeUndefined();
+    const [unloggedSig] = await sigLayers(plain);
+    expect(unloggedSig?.annotations['dev.cosignproject.cosign/signature']).toBeTruthy();
+    expect(unloggedSig?.annotations['dev.sigstore.cosign/bundle']).toBeUndefined();
 
     const annotated = await newRun({ 'chains.tekton.dev/transparency-upload': 'true' });
     expect((await attest(annotated, args)).code).toBe(0);
-    expect(sigstore.entries.length).toBe(before + 1);
+    // The attestation (dsse) and the image signature (hashedrekord), as Chains logs both.
+    expect(sigstore.entries.length).toBe(before + 2);
     const [logged] = await attLayers(annotated);
     checkRekorBundle(logged!, key.publicKeyPem);
+    const [loggedSig] = await sigLayers(annotated);
+    checkSigBundle(loggedSig!, key.publicKeyPem);
   });
 });
 
@@ -708,4 +766,186 @@ describe('a private Fulcio and Rekor behind an internal CA (built CLI)', () => {
     expect(layer?.annotations['dev.sigstore.cosign/bundle']).toContain('SignedEntryTimestamp');
     expect(internal.entries).toHaveLength(1);
   });
+});
+
+describe('--sign-images: image signatures in the transparency log (built CLI)', () => {
+  const key = testKey();
+  const keyArgs = (transparency: string) => [
+    '--key',
+    key.privateKeyFile,
+    '--transparency',
+    transparency,
+    '--rekor-url',
+    sigstore.rekorUrl,
+    '--sign-images',
+  ];
+  const ref = (image: Image) => `${registry.host}/${image.repository}@${image.digest}`;
+  const cosignVerify = (image: Image, args: string[], env?: Record<string, string>) =>
+    runCosign(['verify', ...args, '--allow-insecure-registry', ref(image)], env ? { env } : {});
+  const verifySignatures = (image: Image, args: string[]) =>
+    runCli(['verify', ref(image), '--signature', '--insecure-registry', registry.host, '--summary', ...args]);
+  const LOGGED = 'Existence of the claims in the transparency log was verified offline';
+
+  describe('key-signed, --transparency true, two image subjects', () => {
+    let run: Run;
+    let result: Awaited<ReturnType<typeof runCli>>;
+    let logged: number;
+    beforeAll(async () => {
+      run = await newRun({}, 1);
+      const before = hashedRekords().length;
+      result = await attest(run, [...keyArgs('true'), '--deep-inspection']);
+      logged = hashedRekords().length - before;
+    });
+
+    it("logs one hashedrekord entry per subject, carried by that subject's .sig layer", async () => {
+      expect(result.stderr).not.toMatch(/error/i);
+      expect(result.code).toBe(0);
+      expect(run.images).toHaveLength(2);
+      expect(logged).toBe(2);
+      const indexes: number[] = [];
+      for (const image of run.images) {
+        const layers = await sigLayers(image);
+        expect(layers).toHaveLength(1);
+        const { logIndex } = checkSigBundle(layers[0]!, key.publicKeyPem);
+        expect(hashedRekords().map((e) => e.logIndex)).toContain(logIndex);
+        indexes.push(logIndex);
+        const [att] = await attLayers(image);
+        checkRekorBundle(att!, key.publicKeyPem);
+      }
+      expect(new Set(indexes).size).toBe(2);
+    });
+
+    it('cosign verify --key accepts every image signature with the log checked, not with another log', async () => {
+      for (const image of run.images) {
+        const verified = await cosignVerify(image, [
+          '--key',
+          key.publicKeyFile,
+          '--trusted-root',
+          sigstore.trustedRootPath,
+        ]);
+        expect(verified.stderr).toContain(LOGGED);
+        expect(verified.code, verified.stderr).toBe(0);
+      }
+      const withEnvKey = await cosignVerify(run, ['--key', key.publicKeyFile], {
+        SIGSTORE_REKOR_PUBLIC_KEY: sigstore.rekorPublicKeyPemPath,
+      });
+      expect(withEnvKey.stderr).toContain(LOGGED);
+      expect(withEnvKey.code, withEnvKey.stderr).toBe(0);
+      const otherLog = await cosignVerify(run, [
+        '--key',
+        key.publicKeyFile,
+        '--trusted-root',
+        otherSigstore.trustedRootPath,
+      ]);
+      expect(otherLog.code).not.toBe(0);
+    });
+
+    it('tekton-attest verify --signature checks the entry in the bundle annotation', async () => {
+      const ok = await verifySignatures(run, [
+        '--key',
+        key.publicKeyFile,
+        '--trusted-root',
+        sigstore.trustedRootPath,
+      ]);
+      expect(ok.stdout).toMatch(/OK +\.sig .*\(key rekor#\d+\)/);
+      expect(ok.code).toBe(0);
+      const otherLog = await verifySignatures(run, [
+        '--key',
+        key.publicKeyFile,
+        '--trusted-root',
+        otherSigstore.trustedRootPath,
+      ]);
+      expect(otherLog.stdout).toMatch(/FAIL +\.sig /);
+      expect(otherLog.code).toBe(1);
+    });
+
+    it('a re-run logs no new image signature entry and adds no .sig layer', async () => {
+      const before = hashedRekords().length;
+      const again = await attest(run, [...keyArgs('true'), '--deep-inspection']);
+      expect(again.code).toBe(0);
+      expect(again.stderr).toContain('already holds this signature');
+      expect(hashedRekords().length).toBe(before);
+      for (const image of run.images) {
+        const layers = await sigLayers(image);
+        expect(layers).toHaveLength(1);
+        checkSigBundle(layers[0]!, key.publicKeyPem);
+      }
+    });
+  });
+
+  it('keyless: cosign verify accepts the image signature for the identity, with the log checked', async () => {
+    const run = await newRun();
+    const token = sigstore.writeToken({ namespace: NAMESPACE, serviceAccount: SERVICE_ACCOUNT });
+    const before = hashedRekords().length;
+    const result = await attest(run, [...keylessArgs(token), '--sign-images']);
+    expect(result.stderr).not.toMatch(/error/i);
+    expect(result.code).toBe(0);
+    expect(hashedRekords().length - before).toBe(1);
+    const [layer] = await sigLayers(run);
+    const certificate = layer!.annotations['dev.sigstore.cosign/certificate'] ?? '';
+    expect(new X509Certificate(certificate).subjectAltName).toBe(`URI:${SAN}`);
+    checkSigBundle(layer!, certificate);
+    const identity = ['--certificate-identity', SAN, '--certificate-oidc-issuer', sigstore.issuer];
+    const verified = await cosignVerify(run, [...identity, '--trusted-root', sigstore.trustedRootPath]);
+    expect(verified.stderr).toContain(LOGGED);
+    expect(verified.code, verified.stderr).toBe(0);
+    const otherIdentity = await cosignVerify(run, [
+      '--certificate-identity',
+      `https://kubernetes.io/namespaces/${NAMESPACE}/serviceaccounts/default`,
+      '--certificate-oidc-issuer',
+      sigstore.issuer,
+      '--trusted-root',
+      sigstore.trustedRootPath,
+    ]);
+    expect(otherIdentity.code).not.toBe(0);
+    const ours = await verifySignatures(run, [...identity, '--trusted-root', sigstore.trustedRootPath]);
+    expect(ours.stdout).toMatch(new RegExp(`OK +\\.sig .*\\(${SAN} rekor#\\d+\\)`));
+    expect(ours.code).toBe(0);
+  });
+
+  it('--transparency false: nothing logged, no bundle annotation; a later logged run adds a logged layer', async () => {
+    const run = await newRun();
+    const before = sigstore.entries.length;
+    expect((await attest(run, keyArgs('false'))).code).toBe(0);
+    expect(sigstore.entries.length).toBe(before);
+    const [unlogged] = await sigLayers(run);
+    expect(unlogged?.annotations['dev.cosignproject.cosign/signature']).toBeTruthy();
+    expect(unlogged?.annotations['dev.sigstore.cosign/bundle']).toBeUndefined();
+    const strict = ['--key', key.publicKeyFile, '--trusted-root', sigstore.trustedRootPath];
+    expect((await cosignVerify(run, strict)).code).not.toBe(0);
+    expect((await cosignVerify(run, ['--key', key.publicKeyFile, '--insecure-ignore-tlog'])).code).toBe(0);
+
+    // The unlogged layer does not stand in for a logged one.
+    expect((await attest(run, keyArgs('true'))).code).toBe(0);
+    const layers = await sigLayers(run);
+    expect(layers).toHaveLength(2);
+    checkSigBundle(layers[1]!, key.publicKeyPem);
+    const verified = await cosignVerify(run, strict);
+    expect(verified.code, verified.stderr).toBe(0);
+  });
+
+  it.each([
+    { status: 400, says: 'answered HTTP 400' },
+    { status: 503, says: 'kept failing after 4 attempts (HTTP 503' },
+  ])(
+    'Rekor refusing the image signature ($status): fails naming Rekor, writes neither .att nor .sig',
+    async ({ status, says }) => {
+      const run = await newRun();
+      const patches = kube.requestsFor({ verb: 'patch' }).length;
+      sigstore.refuseKind('hashedrekord', status);
+      let result: Awaited<ReturnType<typeof runCli>>;
+      try {
+        result = await attest(run, keyArgs('true'));
+      } finally {
+        sigstore.refuseKind(undefined);
+      }
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`Rekor at ${sigstore.rekorUrl} ${says}`);
+      expect(result.stderr).toContain('storage backends failed: oci');
+      expect(await attLayers(run)).toEqual([]);
+      expect(await sigLayers(run)).toEqual([]);
+      // The tekton backend is independent of the registry: it still records the (logged) attestation.
+      expect(kube.requestsFor({ verb: 'patch' }).length).toBeGreaterThan(patches);
+    },
+  );
 });
