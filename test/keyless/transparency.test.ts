@@ -1,6 +1,8 @@
 // logAttestation against the test Rekor over real HTTP; the resulting sigstore bundle is checked with
 // sigstore's own verifier (@sigstore/verify) against the test trusted root.
-import { createHash, createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { bundleFromJSON } from '@sigstore/bundle';
 import { crypto as sigstoreCrypto } from '@sigstore/core';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
@@ -15,6 +17,8 @@ import { signStatement } from '../../src/signing/sign-statement.js';
 import { publicKeyHint } from '../../src/signing/sigstore-bundle.js';
 import {
   logAttestation,
+  logPayloadSignature,
+  type PayloadSignature,
   parseTransparencyMode,
   TRANSPARENCY_UPLOAD_ANNOTATION,
   transparencyWanted,
@@ -205,6 +209,128 @@ describe('logAttestation', () => {
     const error = await rejectionOf(logAttestation(tampered, stack.rekorUrl));
     expect(error.message).toContain(`Rekor at ${stack.rekorUrl} answered HTTP 400`);
     expect(stack.requests.rekor - before).toBe(1);
+  });
+});
+
+/** A `.sig` payload signed with a fresh key, as the oci backend hands it to Rekor. */
+function imageSignature(): PayloadSignature {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const payload = Buffer.from(
+    '{"critical":{"identity":{"docker-reference":"registry.example/app"},"image":{"docker-manifest-digest":"sha256:' +
+      'b'.repeat(64) +
+      '"},"type":"cosign container image signature"},"optional":null}',
+  );
+  return {
+    payload,
+    signature: sign('sha256', payload, { key: privateKey, dsaEncoding: 'der' }).toString('base64'),
+    verifierPem: String(publicKey.export({ format: 'pem', type: 'spki' })),
+  };
+}
+
+describe('logPayloadSignature (image signatures)', () => {
+  it('logs a hashedrekord entry of sha256(payload), the signature and the verifier, as cosign sign does', async () => {
+    const signed = imageSignature();
+    const tlog = await logPayloadSignature(signed, stack.rekorUrl);
+    const entry = stack.entries.at(-1);
+    expect(entry?.proposed).toEqual({
+      apiVersion: '0.0.1',
+      kind: 'hashedrekord',
+      spec: {
+        data: { hash: { algorithm: 'sha256', value: sha256(signed.payload) } },
+        signature: {
+          content: signed.signature,
+          publicKey: { content: Buffer.from(signed.verifierPem).toString('base64') },
+        },
+      },
+    });
+    expect(tlog.logIndex).toBe(entry?.logIndex);
+    expect(tlog.url).toBe(`${stack.rekorUrl}/api/v1/log/entries?logIndex=${entry?.logIndex}`);
+    const setPayload = JSON.stringify({
+      body: tlog.body,
+      integratedTime: tlog.integratedTime,
+      logID: tlog.logId,
+      logIndex: tlog.logIndex,
+    });
+    expect(
+      verify(
+        'sha256',
+        Buffer.from(setPayload),
+        createPublicKey(stack.rekorPublicKeyPem),
+        Buffer.from(tlog.signedEntryTimestamp, 'base64'),
+      ),
+    ).toBe(true);
+  });
+
+  it('reports a refused entry (a signature that does not verify) with the URL, without retrying', async () => {
+    const signed = { ...imageSignature(), verifierPem: imageSignature().verifierPem };
+    const before = stack.requests.rekor;
+    const error = await rejectionOf(logPayloadSignature(signed, stack.rekorUrl));
+    expect(error.code).toBe('TRANSPARENCY');
+    expect(error.message).toContain(`Rekor at ${stack.rekorUrl} answered HTTP 400`);
+    expect(stack.requests.rekor - before).toBe(1);
+  });
+
+  it('fails with the URL when Rekor is down', async () => {
+    const error = await rejectionOf(logPayloadSignature(imageSignature(), stack.deadUrl));
+    expect(error.message).toContain(`Rekor at ${stack.deadUrl} unreachable after 4 attempts`);
+  });
+
+  it.each([
+    {
+      answer: 'an entry of another digest',
+      body: (s: PayloadSignature) => ({
+        apiVersion: '0.0.1',
+        kind: 'hashedrekord',
+        spec: {
+          data: { hash: { algorithm: 'sha256', value: 'a'.repeat(64) } },
+          signature: { content: s.signature },
+        },
+      }),
+      says: 'does not hash the signed payload',
+    },
+    {
+      answer: 'an entry of another signature',
+      body: (s: PayloadSignature) => ({
+        apiVersion: '0.0.1',
+        kind: 'hashedrekord',
+        spec: {
+          data: { hash: { algorithm: 'sha256', value: sha256(s.payload) } },
+          signature: { content: imageSignature().signature },
+        },
+      }),
+      says: 'does not carry the image signature',
+    },
+    {
+      answer: 'a dsse entry',
+      body: () => ({ apiVersion: '0.0.1', kind: 'dsse', spec: {} }),
+      says: 'is a dsse 0.0.1 entry, not hashedrekord 0.0.1',
+    },
+  ])('refuses a log answering with $answer (cosign would reject the layer)', async ({ body, says }) => {
+    const signed = imageSignature();
+    // A log that answers 201 with a body of its own making.
+    const server = createServer((_req, res) => {
+      res.writeHead(201, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          abc: {
+            body: Buffer.from(JSON.stringify(body(signed))).toString('base64'),
+            integratedTime: 1,
+            logID: 'ff',
+            logIndex: 1,
+            verification: { signedEntryTimestamp: 'AAAA' },
+          },
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const error = await rejectionOf(logPayloadSignature(signed, url));
+      expect(error.code).toBe('TRANSPARENCY');
+      expect(error.message).toContain(`Rekor at ${url} answered with an entry that ${says}`);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
 

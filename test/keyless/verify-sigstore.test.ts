@@ -9,15 +9,19 @@ import { KeySigner } from '../../src/signing/key-signer.js';
 import { KeylessSigner } from '../../src/signing/keyless.js';
 import { REKOR_BUNDLE_ANNOTATION, rekorBundleAnnotation } from '../../src/signing/rekor-bundle.js';
 import { signStatement } from '../../src/signing/sign-statement.js';
-import { logAttestation } from '../../src/signing/transparency.js';
-import type { SignedAttestation } from '../../src/signing/types.js';
+import { logAttestation, logPayloadSignature } from '../../src/signing/transparency.js';
+import type { SignedAttestation, Signer } from '../../src/signing/types.js';
 import { identityPolicy } from '../../src/verify/identity.js';
 import {
   CERTIFICATE_ANNOTATION,
   materialFromLayer,
+  materialFromSignatureLayer,
   materialFromSigstoreBundle,
+  type PayloadSignatureMaterial,
+  SIGNATURE_ANNOTATION,
   type SignatureMaterial,
   type SigstoreVerifyOptions,
+  verifyPayloadSignature,
   verifySignatureMaterial,
 } from '../../src/verify/sigstore.js';
 import { loadTrustedRoot } from '../../src/verify/trusted-root.js';
@@ -38,6 +42,38 @@ let other: SigstoreStack;
 let keyLogged: SignedAttestation;
 let keyUnlogged: SignedAttestation;
 let keylessLogged: SignedAttestation;
+/** `.sig` layers as the oci backend writes them: annotations and blob. */
+interface SigLayer {
+  payload: Buffer;
+  annotations: Record<string, string>;
+}
+let sigKeyLogged: SigLayer;
+let sigKeyUnlogged: SigLayer;
+let sigKeylessLogged: SigLayer;
+let keyPem: string;
+const simpleSigning = Buffer.from(
+  `{"critical":{"identity":{"docker-reference":"registry.example/app"},"image":{"docker-manifest-digest":"sha256:${'c'.repeat(64)}"},"type":"cosign container image signature"},"optional":null}`,
+);
+
+/** Signs the simple-signing payload and, with a Rekor URL, logs it: what OciTagStorage stores. */
+async function sigLayer(signer: Signer, rekorUrl?: string): Promise<SigLayer> {
+  const signature = Buffer.from(await signer.sign(simpleSigning)).toString('base64');
+  const annotations: Record<string, string> = { [SIGNATURE_ANNOTATION]: signature };
+  const certificate = signer.certificatePem?.();
+  if (certificate) annotations[CERTIFICATE_ANNOTATION] = certificate;
+  if (rekorUrl) {
+    const verifierPem = certificate ?? signer.publicKeyPem();
+    const entry = await logPayloadSignature({ payload: simpleSigning, signature, verifierPem }, rekorUrl);
+    annotations[REKOR_BUNDLE_ANNOTATION] = rekorBundleAnnotation(entry);
+  }
+  return { payload: simpleSigning, annotations };
+}
+
+function sigOf(layer: SigLayer, changes: Partial<SigLayer> = {}): PayloadSignatureMaterial {
+  const { payload, annotations } = { ...layer, ...changes };
+  return materialFromSignatureLayer(payload, annotations, 'sig layer');
+}
+
 beforeAll(async () => {
   [stack, other] = await Promise.all([startSigstore(), startSigstore()]);
   const key = new KeySigner(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, 'test');
@@ -49,6 +85,12 @@ beforeAll(async () => {
     tokenSource: tokenSource(path, '/none', {}),
   });
   keylessLogged = await logAttestation(await signStatement(statement, keyless, payload), stack.rekorUrl);
+  keyPem = key.publicKeyPem();
+  [sigKeyLogged, sigKeyUnlogged, sigKeylessLogged] = [
+    await sigLayer(key, stack.rekorUrl),
+    await sigLayer(key),
+    await sigLayer(keyless, stack.rekorUrl),
+  ];
 });
 afterAll(async () => {
   await Promise.all([stack?.stop(), other?.stop()]);
@@ -217,6 +259,93 @@ describe('keyless layers', () => {
       verifySignatureMaterial(layerOf(keyLogged), options({ identity: { identity: SAN } })),
     );
     expect(error.message).toContain('carries no certificate');
+  });
+});
+
+describe('.sig image signatures', () => {
+  it('verify with the key and the hashedrekord entry', async () => {
+    const result = await verifyPayloadSignature(sigOf(sigKeyLogged), options({ publicKeyPem: keyPem }));
+    expect(result.kind).toBe('key');
+    expect(result.tlog?.logIndex).toBeTypeOf('number');
+  });
+
+  it('fail against another Rekor, with a payload that is not the signed one, or with another key', async () => {
+    const otherRoot = await rejectionOf(
+      verifyPayloadSignature(sigOf(sigKeyLogged), options({ publicKeyPem: keyPem }, other)),
+    );
+    expect(otherRoot.message).toContain('inclusion promise could not be verified');
+    const otherPayload = await rejectionOf(
+      verifyPayloadSignature(
+        sigOf(sigKeyLogged, { payload: Buffer.from(simpleSigning.toString().replace('app', 'app2')) }),
+        options({ publicKeyPem: keyPem }),
+      ),
+    );
+    expect(otherPayload.code).toBe('VERIFY_FAILED');
+    const otherKey = String(
+      generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'pem', type: 'spki' }),
+    );
+    await expect(
+      verifyPayloadSignature(sigOf(sigKeyLogged), options({ publicKeyPem: otherKey })),
+    ).rejects.toThrow(/signature verification failed/);
+  });
+
+  it('fail when the Rekor bundle logs another signature or an attestation (moved annotations)', async () => {
+    const another = await sigLayer(
+      new KeySigner(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, 'other'),
+      stack.rekorUrl,
+    );
+    const moved = await rejectionOf(
+      verifyPayloadSignature(
+        sigOf(sigKeyLogged, {
+          annotations: {
+            ...sigKeyLogged.annotations,
+            [REKOR_BUNDLE_ANNOTATION]: another.annotations[REKOR_BUNDLE_ANNOTATION]!,
+          },
+        }),
+        options({ publicKeyPem: keyPem }),
+      ),
+    );
+    expect(moved.message).toContain('signature mismatch');
+    const attestationEntry = await rejectionOf(
+      verifyPayloadSignature(
+        sigOf(sigKeyLogged, {
+          annotations: {
+            ...sigKeyLogged.annotations,
+            [REKOR_BUNDLE_ANNOTATION]: rekorBundleAnnotation(keyLogged.tlogEntry!),
+          },
+        }),
+        options({ publicKeyPem: keyPem }),
+      ),
+    );
+    expect(attestationEntry.code).toBe('VERIFY_FAILED');
+  });
+
+  it('require a log entry unless --insecure-ignore-tlog', async () => {
+    const error = await rejectionOf(
+      verifyPayloadSignature(sigOf(sigKeyUnlogged), options({ publicKeyPem: keyPem })),
+    );
+    expect(error.message).toContain('sig layer has no transparency-log entry (dev.sigstore.cosign/bundle)');
+    const result = await verifyPayloadSignature(
+      sigOf(sigKeyUnlogged),
+      options({ publicKeyPem: keyPem, ignoreTlog: true }),
+    );
+    expect(result).toEqual({ kind: 'key' });
+  });
+
+  it('verify keyless with the identity and the log entry; refuse another identity', async () => {
+    const result = await verifyPayloadSignature(
+      sigOf(sigKeylessLogged),
+      options({ identity: { identity: SAN, oidcIssuer: stack.issuer } }),
+    );
+    expect(result.identity?.subjectAlternativeName).toBe(SAN);
+    expect(result.tlog?.logIndex).toBeTypeOf('number');
+    const error = await rejectionOf(
+      verifyPayloadSignature(
+        sigOf(sigKeylessLogged),
+        options({ identity: { identity: `${SAN}-other`, oidcIssuer: stack.issuer } }),
+      ),
+    );
+    expect(error.message).toContain(`the certificate identity is ${SAN}`);
   });
 });
 
