@@ -1,3 +1,4 @@
+import { AttestError } from '../errors.js';
 import { log } from '../log.js';
 import {
   type Descriptor,
@@ -71,6 +72,22 @@ export class OciTagStorage implements StorageBackend {
     this.#override = parseRepositoryOverride(options.repository);
     this.#imageSigner = options.imageSigner;
     this.#rekorUrl = options.rekorUrl;
+    const signingKey = options.imageSigner?.publicKeyPem();
+    if (
+      options.rekorUrl &&
+      signingKey &&
+      publicKeyFromPem(signingKey, 'the image signing key').asymmetricKeyType === 'ed25519'
+    ) {
+      // Rekor verifies a hashedrekord signature over the sha256 digest (Ed25519ph for Ed25519 keys); the
+      // plain Ed25519 signature cosign's layout carries cannot be logged, so refuse before writing anything.
+      throw new AttestError(
+        'TRANSPARENCY',
+        'image signatures made with an Ed25519 key cannot be logged in Rekor',
+        {
+          hint: 'Rekor checks a .sig signature over its sha256 digest, which a plain Ed25519 signature is not: use an ECDSA or RSA key (or --signer keyless) with --sign-images and --transparency, or drop one of them. Nothing was written to the registry',
+        },
+      );
+    }
   }
 
   store(attestation: SignedAttestation): Promise<StorageOutcome> {

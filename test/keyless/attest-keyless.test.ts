@@ -2,8 +2,8 @@
 // test Fulcio/Rekor, signing keyless with a projected-token stand-in and logging in Rekor. What it stored is
 // then checked three ways: by this file's own code (layer bytes vs the logged entry, the SET with the log's
 // key), by the independent cosign-style checker, and by the real cosign CLI with the tlog checked.
-import { createHash, createPublicKey, verify, X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash, createPublicKey, generateKeyPairSync, verify, X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -922,6 +922,23 @@ describe('--sign-images: image signatures in the transparency log (built CLI)', 
     checkSigBundle(layers[1]!, key.publicKeyPem);
     const verified = await cosignVerify(run, strict);
     expect(verified.code, verified.stderr).toBe(0);
+  });
+
+  it('an Ed25519 key: refused before anything is logged or written (Rekor cannot take its .sig)', async () => {
+    const run = await newRun();
+    const keyFile = join(dir, 'ed25519.pem');
+    const { privateKey } = generateKeyPairSync('ed25519');
+    writeFileSync(keyFile, privateKey.export({ format: 'pem', type: 'pkcs8' }));
+    const before = hashedRekords().length;
+    const args = keyArgs('true');
+    args[args.indexOf('--key') + 1] = keyFile;
+    const result = await attest(run, args);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('image signatures made with an Ed25519 key cannot be logged in Rekor');
+    expect(result.stderr).toContain('use an ECDSA or RSA key');
+    expect(hashedRekords().length).toBe(before);
+    expect(await attLayers(run)).toEqual([]);
+    expect(await sigLayers(run)).toEqual([]);
   });
 
   it.each([
