@@ -22,7 +22,12 @@ import { attestationDigest, taskResults, writeTaskResults } from './report/task-
 import type { KeylessSigner } from './signing/keyless.js';
 import { loadKeySigner, type SecretSource } from './signing/load-key.js';
 import { signStatement } from './signing/sign-statement.js';
-import { logAttestation, parseTransparencyMode, transparencyWanted } from './signing/transparency.js';
+import {
+  assertImageSignaturesLoggable,
+  logAttestation,
+  parseTransparencyMode,
+  transparencyWanted,
+} from './signing/transparency.js';
 import type { SignedAttestation, Signer } from './signing/types.js';
 import type { StorageBackend, StorageName, StorageOutcome } from './storage/backend.js';
 import { FileStorage } from './storage/file.js';
@@ -62,6 +67,10 @@ export async function runAttest(args: RawOptions): Promise<void> {
   const rekorUrl = transparencyWanted(transparency, collected.pipelineRun.metadata.annotations)
     ? (str(options['rekor-url']) ?? DEFAULTS.rekorUrl)
     : undefined;
+  if (rekorUrl && plan.storage.includes('oci') && options['sign-images'] === true) {
+    // Before the attestation's own entry: a run refused for its image signatures leaves nothing in the log.
+    assertImageSignaturesLoggable(signer);
+  }
   if (rekorUrl) attestation = await logAttestation(attestation, rekorUrl);
 
   const registry = plan.storage.includes('oci')

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AttestError } from '../errors.js';
 import { log } from '../log.js';
+import { publicKeyFromPem } from './pem-key.js';
 import {
   describeFailure,
   SIGSTORE_RETRY,
@@ -8,7 +9,7 @@ import {
   sigstoreFailure,
   unreachableHint,
 } from './sigstore-http.js';
-import type { InclusionProof, SignedAttestation, TlogEntry } from './types.js';
+import type { InclusionProof, SignedAttestation, Signer, TlogEntry } from './types.js';
 
 /** `--transparency` / Chains' `transparency.enabled`. */
 export type TransparencyMode = 'false' | 'true' | 'manual';
@@ -114,6 +115,23 @@ export async function logAttestation(
   const logged: SignedAttestation = { ...attestation, tlogEntry };
   logged.sigstoreBundle = toSigstoreBundle(logged) as unknown as Record<string, unknown>;
   return logged;
+}
+
+/**
+ * Refuses a signer whose image signatures Rekor cannot log: Rekor checks a `hashedrekord` signature over the
+ * sha256 digest (Ed25519ph for Ed25519 keys), which the plain Ed25519 signature cosign's layout carries is
+ * not. Called before anything is logged or written.
+ */
+export function assertImageSignaturesLoggable(signer: Pick<Signer, 'publicKeyPem'>): void {
+  if (publicKeyFromPem(signer.publicKeyPem(), 'the image signing key').asymmetricKeyType !== 'ed25519')
+    return;
+  throw new AttestError(
+    'TRANSPARENCY',
+    'image signatures made with an Ed25519 key cannot be logged in Rekor',
+    {
+      hint: 'Rekor checks a .sig signature over its sha256 digest, which a plain Ed25519 signature is not: use an ECDSA or RSA key (or --signer keyless) with --sign-images and --transparency, or drop one of them. Nothing was logged or written',
+    },
+  );
 }
 
 /**

@@ -1,4 +1,3 @@
-import { AttestError } from '../errors.js';
 import { log } from '../log.js';
 import {
   type Descriptor,
@@ -16,7 +15,7 @@ import { verifySignature } from '../signing/key-signer.js';
 import { publicKeyFromPem } from '../signing/pem-key.js';
 import { rekorBundleAnnotation } from '../signing/rekor-bundle.js';
 import { holdsSameAttestation } from '../signing/sign-statement.js';
-import { logPayloadSignature } from '../signing/transparency.js';
+import { assertImageSignaturesLoggable, logPayloadSignature } from '../signing/transparency.js';
 import type { SignedAttestation, Signer } from '../signing/types.js';
 import type { StorageBackend, StorageOutcome } from './backend.js';
 import { type OciTarget, parseRepositoryOverride, storeInTargets, type TargetWrite } from './oci-subjects.js';
@@ -72,22 +71,7 @@ export class OciTagStorage implements StorageBackend {
     this.#override = parseRepositoryOverride(options.repository);
     this.#imageSigner = options.imageSigner;
     this.#rekorUrl = options.rekorUrl;
-    const signingKey = options.imageSigner?.publicKeyPem();
-    if (
-      options.rekorUrl &&
-      signingKey &&
-      publicKeyFromPem(signingKey, 'the image signing key').asymmetricKeyType === 'ed25519'
-    ) {
-      // Rekor verifies a hashedrekord signature over the sha256 digest (Ed25519ph for Ed25519 keys); the
-      // plain Ed25519 signature cosign's layout carries cannot be logged, so refuse before writing anything.
-      throw new AttestError(
-        'TRANSPARENCY',
-        'image signatures made with an Ed25519 key cannot be logged in Rekor',
-        {
-          hint: 'Rekor checks a .sig signature over its sha256 digest, which a plain Ed25519 signature is not: use an ECDSA or RSA key (or --signer keyless) with --sign-images and --transparency, or drop one of them. Nothing was written to the registry',
-        },
-      );
-    }
+    if (options.rekorUrl && options.imageSigner) assertImageSignaturesLoggable(options.imageSigner);
   }
 
   store(attestation: SignedAttestation): Promise<StorageOutcome> {
