@@ -58,6 +58,27 @@ interface Run extends Image {
   images: Image[];
 }
 
+/** An image by digest, as users name it to cosign and to `tekton-attest verify`. */
+const ref = (image: Image) => `${registry.host}/${image.repository}@${image.digest}`;
+/** The keyless identity to trust (cosign and `tekton-attest verify` take the same flags). */
+const identity = (san = SAN, issuer = sigstore.issuer) => [
+  '--certificate-identity',
+  san,
+  '--certificate-oidc-issuer',
+  issuer,
+];
+
+/** `cosign verify` (the .sig) or `cosign verify-attestation --type slsaprovenance1` of an image here. */
+function cosignVerify(
+  command: 'verify' | 'verify-attestation',
+  image: Image,
+  args: string[],
+  env?: Record<string, string>,
+) {
+  const type = command === 'verify-attestation' ? ['--type', 'slsaprovenance1'] : [];
+  return runCosign([command, ...type, ...args, '--allow-insecure-registry', ref(image)], env ? { env } : {});
+}
+
 /**
  * A fresh image in the registry and a finally-time PipelineRun that built it. `extraImages` more images
  * are results of the build TaskRun only (subjects with `--deep-inspection`).
@@ -274,72 +295,33 @@ describe('attest --signer keyless --transparency true (built CLI)', () => {
   });
 
   it('is accepted by cosign verify-attestation with the identity, the trusted root and the tlog checked', async () => {
-    const verified = await runCosign([
-      'verify-attestation',
-      '--type',
-      'slsaprovenance1',
-      '--certificate-identity',
-      SAN,
-      '--certificate-oidc-issuer',
-      sigstore.issuer,
+    const verified = await cosignVerify('verify-attestation', run, [
+      ...identity(),
       '--trusted-root',
       sigstore.trustedRootPath,
-      '--allow-insecure-registry',
-      `${registry.host}/${run.repository}@${run.digest}`,
     ]);
     expect(verified.stderr).toContain('Existence of the claims in the transparency log was verified offline');
     expect(verified.code).toBe(0);
-    const wrong = await runCosign([
-      'verify-attestation',
-      '--type',
-      'slsaprovenance1',
-      '--certificate-identity',
-      `https://kubernetes.io/namespaces/${NAMESPACE}/serviceaccounts/default`,
-      '--certificate-oidc-issuer',
-      sigstore.issuer,
+    const wrong = await cosignVerify('verify-attestation', run, [
+      ...identity(`https://kubernetes.io/namespaces/${NAMESPACE}/serviceaccounts/default`),
       '--trusted-root',
       sigstore.trustedRootPath,
-      '--allow-insecure-registry',
-      `${registry.host}/${run.repository}@${run.digest}`,
     ]);
     expect(wrong.code).not.toBe(0);
-    const untrusted = await runCosign([
-      'verify-attestation',
-      '--type',
-      'slsaprovenance1',
-      '--certificate-identity',
-      SAN,
-      '--certificate-oidc-issuer',
-      sigstore.issuer,
+    const untrusted = await cosignVerify('verify-attestation', run, [
+      ...identity(),
       '--trusted-root',
       otherSigstore.trustedRootPath,
-      '--allow-insecure-registry',
-      `${registry.host}/${run.repository}@${run.digest}`,
     ]);
     expect(untrusted.code).not.toBe(0);
   });
 
   it('is accepted by cosign with the environment variables instead of a trusted root file', async () => {
-    const verified = await runCosign(
-      [
-        'verify-attestation',
-        '--type',
-        'slsaprovenance1',
-        '--certificate-identity',
-        SAN,
-        '--certificate-oidc-issuer',
-        sigstore.issuer,
-        '--allow-insecure-registry',
-        `${registry.host}/${run.repository}@${run.digest}`,
-      ],
-      {
-        env: {
-          SIGSTORE_ROOT_FILE: sigstore.fulcioRootPemPath,
-          SIGSTORE_REKOR_PUBLIC_KEY: sigstore.rekorPublicKeyPemPath,
-          SIGSTORE_CT_LOG_PUBLIC_KEY_FILE: sigstore.ctlogPublicKeyPemPath,
-        },
-      },
-    );
+    const verified = await cosignVerify('verify-attestation', run, identity(), {
+      SIGSTORE_ROOT_FILE: sigstore.fulcioRootPemPath,
+      SIGSTORE_REKOR_PUBLIC_KEY: sigstore.rekorPublicKeyPemPath,
+      SIGSTORE_CT_LOG_PUBLIC_KEY_FILE: sigstore.ctlogPublicKeyPemPath,
+    });
     expect(verified.stderr).toContain('Existence of the claims in the transparency log was verified offline');
     expect(verified.code).toBe(0);
   });
@@ -361,45 +343,26 @@ describe('attest --key with --transparency true (built CLI)', () => {
     expect(result.code).toBe(0);
     const [layer] = await attLayers(run);
     checkRekorBundle(layer!, key.publicKeyPem);
-    const image = `${registry.host}/${run.repository}@${run.digest}`;
-    const withRoot = await runCosign([
-      'verify-attestation',
+    const withRoot = await cosignVerify('verify-attestation', run, [
       '--key',
       key.publicKeyFile,
-      '--type',
-      'slsaprovenance1',
       '--trusted-root',
       sigstore.trustedRootPath,
-      '--allow-insecure-registry',
-      image,
     ]);
     expect(withRoot.stderr).toContain('Existence of the claims in the transparency log was verified offline');
     expect(withRoot.code).toBe(0);
-    const otherRoot = await runCosign([
-      'verify-attestation',
+    const otherRoot = await cosignVerify('verify-attestation', run, [
       '--key',
       key.publicKeyFile,
-      '--type',
-      'slsaprovenance1',
+
       '--trusted-root',
       otherSigstore.trustedRootPath,
-      '--allow-insecure-registry',
-      image,
     ]);
     expect(otherRoot.stderr).toContain('rekor log public key not found');
     expect(otherRoot.code).not.toBe(0);
-    const withEnvKey = await runCosign(
-      [
-        'verify-attestation',
-        '--key',
-        key.publicKeyFile,
-        '--type',
-        'slsaprovenance1',
-        '--allow-insecure-registry',
-        image,
-      ],
-      { env: { SIGSTORE_REKOR_PUBLIC_KEY: sigstore.rekorPublicKeyPemPath } },
-    );
+    const withEnvKey = await cosignVerify('verify-attestation', run, ['--key', key.publicKeyFile], {
+      SIGSTORE_REKOR_PUBLIC_KEY: sigstore.rekorPublicKeyPemPath,
+    });
     expect(withEnvKey.stderr).toContain(
       'Existence of the claims in the transparency log was verified offline',
     );
@@ -541,18 +504,10 @@ describe('--oci-encoding sigstore-bundle, keyless (built CLI)', () => {
     const result = await attest(run, [...keylessArgs(token), '--oci-encoding', 'sigstore-bundle']);
     expect(result.stderr).not.toMatch(/error/i);
     expect(result.code).toBe(0);
-    const verified = await runCosign([
-      'verify-attestation',
-      '--type',
-      'slsaprovenance1',
-      '--certificate-identity',
-      SAN,
-      '--certificate-oidc-issuer',
-      sigstore.issuer,
+    const verified = await cosignVerify('verify-attestation', run, [
+      ...identity(),
       '--trusted-root',
       sigstore.trustedRootPath,
-      '--allow-insecure-registry',
-      `${registry.host}/${run.repository}@${run.digest}`,
     ]);
     expect(verified.stderr).toContain('Existence of the claims in the transparency log was verified');
     expect(verified.code).toBe(0);
@@ -589,11 +544,10 @@ describe('tekton-attest verify with identities and the transparency log (built C
     expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0]);
   });
 
-  const image = (run: Run) => `${registry.host}/${run.repository}@${run.digest}`;
   const verifyCli = (run: Run, args: string[]) =>
     runCli([
       'verify',
-      image(run),
+      ref(run),
       '--insecure-registry',
       registry.host,
       '--type',
@@ -601,12 +555,6 @@ describe('tekton-attest verify with identities and the transparency log (built C
       '--summary',
       ...args,
     ]);
-  const identity = (san = SAN, issuer = sigstore.issuer) => [
-    '--certificate-identity',
-    san,
-    '--certificate-oidc-issuer',
-    issuer,
-  ];
 
   it('accepts the keyless .att layer for its identity, checking the certificate and the log entry', async () => {
     const result = await verifyCli(keyless, [...identity(), '--trusted-root', sigstore.trustedRootPath]);
@@ -711,16 +659,12 @@ describe('tekton-attest verify with identities and the transparency log (built C
     ]);
     expect(ours.code).toBe(1);
     expect(ours.stdout).toMatch(/FAIL +\.att .*\n.*tlog entry signature mismatch/);
-    const cosign = await runCosign([
-      'verify-attestation',
+    const cosign = await cosignVerify('verify-attestation', keySigned, [
       '--key',
       key.publicKeyFile,
-      '--type',
-      'slsaprovenance1',
+
       '--trusted-root',
       sigstore.trustedRootPath,
-      '--allow-insecure-registry',
-      image(keySigned),
     ]);
     expect(cosign.code).not.toBe(0);
   });
@@ -779,9 +723,6 @@ describe('--sign-images: image signatures in the transparency log (built CLI)', 
     sigstore.rekorUrl,
     '--sign-images',
   ];
-  const ref = (image: Image) => `${registry.host}/${image.repository}@${image.digest}`;
-  const cosignVerify = (image: Image, args: string[], env?: Record<string, string>) =>
-    runCosign(['verify', ...args, '--allow-insecure-registry', ref(image)], env ? { env } : {});
   const verifySignatures = (image: Image, args: string[]) =>
     runCli(['verify', ref(image), '--signature', '--insecure-registry', registry.host, '--summary', ...args]);
   const LOGGED = 'Existence of the claims in the transparency log was verified offline';
@@ -817,7 +758,7 @@ describe('--sign-images: image signatures in the transparency log (built CLI)', 
 
     it('cosign verify --key accepts every image signature with the log checked, not with another log', async () => {
       for (const image of run.images) {
-        const verified = await cosignVerify(image, [
+        const verified = await cosignVerify('verify', image, [
           '--key',
           key.publicKeyFile,
           '--trusted-root',
@@ -826,12 +767,12 @@ describe('--sign-images: image signatures in the transparency log (built CLI)', 
         expect(verified.stderr).toContain(LOGGED);
         expect(verified.code, verified.stderr).toBe(0);
       }
-      const withEnvKey = await cosignVerify(run, ['--key', key.publicKeyFile], {
+      const withEnvKey = await cosignVerify('verify', run, ['--key', key.publicKeyFile], {
         SIGSTORE_REKOR_PUBLIC_KEY: sigstore.rekorPublicKeyPemPath,
       });
       expect(withEnvKey.stderr).toContain(LOGGED);
       expect(withEnvKey.code, withEnvKey.stderr).toBe(0);
-      const otherLog = await cosignVerify(run, [
+      const otherLog = await cosignVerify('verify', run, [
         '--key',
         key.publicKeyFile,
         '--trusted-root',
@@ -885,20 +826,20 @@ describe('--sign-images: image signatures in the transparency log (built CLI)', 
     const certificate = layer!.annotations['dev.sigstore.cosign/certificate'] ?? '';
     expect(new X509Certificate(certificate).subjectAltName).toBe(`URI:${SAN}`);
     checkSigBundle(layer!, certificate);
-    const identity = ['--certificate-identity', SAN, '--certificate-oidc-issuer', sigstore.issuer];
-    const verified = await cosignVerify(run, [...identity, '--trusted-root', sigstore.trustedRootPath]);
+    const verified = await cosignVerify('verify', run, [
+      ...identity(),
+      '--trusted-root',
+      sigstore.trustedRootPath,
+    ]);
     expect(verified.stderr).toContain(LOGGED);
     expect(verified.code, verified.stderr).toBe(0);
-    const otherIdentity = await cosignVerify(run, [
-      '--certificate-identity',
-      `https://kubernetes.io/namespaces/${NAMESPACE}/serviceaccounts/default`,
-      '--certificate-oidc-issuer',
-      sigstore.issuer,
+    const otherIdentity = await cosignVerify('verify', run, [
+      ...identity(`https://kubernetes.io/namespaces/${NAMESPACE}/serviceaccounts/default`),
       '--trusted-root',
       sigstore.trustedRootPath,
     ]);
     expect(otherIdentity.code).not.toBe(0);
-    const ours = await verifySignatures(run, [...identity, '--trusted-root', sigstore.trustedRootPath]);
+    const ours = await verifySignatures(run, [...identity(), '--trusted-root', sigstore.trustedRootPath]);
     expect(ours.stdout).toMatch(new RegExp(`OK +\\.sig .*\\(${SAN} rekor#\\d+\\)`));
     expect(ours.code).toBe(0);
   });
@@ -912,15 +853,17 @@ describe('--sign-images: image signatures in the transparency log (built CLI)', 
     expect(unlogged?.annotations['dev.cosignproject.cosign/signature']).toBeTruthy();
     expect(unlogged?.annotations['dev.sigstore.cosign/bundle']).toBeUndefined();
     const strict = ['--key', key.publicKeyFile, '--trusted-root', sigstore.trustedRootPath];
-    expect((await cosignVerify(run, strict)).code).not.toBe(0);
-    expect((await cosignVerify(run, ['--key', key.publicKeyFile, '--insecure-ignore-tlog'])).code).toBe(0);
+    expect((await cosignVerify('verify', run, strict)).code).not.toBe(0);
+    expect(
+      (await cosignVerify('verify', run, ['--key', key.publicKeyFile, '--insecure-ignore-tlog'])).code,
+    ).toBe(0);
 
     // The unlogged layer does not stand in for a logged one.
     expect((await attest(run, keyArgs('true'))).code).toBe(0);
     const layers = await sigLayers(run);
     expect(layers).toHaveLength(2);
     checkSigBundle(layers[1]!, key.publicKeyPem);
-    const verified = await cosignVerify(run, strict);
+    const verified = await cosignVerify('verify', run, strict);
     expect(verified.code, verified.stderr).toBe(0);
   });
 
