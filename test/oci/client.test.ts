@@ -1,7 +1,6 @@
 // The registry client against real docker-registry processes: each auth variant, TLS, referrers fallback,
 // failing registries (fault proxy) and refused credentials.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AttestError } from '../../src/errors.js';
 import { maskSecrets } from '../../src/log.js';
@@ -10,38 +9,9 @@ import { dockerConfigSources } from '../../src/oci/docker-config.js';
 import { type FaultProxy, startFaultProxy } from '../harness/fault-proxy.js';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
 import { pushTestImage, RegistryHttp } from '../harness/registry-http.js';
+import { accessFor, clientFor, REGISTRY_VARIANTS } from '../harness/registry-variants.js';
 
-const variants = [
-  { name: 'anonymous (HTTP)', options: { auth: 'none' as const } },
-  { name: 'htpasswd Basic auth', options: { auth: 'basic' as const } },
-  { name: 'Bearer token auth', options: { auth: 'token' as const } },
-  { name: 'TLS with a test CA', options: { auth: 'none' as const, tls: true } },
-];
-
-function clientFor(registry: TestRegistry, user = 'writer', password?: string): RegistryClient {
-  const credentials =
-    registry.auth === 'none'
-      ? []
-      : dockerConfigSources({
-          dockerConfigDir: registry.dockerConfig(user, password),
-          env: {},
-          home: '/nonexistent',
-        });
-  return new RegistryClient({
-    credentials,
-    ...(registry.tls ? { registryCaFiles: [registry.caFile!] } : { insecureRegistries: [registry.host] }),
-  });
-}
-
-function accessFor(registry: TestRegistry) {
-  return {
-    url: registry.url,
-    ...(registry.caFile ? { ca: readFileSync(registry.caFile) } : {}),
-    ...(registry.auth === 'none' ? {} : { username: 'writer', password: registry.users.writer!.password }),
-  };
-}
-
-describe.each(variants)('registry client: $name', ({ options }) => {
+describe.each(REGISTRY_VARIANTS)('registry client: $name', ({ options }) => {
   let registry: TestRegistry;
   let client: RegistryClient;
   const repo = (name: string): RepositoryRef => ({ registry: registry.host, repository: `team/${name}` });

@@ -1,52 +1,22 @@
 // The `oci` backend in cosign's tag layout against real registries, checked by the independent checker.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setLogSink } from '../../src/log.js';
 import { RegistryClient } from '../../src/oci/client.js';
-import { dockerConfigSources } from '../../src/oci/docker-config.js';
 import { OciTagStorage } from '../../src/storage/oci-tag.js';
 import { imageSubject, provenance, signed, type TestKey, testKey } from '../harness/attestations.js';
 import { checkAttestations, checkSignatures } from '../harness/cosign-checker.js';
 import { type FaultProxy, startFaultProxy } from '../harness/fault-proxy.js';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
-import { pushTestImage, type RegistryAccess, RegistryHttp } from '../harness/registry-http.js';
+import { pushTestImage, RegistryHttp } from '../harness/registry-http.js';
+import { accessFor, clientFor, REGISTRY_VARIANTS } from '../harness/registry-variants.js';
 import { repoRoot } from '../peers/versions.js';
 
-function access(registry: TestRegistry): RegistryAccess {
-  return {
-    url: registry.url,
-    ...(registry.caFile ? { ca: readFileSync(registry.caFile) } : {}),
-    ...(registry.auth === 'none' ? {} : { username: 'writer', password: registry.users.writer!.password }),
-  };
-}
-
-function clientFor(registry: TestRegistry, user = 'writer', password?: string): RegistryClient {
-  const credentials =
-    registry.auth === 'none'
-      ? []
-      : dockerConfigSources({
-          dockerConfigDir: registry.dockerConfig(user, password),
-          env: {},
-          home: '/nonexistent',
-        });
-  return new RegistryClient({
-    credentials,
-    ...(registry.tls ? { registryCaFiles: [registry.caFile!] } : { insecureRegistries: [registry.host] }),
-  });
-}
-
-const variants = [
-  { name: 'anonymous', options: {} },
-  { name: 'htpasswd Basic auth', options: { auth: 'basic' as const } },
-  { name: 'Bearer token auth', options: { auth: 'token' as const } },
-  { name: 'TLS with a test CA', options: { tls: true } },
-];
-
-describe.each(variants)('oci tag storage: $name registry', ({ options }) => {
+describe.each(REGISTRY_VARIANTS)('oci tag storage: $name registry', ({ options }) => {
   let registry: TestRegistry;
   let client: RegistryClient;
   const key: TestKey = testKey();
@@ -60,7 +30,7 @@ describe.each(variants)('oci tag storage: $name registry', ({ options }) => {
   });
 
   it('writes an .att layer cosign accepts, and a re-run adds nothing', async () => {
-    const image = await pushTestImage(access(registry), 'team/app');
+    const image = await pushTestImage(accessFor(registry), 'team/app');
     const statement = provenance([imageSubject(registry.host, 'team/app', image.digest)]);
     const storage = new OciTagStorage({ client });
     const first = await storage.store(await signed(statement, key));
@@ -71,7 +41,7 @@ describe.each(variants)('oci tag storage: $name registry', ({ options }) => {
     expect(again.ok).toBe(true);
     expect(again.detail).toContain('already holds this attestation');
     const check = await checkAttestations({
-      access: access(registry),
+      access: accessFor(registry),
       repository: 'team/app',
       reference: image.digest,
       publicKeyPem: key.publicKeyPem,
@@ -83,7 +53,7 @@ describe.each(variants)('oci tag storage: $name registry', ({ options }) => {
   });
 
   it('appends a second attestation and writes image signatures with --sign-images', async () => {
-    const image = await pushTestImage(access(registry), 'team/signed');
+    const image = await pushTestImage(accessFor(registry), 'team/signed');
     const subject = imageSubject(registry.host, 'team/signed', image.digest);
     const storage = new OciTagStorage({ client, imageSigner: key.signer });
     const outcome = await storage.store(await signed(provenance([subject]), key));
@@ -95,7 +65,7 @@ describe.each(variants)('oci tag storage: $name registry', ({ options }) => {
     const rerun = await storage.store(await signed(provenance([subject]), key));
     expect(rerun.detail).toContain('already holds this signature');
     const check = {
-      access: access(registry),
+      access: accessFor(registry),
       repository: 'team/signed',
       reference: image.digest,
       publicKeyPem: key.publicKeyPem,
@@ -132,7 +102,7 @@ describe('oci tag storage: subjects, repositories and failures', () => {
   });
 
   it('skips subjects without a sha256 digest or that are not images, with a warning, and stores the rest', async () => {
-    const image = await pushTestImage(access(registry), 'team/mixed');
+    const image = await pushTestImage(accessFor(registry), 'team/mixed');
     const statement = provenance([
       { name: `${registry.host}/team/other`, digest: { sha512: 'ab'.repeat(64) } },
       { name: 'https://example.com/releases/app.tar.gz', digest: { sha256: 'cd'.repeat(32) } },
@@ -147,8 +117,8 @@ describe('oci tag storage: subjects, repositories and failures', () => {
   });
 
   it('attaches to every image subject, mounting the envelope instead of uploading it twice', async () => {
-    const one = await pushTestImage(access(registry), 'team/one');
-    const two = await pushTestImage(access(registry), 'team/two');
+    const one = await pushTestImage(accessFor(registry), 'team/one');
+    const two = await pushTestImage(accessFor(registry), 'team/two');
     const statement = provenance([
       imageSubject(proxy.host, 'team/one', one.digest),
       imageSubject(proxy.host, 'team/two', two.digest),
@@ -170,7 +140,7 @@ describe('oci tag storage: subjects, repositories and failures', () => {
       ['team/two', two.digest],
     ] as const) {
       const check = await checkAttestations({
-        access: access(registry),
+        access: accessFor(registry),
         repository,
         reference: digest,
         publicKeyPem: key.publicKeyPem,
@@ -181,7 +151,7 @@ describe('oci tag storage: subjects, repositories and failures', () => {
   });
 
   it('records the Rekor entry and the keyless certificate and chain as cosign annotations', async () => {
-    const image = await pushTestImage(access(registry), 'team/annotated');
+    const image = await pushTestImage(accessFor(registry), 'team/annotated');
     const attestation = await signed(
       provenance([imageSubject(registry.host, 'team/annotated', image.digest)]),
       key,
@@ -197,7 +167,7 @@ describe('oci tag storage: subjects, repositories and failures', () => {
     attestation.certificatePem = '-----BEGIN CERTIFICATE-----\nleaf\n-----END CERTIFICATE-----\n';
     attestation.chainPem = '-----BEGIN CERTIFICATE-----\nca\n-----END CERTIFICATE-----\n';
     expect((await new OciTagStorage({ client }).store(attestation)).ok).toBe(true);
-    const http = new RegistryHttp(access(registry));
+    const http = new RegistryHttp(accessFor(registry));
     const manifest = await http.manifest('team/annotated', `${image.digest.replace(':', '-')}.att`);
     const layer = JSON.parse(manifest!.bytes.toString()).layers[0];
     expect(layer.mediaType).toBe('application/vnd.dsse.envelope.v1+json');
@@ -227,7 +197,7 @@ describe('oci tag storage: subjects, repositories and failures', () => {
   });
 
   it('stores in --oci-repository instead of the image repository', async () => {
-    const image = await pushTestImage(access(registry), 'team/elsewhere');
+    const image = await pushTestImage(accessFor(registry), 'team/elsewhere');
     const statement = provenance([imageSubject(registry.host, 'team/elsewhere', image.digest)]);
     const storage = new OciTagStorage({ client, repository: `${registry.host}/attestations/store` });
     const outcome = await storage.store(await signed(statement, key));
@@ -235,7 +205,7 @@ describe('oci tag storage: subjects, repositories and failures', () => {
       `${registry.host}/attestations/store:${image.digest.replace(':', '-')}.att`,
     ]);
     const check = await checkAttestations({
-      access: access(registry),
+      access: accessFor(registry),
       repository: 'team/elsewhere',
       reference: image.digest,
       publicKeyPem: key.publicKeyPem,
@@ -246,7 +216,7 @@ describe('oci tag storage: subjects, repositories and failures', () => {
   });
 
   it('survives a registry that fails mid-upload (500s and connection resets)', async () => {
-    const image = await pushTestImage(access(registry), 'team/flaky');
+    const image = await pushTestImage(accessFor(registry), 'team/flaky');
     proxy.addFault({ kind: 'reset-mid-body', method: 'PUT', path: /blobs\/uploads/ });
     proxy.addFault({ kind: '500', method: 'PUT', path: /blobs\/uploads/ });
     proxy.addFault({ kind: '500', method: 'PUT', path: /manifests\/sha256-.*\.att/, times: 2 });
@@ -257,7 +227,7 @@ describe('oci tag storage: subjects, repositories and failures', () => {
     expect(outcome.ok).toBe(true);
     expect(proxy.pending()).toBe(0);
     const check = await checkAttestations({
-      access: access(registry),
+      access: accessFor(registry),
       repository: 'team/flaky',
       reference: image.digest,
       publicKeyPem: key.publicKeyPem,
@@ -328,7 +298,7 @@ describe('oci tag storage: concurrent writers', () => {
   }
 
   it('10 processes attesting one image at once all end up in .att (10 layers, none lost)', async () => {
-    const image = await pushTestImage(access(registry), 'team/busy');
+    const image = await pushTestImage(accessFor(registry), 'team/busy');
     const key = testKey();
     const results = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
@@ -346,7 +316,7 @@ describe('oci tag storage: concurrent writers', () => {
       expect(JSON.parse(result.stdout).outcome.ok).toBe(true);
     }
     const check = await checkAttestations({
-      access: access(registry),
+      access: accessFor(registry),
       repository: 'team/busy',
       reference: image.digest,
       publicKeyPem: key.publicKeyPem,
