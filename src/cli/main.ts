@@ -6,8 +6,8 @@ import { log, maskSecrets, setLogLevel } from '../log.js';
 import { commands } from './commands/index.js';
 
 /** Exit codes: 0 success, 1 the job failed (a backend, verification), 2 unusable input or usage. */
-export const EXIT_FAILED = 1;
-export const EXIT_USAGE = 2;
+const EXIT_FAILED = 1;
+const EXIT_USAGE = 2;
 
 async function main(argv: string[]): Promise<void> {
   const cli = yargs(argv);

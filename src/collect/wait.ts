@@ -143,7 +143,7 @@ function withoutRuns(children: Children, pending: Pending): Children {
 }
 
 /** A run is done when its Succeeded condition is True or False (Unknown: running, retrying, pending). */
-export function isDone(run: KubeObject): boolean {
+function isDone(run: KubeObject): boolean {
   const conditions = (run.status as { conditions?: { type?: string; status?: string }[] } | undefined)
     ?.conditions;
   const succeeded = Array.isArray(conditions) ? conditions.find((c) => c?.type === 'Succeeded') : undefined;

@@ -29,7 +29,7 @@ export const DEFAULTS = {
  * Chains' `chains-config` keys that mean the same thing here, so a team migrating from Chains keeps its
  * ConfigMap. Values are strings, as in the ConfigMap.
  */
-export const CHAINS_KEYS = {
+const CHAINS_KEYS = {
   'artifacts.pipelinerun.format': 'format',
   'artifacts.pipelinerun.storage': 'storage',
   'artifacts.pipelinerun.signer': 'signer',

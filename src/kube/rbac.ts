@@ -1,7 +1,7 @@
 import type { KubeConnection } from './config.js';
 
 /** The namespaced Roles shipped in task/rbac.yaml; a 403 names the one that grants the denied verb. */
-export const ROLE_FILE = 'task/rbac.yaml';
+const ROLE_FILE = 'task/rbac.yaml';
 export const ROLES = {
   /** get pipelineruns; get, list taskruns and customruns: always needed. */
   read: 'tekton-attest',
@@ -27,7 +27,7 @@ export interface Target {
   purpose?: 'signing-key' | 'registry-credentials';
 }
 
-export function roleFor(target: Target): string {
+function roleFor(target: Target): string {
   if (target.resource === 'pipelineruns' && target.verb === 'patch') return ROLES.tektonStorage;
   if (target.resource === 'serviceaccounts') return ROLES.registryCredentials;
   if (target.resource === 'secrets') {
@@ -36,7 +36,7 @@ export function roleFor(target: Target): string {
   return ROLES.read;
 }
 
-export function resourceName(target: Target): string {
+function resourceName(target: Target): string {
   return target.group ? `${target.resource}.${target.group}` : target.resource;
 }
 

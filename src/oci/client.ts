@@ -529,7 +529,7 @@ export function digestOf(data: Uint8Array, algorithm = 'sha256'): string {
   return `${algorithm}:${createHash(algorithm).update(data).digest('hex')}`;
 }
 
-export function isDigest(reference: string): boolean {
+function isDigest(reference: string): boolean {
   return /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/.test(reference) && reference.includes(':');
 }
 

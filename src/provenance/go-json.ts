@@ -4,7 +4,7 @@
  * escaped as \u003c, \u003e, \u0026, \u2028, \u2029 (Go's HTML-safe default). JSON.stringify matches Go
  * for everything else that Tekton values contain (strings, arrays, string maps).
  */
-export function goJsonMarshal(value: unknown): string {
+function goJsonMarshal(value: unknown): string {
   return JSON.stringify(sortKeys(value)).replace(/[<>&\u2028\u2029]/g, escapeChar);
 }
 

@@ -3,7 +3,7 @@ import type { RunSnapshot } from '../tekton/snapshot.js';
 import { createContext, describeSource, type ResultSource, type Warn } from './context.js';
 import { slsaV1Statement } from './slsa-v1.js';
 import { slsaV02Statement } from './slsa-v02.js';
-import type { FormatOptions, Statement, Subject } from './statement.js';
+import type { FormatOptions, Statement } from './statement.js';
 
 /**
  * The provenance engine's entry point: a RunSnapshot in, the in-toto Statement Chains would produce out.
@@ -23,11 +23,6 @@ export function buildStatement(
 ): Statement {
   const context = createContext(snapshot, options, oncePerMessage(hooks.warn ?? logWarning));
   return options.format === 'slsa/v1' ? slsaV02Statement(context) : slsaV1Statement(context);
-}
-
-/** The subjects of a statement (what storage attaches it to). */
-export function subjectsOf(statement: Statement): Subject[] {
-  return statement.subject ?? [];
 }
 
 /**

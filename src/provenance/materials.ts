@@ -32,7 +32,7 @@ export function materialList(): ArtifactList<Material> {
 }
 
 /** `[docker-pullable://]repo@alg:hex` -> `{uri: oci://repo, digest: {alg: hex}}`. */
-export function imageMaterial(imageID: string): Material | undefined {
+function imageMaterial(imageID: string): Material | undefined {
   const parts = imageID.split('@');
   if (parts.length !== 2) return undefined;
   const digest = (parts[1] ?? '').split(':');
@@ -78,7 +78,7 @@ export function structuredInputs(results: Parameters<typeof structuredTargets>[0
 }
 
 /** A TaskRun's own inputs (deep inspection): its git pair, then its `*ARTIFACT_INPUTS` results. */
-export function taskRunInputs(taskRun: TaskRun, warn: Warn): Material[] {
+function taskRunInputs(taskRun: TaskRun, warn: Warn): Material[] {
   const git = { commit: '', url: '' };
   for (const param of taskRun.status?.taskSpec?.params ?? []) readGit(git, param.name, param.default);
   for (const param of taskRun.spec.params ?? []) readGit(git, param.name, param.value);

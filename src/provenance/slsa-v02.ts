@@ -1,3 +1,4 @@
+import { LABEL_REPRODUCIBLE } from '../tekton/types.js';
 import { buildConfig } from './build-config.js';
 import type { RunContext } from './context.js';
 import { invocation } from './invocation.js';
@@ -11,8 +12,7 @@ import { rfc3339Utc } from './time.js';
  * v1 pipelinerun formatter renders it (encoding/json of the Go structs): empty materials and the run's
  * empty environment are omitted, configSource and ref are always objects.
  */
-export const BUILD_TYPE_PIPELINERUN = 'tekton.dev/v1/PipelineRun';
-const REPRODUCIBLE_LABEL = 'chains.tekton.dev/reproducible';
+const BUILD_TYPE_PIPELINERUN = 'tekton.dev/v1/PipelineRun';
 
 export function slsaV02Statement(context: RunContext): Statement {
   const { snapshot, options } = context;
@@ -21,7 +21,7 @@ export function slsaV02Statement(context: RunContext): Statement {
   if (run.status?.startTime) metadata.buildStartedOn = rfc3339Utc(run.status.startTime);
   if (snapshot.finishedOn) metadata.buildFinishedOn = rfc3339Utc(snapshot.finishedOn);
   metadata.completeness = { parameters: false, environment: false, materials: false };
-  metadata.reproducible = run.metadata.labels?.[REPRODUCIBLE_LABEL] === 'true';
+  metadata.reproducible = run.metadata.labels?.[LABEL_REPRODUCIBLE] === 'true';
 
   const predicate: Record<string, unknown> = {
     builder: { id: options.builderId },

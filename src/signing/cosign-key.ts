@@ -28,7 +28,7 @@ const ACCEPTED_PARAMS: readonly ScryptParams[] = [
   { N: 131072, r: 8, p: 1 },
 ];
 /** What `cosign generate-key-pair` writes today. */
-export const DEFAULT_SCRYPT_PARAMS: ScryptParams = { N: 65536, r: 8, p: 1 };
+const DEFAULT_SCRYPT_PARAMS: ScryptParams = { N: 65536, r: 8, p: 1 };
 
 const KEY_BYTES = 32;
 const NONCE_BYTES = 24;

@@ -34,7 +34,7 @@ export function encodePem(type: string, der: Uint8Array): string {
 }
 
 /** Unencrypted private-key PEM labels Node parses directly (PKCS#8, SEC1 EC, PKCS#1 RSA). */
-export const PLAIN_PRIVATE_KEY_TYPES = ['PRIVATE KEY', 'EC PRIVATE KEY', 'RSA PRIVATE KEY'] as const;
+const PLAIN_PRIVATE_KEY_TYPES = ['PRIVATE KEY', 'EC PRIVATE KEY', 'RSA PRIVATE KEY'] as const;
 
 const MIN_RSA_BITS = 2048;
 

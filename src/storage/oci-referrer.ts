@@ -30,7 +30,7 @@ export const BUNDLE_ANNOTATIONS = {
   created: 'org.opencontainers.image.created',
 } as const;
 /** What cosign v3 signs (as an in-toto statement) when it signs an image in the bundle format. */
-export const COSIGN_SIGN_PREDICATE_TYPE = 'https://sigstore.dev/cosign/sign/v1';
+const COSIGN_SIGN_PREDICATE_TYPE = 'https://sigstore.dev/cosign/sign/v1';
 const EMPTY_CONFIG = Buffer.from('{}');
 
 export interface OciReferrerStorageOptions {

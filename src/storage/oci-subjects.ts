@@ -33,7 +33,7 @@ export function parseRepositoryOverride(value: string | undefined): RepositoryRe
  * The subjects that are images with a sha256 digest (what cosign can attach to), and a reason for each one
  * that is not. Subjects are deduplicated by image and digest.
  */
-export function ociTargets(
+function ociTargets(
   statement: Statement,
   override: RepositoryRef | undefined,
 ): { targets: OciTarget[]; skipped: string[] } {

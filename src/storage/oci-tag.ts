@@ -222,7 +222,7 @@ function isLogged(existing: Descriptor): boolean {
  * The simple-signing payload cosign signs for an image, byte for byte as cosign's Go structs marshal it.
  * `docker-reference` is the image's repository even when signatures are stored elsewhere.
  */
-export function simpleSigningPayload(target: Pick<OciTarget, 'image' | 'digest'>): string {
+function simpleSigningPayload(target: Pick<OciTarget, 'image' | 'digest'>): string {
   return JSON.stringify({
     critical: {
       identity: { 'docker-reference': `${target.image.registry}/${target.image.repository}` },

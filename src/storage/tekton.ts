@@ -41,7 +41,7 @@ export function chainsAnnotationKeys(uid: string): {
 }
 
 /** The annotations Chains' tekton storage writes for this attestation, base64 as Chains encodes them. */
-export function chainsAnnotations(
+function chainsAnnotations(
   attestation: SignedAttestation,
   uid: string,
   markSigned: boolean,

@@ -207,5 +207,4 @@ export const LABEL_PIPELINE_RUN = 'tekton.dev/pipelineRun';
 export const LABEL_PIPELINE_RUN_UID = 'tekton.dev/pipelineRunUID';
 export const LABEL_PIPELINE_TASK = 'tekton.dev/pipelineTask';
 export const LABEL_TASK_RUN = 'tekton.dev/taskRun';
-export const LABEL_MEMBER_OF = 'tekton.dev/memberOf';
 export const LABEL_REPRODUCIBLE = 'chains.tekton.dev/reproducible';
