@@ -1,4 +1,10 @@
-import type { PipelineRun, TaskRun } from '../tekton/types.js';
+import {
+  LABEL_PIPELINE_RUN,
+  LABEL_PIPELINE_RUN_UID,
+  LABEL_PIPELINE_TASK,
+  type PipelineRun,
+  type TaskRun,
+} from '../tekton/types.js';
 
 /**
  * The embedded default: a PipelineRun caught at the moment tekton-attest runs as its finally task.
@@ -235,9 +241,9 @@ function taskRun(shape: TaskRunShape): TaskRun {
         ...prLabels,
         'app.kubernetes.io/managed-by': 'tekton-pipelines',
         'tekton.dev/memberOf': shape.memberOf,
-        'tekton.dev/pipelineRun': PR_NAME,
-        'tekton.dev/pipelineRunUID': PR_UID,
-        'tekton.dev/pipelineTask': shape.task,
+        [LABEL_PIPELINE_RUN]: PR_NAME,
+        [LABEL_PIPELINE_RUN_UID]: PR_UID,
+        [LABEL_PIPELINE_TASK]: shape.task,
       },
       ownerReferences: [
         { apiVersion: 'tekton.dev/v1', kind: 'PipelineRun', name: PR_NAME, uid: PR_UID, controller: true },

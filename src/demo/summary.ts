@@ -1,5 +1,5 @@
 import { type DigestSet, materialsOf, type Statement } from '../provenance/statement.js';
-import type { TaskRun } from '../tekton/types.js';
+import { LABEL_PIPELINE_TASK, type TaskRun } from '../tekton/types.js';
 
 function shortDigest(digest: DigestSet | undefined): string {
   const [alg, hex] = Object.entries(digest ?? {})[0] ?? [];
@@ -20,7 +20,7 @@ export function taskRows(taskRuns: readonly TaskRun[]): string[][] {
     const status =
       condition?.status === 'True' ? 'Succeeded' : condition?.status === 'False' ? 'Failed' : 'Running';
     return [
-      tr.metadata.labels?.['tekton.dev/pipelineTask'] ?? '',
+      tr.metadata.labels?.[LABEL_PIPELINE_TASK] ?? '',
       tr.metadata.name ?? '',
       status,
       String(tr.status?.steps?.length ?? 0),

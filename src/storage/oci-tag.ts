@@ -13,7 +13,7 @@ import {
 import { parseEnvelope } from '../signing/dsse.js';
 import { verifySignature } from '../signing/key-signer.js';
 import { publicKeyFromPem } from '../signing/pem-key.js';
-import { rekorBundleAnnotation } from '../signing/rekor-bundle.js';
+import { REKOR_BUNDLE_ANNOTATION, rekorBundleAnnotation } from '../signing/rekor-bundle.js';
 import { holdsSameAttestation } from '../signing/sign-statement.js';
 import { assertImageSignaturesLoggable, logPayloadSignature } from '../signing/transparency.js';
 import type { SignedAttestation, Signer } from '../signing/types.js';
@@ -27,7 +27,7 @@ import { type OciTarget, parseRepositoryOverride, storeInTargets, type TargetWri
 
 export const COSIGN_ANNOTATIONS = {
   signature: 'dev.cosignproject.cosign/signature',
-  bundle: 'dev.sigstore.cosign/bundle',
+  bundle: REKOR_BUNDLE_ANNOTATION,
   certificate: 'dev.sigstore.cosign/certificate',
   chain: 'dev.sigstore.cosign/chain',
   predicateType: 'predicateType',
