@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encryptCosignKey } from '../../src/signing/cosign-key.js';
 import { type CliResult, runCli } from '../cli/run-built-cli.js';
 import { FakeKube, type FakeKubeOptions, type KubeObject } from '../harness/fake-kube.js';
-import { buildAndNotify, buildScenario, IMAGE, IMAGE_DIGEST, type Scenario } from './scenario.js';
+import { buildAndNotify, buildScenario, IMAGE, IMAGE_DIGEST, type Scenario, targetArgs } from './scenario.js';
 
 let fake: FakeKube;
 let dir: string;
@@ -49,13 +49,7 @@ async function attest(scenario: Scenario, extra: string[] = [], storage = 'tekto
   const result = await runCli(
     [
       'attest',
-      '--kubeconfig',
-      kubeconfig,
-      '--namespace',
-      scenario.namespace,
-      '--pipelinerun',
-      scenario.name,
-      ...(scenario.attestTaskRun ? ['--taskrun', scenario.attestTaskRun] : []),
+      ...targetArgs(scenario, kubeconfig),
       '--key',
       keyFile,
       '--storage',

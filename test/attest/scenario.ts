@@ -255,3 +255,16 @@ export function buildAndNotify(
     ],
   });
 }
+
+/** The flags that point `attest` at a scenario: the API (a kubeconfig), its PipelineRun, its own TaskRun. */
+export function targetArgs(scenario: Scenario, kubeconfig: string): string[] {
+  return [
+    '--kubeconfig',
+    kubeconfig,
+    '--namespace',
+    scenario.namespace,
+    '--pipelinerun',
+    scenario.name,
+    ...(scenario.attestTaskRun ? ['--taskrun', scenario.attestTaskRun] : []),
+  ];
+}

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildAndNotify, type Scenario } from '../attest/scenario.js';
+import { buildAndNotify, type Scenario, targetArgs } from '../attest/scenario.js';
 import { runCli } from '../cli/run-built-cli.js';
 import { testKey } from '../harness/attestations.js';
 import { checkAttestations } from '../harness/cosign-checker.js';
@@ -109,14 +109,7 @@ function attest(run: Run, args: string[], env: Record<string, string | undefined
   return runCli(
     [
       'attest',
-      '--kubeconfig',
-      kubeconfig,
-      '--namespace',
-      NAMESPACE,
-      '--pipelinerun',
-      run.scenario.name,
-      '--taskrun',
-      run.scenario.attestTaskRun ?? '',
+      ...targetArgs(run.scenario, kubeconfig),
       '--insecure-registry',
       registry.host,
       '--storage',

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Scenario } from '../attest/scenario.js';
-import { buildAndNotify } from '../attest/scenario.js';
+import { buildAndNotify, targetArgs } from '../attest/scenario.js';
 import { type CliResult, runCli } from '../cli/run-built-cli.js';
 import { testKey } from '../harness/attestations.js';
 import { checkAttestations } from '../harness/cosign-checker.js';
@@ -49,13 +49,7 @@ async function attest(scenario: Scenario, host: string, storage = 'oci'): Promis
   return runCli(
     [
       'attest',
-      '--kubeconfig',
-      await fake.writeKubeconfig(dir),
-      '--namespace',
-      scenario.namespace,
-      '--pipelinerun',
-      scenario.name,
-      ...(scenario.attestTaskRun ? ['--taskrun', scenario.attestTaskRun] : []),
+      ...targetArgs(scenario, await fake.writeKubeconfig(dir)),
       '--key',
       key.privateKeyFile,
       '--storage',
