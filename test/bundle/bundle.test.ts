@@ -376,6 +376,39 @@ describe('bundle list', () => {
     expect(absent.stderr).toContain('task/tekton-attest');
   });
 
+  /** A bundle as another tool may write it: a Docker manifest, Tekton's layer annotations, given blobs. */
+  async function pushForeignBundle(
+    repo: string,
+    config: Buffer,
+    layers: { blob: Buffer; kind: string; name: string; apiVersion: string }[],
+  ): Promise<void> {
+    for (const blob of [...layers.map((l) => l.blob), config]) await http.putBlob(repo, blob);
+    await http.putManifest(
+      repo,
+      'v1',
+      {
+        schemaVersion: 2,
+        mediaType: DOCKER_MANIFEST,
+        config: {
+          mediaType: 'application/vnd.docker.container.image.v1+json',
+          size: config.length,
+          digest: sha256(config),
+        },
+        layers: layers.map(({ blob, kind, name, apiVersion }) => ({
+          mediaType: DOCKER_LAYER,
+          size: blob.length,
+          digest: sha256(blob),
+          annotations: {
+            'dev.tekton.image.apiVersion': apiVersion,
+            'dev.tekton.image.kind': kind,
+            'dev.tekton.image.name': name,
+          },
+        })),
+      },
+      DOCKER_MANIFEST,
+    );
+  }
+
   test('reads a bundle written by another tool: a tar layer, and a raw (untarred) JSON layer', async () => {
     const repo = 'foreign/bundle';
     const task = {
@@ -395,34 +428,10 @@ describe('bundle list', () => {
     const config = Buffer.from(
       JSON.stringify({ architecture: '', os: '', rootfs: { type: 'layers', diff_ids: [] }, config: {} }),
     );
-    const layer = (blob: Buffer, kind: string, name: string, apiVersion: string) => ({
-      mediaType: DOCKER_LAYER,
-      size: blob.length,
-      digest: sha256(blob),
-      annotations: {
-        'dev.tekton.image.apiVersion': apiVersion,
-        'dev.tekton.image.kind': kind,
-        'dev.tekton.image.name': name,
-      },
-    });
-    await http.putBlob(repo, tarLayer);
-    await http.putBlob(repo, rawLayer);
-    await http.putBlob(repo, config);
-    await http.putManifest(
-      repo,
-      'v1',
-      {
-        schemaVersion: 2,
-        mediaType: DOCKER_MANIFEST,
-        config: {
-          mediaType: 'application/vnd.docker.container.image.v1+json',
-          size: config.length,
-          digest: sha256(config),
-        },
-        layers: [layer(tarLayer, 'task', 'hello', 'v1'), layer(rawLayer, 'pipeline', 'raw', 'v1beta1')],
-      },
-      DOCKER_MANIFEST,
-    );
+    await pushForeignBundle(repo, config, [
+      { blob: tarLayer, kind: 'task', name: 'hello', apiVersion: 'v1' },
+      { blob: rawLayer, kind: 'pipeline', name: 'raw', apiVersion: 'v1beta1' },
+    ]);
     const names = await cli(['bundle', 'list', `${registry.host}/${repo}:v1`]);
     expect(names.stdout).toBe('task.tekton.dev/hello v1\npipeline.tekton.dev/raw v1beta1\n');
     const objects = await cli(['bundle', 'list', `${registry.host}/${repo}:v1`, '-o', 'json']);
@@ -439,36 +448,9 @@ describe('bundle list', () => {
     );
 
     const repo = 'plural/kind';
-    const blob = gzipSync(writeTar('x', Buffer.from('{}')));
-    await http.putBlob(repo, blob);
-    const config = Buffer.from('{}');
-    await http.putBlob(repo, config);
-    await http.putManifest(
-      repo,
-      'v1',
-      {
-        schemaVersion: 2,
-        mediaType: DOCKER_MANIFEST,
-        config: {
-          mediaType: 'application/vnd.docker.container.image.v1+json',
-          size: config.length,
-          digest: sha256(config),
-        },
-        layers: [
-          {
-            mediaType: DOCKER_LAYER,
-            size: blob.length,
-            digest: sha256(blob),
-            annotations: {
-              'dev.tekton.image.apiVersion': 'v1',
-              'dev.tekton.image.kind': 'Tasks',
-              'dev.tekton.image.name': 'x',
-            },
-          },
-        ],
-      },
-      DOCKER_MANIFEST,
-    );
+    await pushForeignBundle(repo, Buffer.from('{}'), [
+      { blob: gzipSync(writeTar('x', Buffer.from('{}'))), kind: 'Tasks', name: 'x', apiVersion: 'v1' },
+    ]);
     const plural = await cli(['bundle', 'list', `${registry.host}/${repo}:v1`]);
     expect(plural.code).toBe(2);
     expect(plural.stderr).toContain('must be lowercase and singular, found Tasks');
