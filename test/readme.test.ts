@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { runCli } from './cli/run-built-cli.js';
+import { runCli } from './harness/run-built-cli.js';
 import { repoRoot } from './peers/versions.js';
 
 const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');

@@ -1,5 +1,9 @@
-import type { SecretSource } from '../signing/load-key.js';
 import type { KubeClient } from './client.js';
+
+/** Reads a Kubernetes Secret's data (already base64-decoded): all that signing needs of the API. */
+export interface SecretSource {
+  readSecret(namespace: string, name: string): Promise<Record<string, Uint8Array>>;
+}
 
 /** Reads Secrets through the API for `k8s://NAMESPACE/NAME` signing keys (and registry credentials). */
 export class ApiSecretSource implements SecretSource {

@@ -2,18 +2,11 @@ import type { KeyObject } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AttestError } from '../errors.js';
+import type { SecretSource } from '../kube/secrets.js';
 import { log, redact } from '../log.js';
 import { decryptCosignKey, isCosignKeyType } from './cosign-key.js';
 import { KeySigner } from './key-signer.js';
 import { decodePem, privateKeyFromPem, privateKeyFromPkcs8 } from './pem-key.js';
-
-/**
- * Reads a Kubernetes Secret's data (already base64-decoded). Implemented in src/kube (the only code that
- * talks to the API); signing only needs this much of it.
- */
-export interface SecretSource {
-  readSecret(namespace: string, name: string): Promise<Record<string, Uint8Array>>;
-}
 
 export interface LoadKeyOptions {
   /** `--key`: a key file, a directory holding cosign.key/x509.pem, or k8s://NS/SECRET. */

@@ -1,7 +1,5 @@
+import type { StorageName } from '../config/defaults.js';
 import type { SignedAttestation } from '../signing/types.js';
-
-export type StorageName = 'oci' | 'tekton' | 'file';
-export const STORAGE_NAMES: readonly StorageName[] = ['oci', 'tekton', 'file'];
 
 export interface StorageOutcome {
   backend: StorageName;

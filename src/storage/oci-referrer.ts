@@ -15,7 +15,7 @@ import { toSigstoreBundle } from '../signing/sigstore-bundle.js';
 import { logAttestation } from '../signing/transparency.js';
 import type { Envelope, SignedAttestation, Signer } from '../signing/types.js';
 import type { StorageBackend, StorageOutcome } from './backend.js';
-import { type OciTarget, parseRepositoryOverride, storeInTargets, type TargetWrite } from './oci-subjects.js';
+import { type OciTarget, storeInTargets, type TargetWrite } from './oci-subjects.js';
 
 /**
  * The `oci` backend with encoding `sigstore-bundle`: an OCI 1.1 referrer per attestation holding a sigstore
@@ -36,7 +36,7 @@ const EMPTY_CONFIG = Buffer.from('{}');
 export interface OciReferrerStorageOptions {
   client: RegistryClient;
   /** `--oci-repository` */
-  repository?: string;
+  repository?: RepositoryRef;
   /** `--sign-images`: also write an image signature bundle (cosign v3's `sign` layout). */
   imageSigner?: Signer;
   /** Set when the attestation goes to Rekor: the image signature bundle is logged there too. */
@@ -55,7 +55,7 @@ export class OciReferrerStorage implements StorageBackend {
 
   constructor(options: OciReferrerStorageOptions) {
     this.#client = options.client;
-    this.#override = parseRepositoryOverride(options.repository);
+    this.#override = options.repository;
     this.#imageSigner = options.imageSigner;
     this.#rekorUrl = options.rekorUrl;
     this.#now = options.now ?? (() => new Date());

@@ -1,4 +1,4 @@
-import { AttestError, reasonOf } from '../errors.js';
+import { reasonOf } from '../errors.js';
 import { log } from '../log.js';
 import type { RepositoryRef } from '../oci/client.js';
 import { parseReference } from '../oci/reference.js';
@@ -16,18 +16,6 @@ export interface OciTarget {
 }
 
 const SHA256_HEX = /^[a-f0-9]{64}$/;
-
-/** Parses `--oci-repository` (a repository, no tag or digest). */
-export function parseRepositoryOverride(value: string | undefined): RepositoryRef | undefined {
-  if (!value) return undefined;
-  const ref = parseReference(value);
-  if (ref.tag !== undefined || ref.digest !== undefined) {
-    throw new AttestError('INVALID_ARGUMENT', `--oci-repository ${value} names a tag or digest`, {
-      hint: 'give a repository only, e.g. registry.example.com/team/attestations',
-    });
-  }
-  return { registry: ref.registry, repository: ref.repository };
-}
 
 /**
  * The subjects that are images with a sha256 digest (what cosign can attach to), and a reason for each one

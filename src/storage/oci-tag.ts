@@ -18,7 +18,7 @@ import { holdsSameAttestation } from '../signing/sign-statement.js';
 import { assertImageSignaturesLoggable, logPayloadSignature } from '../signing/transparency.js';
 import type { SignedAttestation, Signer } from '../signing/types.js';
 import type { StorageBackend, StorageOutcome } from './backend.js';
-import { type OciTarget, parseRepositoryOverride, storeInTargets, type TargetWrite } from './oci-subjects.js';
+import { type OciTarget, storeInTargets, type TargetWrite } from './oci-subjects.js';
 
 /**
  * The `oci` backend in cosign's tag layout: each attestation is a layer of `<repo>:sha256-<hex>.att`, each
@@ -38,7 +38,7 @@ export const SIMPLESIGNING_MEDIA_TYPE = 'application/vnd.dev.cosign.simplesignin
 export interface OciTagStorageOptions {
   client: RegistryClient;
   /** `--oci-repository`: attach in this repository instead of each image's own. */
-  repository?: string;
+  repository?: RepositoryRef;
   /** `--sign-images`: also write `.sig` image signatures, signed with this signer. */
   imageSigner?: Signer;
   /**
@@ -68,7 +68,7 @@ export class OciTagStorage implements StorageBackend {
 
   constructor(options: OciTagStorageOptions) {
     this.#client = options.client;
-    this.#override = parseRepositoryOverride(options.repository);
+    this.#override = options.repository;
     this.#imageSigner = options.imageSigner;
     this.#rekorUrl = options.rekorUrl;
     if (options.rekorUrl && options.imageSigner) assertImageSignaturesLoggable(options.imageSigner);

@@ -1,7 +1,8 @@
 import { createPublicKey, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { AttestError } from '../errors.js';
-import { loadKeySigner, type SecretSource } from '../signing/load-key.js';
+import type { SecretSource } from '../kube/secrets.js';
+import { loadKeySigner } from '../signing/load-key.js';
 import { publicKeyFromPem } from '../signing/pem-key.js';
 
 const K8S_PREFIX = 'k8s://';

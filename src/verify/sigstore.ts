@@ -5,13 +5,14 @@ import { HashAlgorithm, type TrustedRoot } from '@sigstore/protobuf-specs';
 import { type TrustMaterial, toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import { verifyCertificateChain } from '@sigstore/verify/dist/key/certificate.js';
 import { verifySCTs } from '@sigstore/verify/dist/key/sct.js';
+import type { IdentityPolicy } from '../config/verify.js';
 import { AttestError } from '../errors.js';
 import { parseEnvelope } from '../signing/dsse.js';
 import { type CertificateIdentity, certificateIdentity } from '../signing/fulcio-certificate.js';
 import { parseRekorBundleAnnotation, REKOR_BUNDLE_ANNOTATION } from '../signing/rekor-bundle.js';
 import { toTransparencyLogEntry } from '../signing/sigstore-bundle.js';
 import type { Envelope, TlogEntry } from '../signing/types.js';
-import { checkIdentity, type IdentityPolicy } from './identity.js';
+import { checkIdentity } from './identity.js';
 import { checkEntryMatchesLayer } from './tlog.js';
 import { emptyTrustedRoot } from './trusted-root.js';
 

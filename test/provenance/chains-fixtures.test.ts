@@ -4,8 +4,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseFormatOptions } from '../../src/config/config.js';
-import { buildPayload } from '../../src/payload.js';
+import { buildPayload } from '../../src/commands/payload.js';
+import { parseFormatOptions } from '../../src/config/format.js';
 import { FIXTURES_DIR } from '../harness/fixtures.js';
 
 const FIXTURES = join(FIXTURES_DIR, 'chains');
@@ -54,7 +54,7 @@ describe('Chains fixture cases', () => {
         'build-type': input.config.buildType ?? undefined,
         'deep-inspection': input.config.deepInspection,
       });
-      const payload = await buildPayload({ pipelineRun: prFile, taskRuns: [trFile], exclude: [], format });
+      const payload = await buildPayload({ pipelineRun: prFile, taskRuns: [trFile] }, [], format);
       const actual = JSON.parse(new TextDecoder().decode(payload.bytes)) as Record<string, unknown>;
 
       if (testCase.assertScope === 'statement') {

@@ -2,7 +2,7 @@
 // the attest TaskRun itself is running, another finally task has finished, one DAG task was skipped by
 // `when` and one failed. The statement must still be what Chains would write once the run completes.
 import { describe, expect, it } from 'vitest';
-import { parseFormatOptions } from '../../src/config/config.js';
+import { parseFormatOptions } from '../../src/config/format.js';
 import { buildStatement } from '../../src/provenance/index.js';
 import { buildSnapshot } from '../../src/tekton/build-snapshot.js';
 import { DIGEST_A, DIGEST_B, pipelineRun, task, taskRun } from '../tekton/make-run.js';

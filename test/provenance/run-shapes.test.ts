@@ -1,7 +1,7 @@
 // Runs the Chains fixtures do not cover: retries, matrix, failed and skipped tasks, sidecars, reproducible
 // builds, remote pipelines, StepActions, the slsa-tekton build type and deep inspection in SLSA v0.2.
 import { describe, expect, it } from 'vitest';
-import { parseFormatOptions } from '../../src/config/config.js';
+import { parseFormatOptions } from '../../src/config/format.js';
 import { buildStatement } from '../../src/provenance/index.js';
 import { BUILD_TYPE_SLSA_TEKTON, type Statement } from '../../src/provenance/statement.js';
 import { buildSnapshot } from '../../src/tekton/build-snapshot.js';

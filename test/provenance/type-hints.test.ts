@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseFormatOptions } from '../../src/config/config.js';
+import { parseFormatOptions } from '../../src/config/format.js';
 import { buildStatement, type ResultSource } from '../../src/provenance/index.js';
 import { buildSnapshot } from '../../src/tekton/build-snapshot.js';
 import type { ResultValue } from '../../src/tekton/types.js';

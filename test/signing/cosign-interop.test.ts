@@ -9,7 +9,7 @@ import { verifySignature } from '../../src/signing/key-signer.js';
 import { loadKeySigner } from '../../src/signing/load-key.js';
 import { publicKeyFromPem, publicKeyPem } from '../../src/signing/pem-key.js';
 import { signStatement } from '../../src/signing/sign-statement.js';
-import { runCli } from '../cli/run-built-cli.js';
+import { runCli } from '../harness/run-built-cli.js';
 import { runCosign } from '../peers/cosign.js';
 import { pkcs8Pem, testKeys } from './keys.js';
 

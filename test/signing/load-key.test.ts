@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AttestError } from '../../src/errors.js';
+import type { SecretSource } from '../../src/kube/secrets.js';
 import { COSIGN_KEY_PEM_TYPE, SIGSTORE_KEY_PEM_TYPE } from '../../src/signing/cosign-key.js';
 import { generateCosignKeyPair } from '../../src/signing/keygen.js';
-import { loadKeySigner, type SecretSource } from '../../src/signing/load-key.js';
+import { loadKeySigner } from '../../src/signing/load-key.js';
 import { rejectionOf } from '../harness/attest-error.js';
 import { pkcs8Pem, testKeys } from './keys.js';
 

@@ -199,7 +199,10 @@ describe('oci tag storage: subjects, repositories and failures', () => {
   it('stores in --oci-repository instead of the image repository', async () => {
     const image = await pushTestImage(accessFor(registry), 'team/elsewhere');
     const statement = provenance([imageSubject(registry.host, 'team/elsewhere', image.digest)]);
-    const storage = new OciTagStorage({ client, repository: `${registry.host}/attestations/store` });
+    const storage = new OciTagStorage({
+      client,
+      repository: { registry: registry.host, repository: 'attestations/store' },
+    });
     const outcome = await storage.store(await signed(statement, key));
     expect(outcome.locations).toEqual([
       `${registry.host}/attestations/store:${image.digest.replace(':', '-')}.att`,

@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { parse } from 'yaml';
-import { buildScenario } from '../attest/scenario.js';
-import { runCli } from '../cli/run-built-cli.js';
 import type { KubeObject } from '../harness/fake-kube.js';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
 import { pushTestImage, RegistryHttp } from '../harness/registry-http.js';
+import { runCli } from '../harness/run-built-cli.js';
+import { buildScenario } from '../harness/scenario.js';
 import { type KubeApiServer, startKubeApiServer } from '../peers/kube-apiserver.js';
 import { repoRoot } from '../peers/versions.js';
 

@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import type { Options } from 'yargs';
-import { DEFAULTS, parseDuration, parseFormatOptions, parseStorage } from '../../src/config/config.js';
 import {
   formatOptions,
   keyOptions,
@@ -15,7 +14,11 @@ import {
   registryOptions,
   signerOptions,
   storageOptions,
-} from '../../src/config/options.js';
+} from '../../src/cli/options.js';
+import { parseStorage } from '../../src/config/attest.js';
+import { DEFAULTS } from '../../src/config/defaults.js';
+import { parseFormatOptions } from '../../src/config/format.js';
+import { parseDuration } from '../../src/config/values.js';
 import { FIXTURES_DIR } from '../harness/fixtures.js';
 import { repoRoot } from '../peers/versions.js';
 import { TEKTON_CHECK_BUILD_TIMEOUT_MS, tektonCheckBin, tektonValidate } from './tekton-check.js';

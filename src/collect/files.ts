@@ -1,0 +1,289 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { extname, join, resolve } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { AttestError } from '../errors.js';
+import { log } from '../log.js';
+import { buildSnapshot } from '../tekton/build-snapshot.js';
+import {
+  normalizeCustomRun,
+  normalizePipelineRun,
+  normalizeTaskRun,
+  V1,
+  V1BETA1,
+} from '../tekton/normalize.js';
+import type { RunSnapshot } from '../tekton/snapshot.js';
+import {
+  type CustomRun,
+  LABEL_PIPELINE_RUN,
+  LABEL_PIPELINE_RUN_UID,
+  LABEL_PIPELINE_TASK,
+  type PipelineRun,
+  type TaskRun,
+} from '../tekton/types.js';
+import { validateRunShape } from '../tekton/validate-shape.js';
+
+/**
+ * Reads a PipelineRun and its TaskRuns from files, the offline input of `payload`: JSON or YAML (several
+ * `---` documents allowed), a single object or a `List` (`kubectl get taskruns -o json`), or a directory of
+ * such files (*.json, *.yaml, *.yml, in name order). Objects are normalized to tekton.dev/v1 here.
+ * Anything unusable is an AttestError(INVALID_INPUT) naming the file and the field.
+ */
+export interface RunFiles {
+  /** File holding the PipelineRun (it may also hold the TaskRuns, e.g. `kubectl get pr,tr -o json`). */
+  pipelineRun: string;
+  /** Files or directories holding the TaskRuns (and CustomRuns) of that PipelineRun. */
+  taskRuns: readonly string[];
+}
+
+export interface LoadedRun {
+  pipelineRun: PipelineRun;
+  taskRuns: TaskRun[];
+  customRuns: CustomRun[];
+  /** The file each object came from, keyed by `objectKey` (for messages that name the file). */
+  sources: Map<string, string>;
+}
+
+interface Located {
+  object: Record<string, unknown>;
+  /** `file` or `file: items[3]` / `file: document 2`. */
+  where: string;
+  file: string;
+}
+
+const TEKTON_VERSIONS = new Set([V1, V1BETA1]);
+const CUSTOM_RUN_KINDS = new Set(['CustomRun', 'Run']);
+const DATA_EXTENSIONS = new Set(['.json', '.yaml', '.yml']);
+
+/** What the file collector returns: the run's snapshot, and the file each object came from. */
+export interface RunFromFiles {
+  snapshot: RunSnapshot;
+  /** The file each object came from, keyed by `objectKey` (for messages that name the file). */
+  sources: Map<string, string>;
+}
+
+/**
+ * The offline collector (`payload`, `demo`): the run's files -> the same RunSnapshot the API collector makes,
+ * with `exclude` (the attesting TaskRun) left out. Warns when the result will be thin.
+ */
+export async function collectFromFiles(files: RunFiles, exclude: readonly string[]): Promise<RunFromFiles> {
+  const loaded = await loadRunFiles(files);
+  const snapshot = buildSnapshot({
+    pipelineRun: loaded.pipelineRun,
+    taskRuns: loaded.taskRuns,
+    customRuns: loaded.customRuns,
+    exclude,
+  });
+  const pipelineTasks = loaded.pipelineRun.status?.pipelineSpec?.tasks?.length ?? 0;
+  if (loaded.taskRuns.length === 0 && pipelineTasks > 0) {
+    log.warn(
+      `no TaskRuns given for PipelineRun ${loaded.pipelineRun.metadata.name ?? ''}: the provenance will list no tasks or step images (add --taskruns)`,
+    );
+  }
+  if (snapshot.unfinished.length > 0) {
+    log.warn(
+      `TaskRuns not finished, left out of the provenance: ${snapshot.unfinished.join(', ')} (exclude the attesting TaskRun with --exclude-taskrun)`,
+    );
+  }
+  return { snapshot, sources: loaded.sources };
+}
+
+/** `PipelineRun/name` or `TaskRun/name`: how messages and the source map refer to an object. */
+export function objectKey(kind: 'PipelineRun' | 'TaskRun' | 'CustomRun', name: string | undefined): string {
+  return `${kind}/${name ?? '(unnamed)'}`;
+}
+
+export async function loadRunFiles(files: RunFiles): Promise<LoadedRun> {
+  const sources = new Map<string, string>();
+  const pipelineRuns: Located[] = [];
+  const children: Located[] = [];
+  for (const item of await readObjects(files.pipelineRun)) {
+    (kindOf(item, 'PipelineRun') === 'PipelineRun' ? pipelineRuns : children).push(item);
+  }
+  if (pipelineRuns.length !== 1) {
+    throw new AttestError(
+      'INVALID_INPUT',
+      `${files.pipelineRun}: expected exactly one PipelineRun, found ${pipelineRuns.length}`,
+      { hint: 'pass the file of one PipelineRun (kubectl get pipelinerun NAME -o yaml) to --pipelinerun' },
+    );
+  }
+  const located = pipelineRuns[0] as Located;
+  validateRunShape(located.object, 'PipelineRun', located.where);
+  const pipelineRun = normalizePipelineRun(located.object);
+  sources.set(objectKey('PipelineRun', pipelineRun.metadata.name), located.file);
+
+  for (const path of files.taskRuns) {
+    // The PipelineRun's file was read already (it may hold the TaskRuns too).
+    if (resolve(path) !== resolve(files.pipelineRun)) children.push(...(await readObjects(path)));
+  }
+  const taskRuns: TaskRun[] = [];
+  const customRuns: CustomRun[] = [];
+  const seen = new Set<string>();
+  for (const item of children) {
+    const kind = kindOf(item, 'TaskRun');
+    if (kind === 'PipelineRun') {
+      if (samePipelineRun(normalizePipelineRun(item.object), pipelineRun)) continue;
+      throw new AttestError('INVALID_INPUT', `${item.where}: is another PipelineRun, not a TaskRun`, {
+        hint: 'give --taskruns only the TaskRuns of the PipelineRun in --pipelinerun',
+      });
+    }
+    validateRunShape(item.object, kind, item.where);
+    const run = kind === 'TaskRun' ? normalizeTaskRun(item.object) : normalizeCustomRun(item.object);
+    checkBelongs(run, pipelineRun, item.where);
+    // Names are unique per namespace; the uid alone is not trusted (Chains' fixtures reuse one).
+    const identity = `${kind}/${run.metadata.namespace ?? ''}/${run.metadata.name ?? run.metadata.uid ?? item.where}`;
+    if (seen.has(identity)) {
+      log.warn(`${item.where}: ${kind} ${run.metadata.name ?? ''} appears more than once; using the first`);
+      continue;
+    }
+    seen.add(identity);
+    sources.set(objectKey(kind, run.metadata.name), item.file);
+    if (kind === 'TaskRun') {
+      if (run.metadata.labels?.[LABEL_PIPELINE_TASK] === undefined) {
+        log.warn(
+          `${item.where}: TaskRun ${run.metadata.name ?? ''} has no ${LABEL_PIPELINE_TASK} label, so it is not part of the provenance`,
+        );
+      }
+      taskRuns.push(run as TaskRun);
+    } else {
+      customRuns.push(run as CustomRun);
+    }
+  }
+  return { pipelineRun, taskRuns, customRuns, sources };
+}
+
+/** The objects of a file or directory, Lists expanded, each with where it was found. */
+async function readObjects(path: string): Promise<Located[]> {
+  let isDirectory: boolean;
+  try {
+    isDirectory = (await stat(path)).isDirectory();
+  } catch (error) {
+    throw new AttestError(
+      'INVALID_INPUT',
+      `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+      {
+        hint: 'check the path',
+      },
+    );
+  }
+  if (!isDirectory) return parseFile(path, await readFile(path, 'utf8'));
+  const names = (await readdir(path)).filter((name) => DATA_EXTENSIONS.has(extname(name))).sort();
+  const objects: Located[] = [];
+  for (const name of names) {
+    const file = join(path, name);
+    objects.push(...parseFile(file, await readFile(file, 'utf8')));
+  }
+  return objects;
+}
+
+/** Parses a JSON or YAML text into its objects (Lists expanded). Exported for tests and the demo. */
+export function parseFile(file: string, text: string): Located[] {
+  const documents: unknown[] = [];
+  if (extname(file) === '.json') {
+    try {
+      documents.push(JSON.parse(text));
+    } catch (error) {
+      throw new AttestError('INVALID_INPUT', `${file}: invalid JSON: ${(error as Error).message}`, {
+        hint: 'fix the file, or save it again with kubectl get ... -o json',
+      });
+    }
+  } else {
+    for (const document of parseAllDocuments(text)) {
+      const problem = document.errors[0];
+      if (problem) {
+        const firstLine = problem.message.split('\n')[0] ?? problem.message;
+        throw new AttestError('INVALID_INPUT', `${file}: invalid YAML: ${firstLine}`, {
+          hint: 'fix the file, or save it again with kubectl get ... -o yaml',
+        });
+      }
+      const value: unknown = document.toJS();
+      if (value !== null && value !== undefined) documents.push(value);
+    }
+  }
+  const located: Located[] = [];
+  documents.forEach((document, index) => {
+    const where = documents.length > 1 ? `${file}: document ${index + 1}` : file;
+    if (!isMapping(document)) throw notAnObject(where);
+    const kind = document.kind;
+    if (typeof kind === 'string' && kind.endsWith('List') && Array.isArray(document.items)) {
+      document.items.forEach((item: unknown, i: number) => {
+        if (!isMapping(item)) throw notAnObject(`${where}: items[${i}]`);
+        located.push({ object: item, where: `${where}: items[${i}]`, file });
+      });
+    } else {
+      located.push({ object: document, where, file });
+    }
+  });
+  return located;
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function notAnObject(where: string): AttestError {
+  return new AttestError(
+    'INVALID_INPUT',
+    `${where}: is not a Kubernetes object (a mapping with kind and metadata)`,
+    {
+      hint: 'save objects with kubectl get ... -o json or -o yaml',
+    },
+  );
+}
+
+/** The object's kind; objects without one (Chains' test fixtures) are taken as the kind expected there. */
+function kindOf(item: Located, expected: 'PipelineRun' | 'TaskRun'): 'PipelineRun' | 'TaskRun' | 'CustomRun' {
+  const { kind, apiVersion } = item.object;
+  if (kind === undefined) return expected;
+  const version = typeof apiVersion === 'string' ? apiVersion : '(no apiVersion)';
+  if (kind === 'PipelineRun' || kind === 'TaskRun') {
+    if (apiVersion !== undefined && !TEKTON_VERSIONS.has(String(apiVersion))) {
+      throw new AttestError(
+        'INVALID_INPUT',
+        `${item.where}: apiVersion ${version} of ${kind} is not supported`,
+        {
+          hint: `save it as ${V1} or ${V1BETA1} (kubectl get ${kind.toLowerCase()}s.${V1.split('/')[1]}.tekton.dev ...)`,
+        },
+      );
+    }
+    return kind;
+  }
+  if (typeof kind === 'string' && CUSTOM_RUN_KINDS.has(kind) && expected === 'TaskRun') return 'CustomRun';
+  throw new AttestError(
+    'INVALID_INPUT',
+    `${item.where}: kind is ${String(kind)} (${version}), not a ${expected}`,
+    {
+      hint:
+        expected === 'PipelineRun'
+          ? 'pass a PipelineRun (kubectl get pipelinerun NAME -o yaml) to --pipelinerun'
+          : 'pass TaskRuns (kubectl get taskruns -l tekton.dev/pipelineRun=NAME -o yaml) to --taskruns',
+    },
+  );
+}
+
+function samePipelineRun(a: PipelineRun, b: PipelineRun): boolean {
+  if (a.metadata.uid && b.metadata.uid) return a.metadata.uid === b.metadata.uid;
+  return a.metadata.name === b.metadata.name && a.metadata.namespace === b.metadata.namespace;
+}
+
+/** Rejects a TaskRun whose labels or owner say it belongs to another PipelineRun. */
+function checkBelongs(run: TaskRun | CustomRun, pipelineRun: PipelineRun, where: string): void {
+  const { name, uid } = pipelineRun.metadata;
+  const labels = run.metadata.labels ?? {};
+  const owner = run.metadata.ownerReferences?.find((ref) => ref.kind === 'PipelineRun' && ref.controller);
+  const conflicts: string[] = [];
+  if (name && labels[LABEL_PIPELINE_RUN] && labels[LABEL_PIPELINE_RUN] !== name) {
+    conflicts.push(`label ${LABEL_PIPELINE_RUN}=${labels[LABEL_PIPELINE_RUN]}`);
+  }
+  if (uid && labels[LABEL_PIPELINE_RUN_UID] && labels[LABEL_PIPELINE_RUN_UID] !== uid) {
+    conflicts.push(`label ${LABEL_PIPELINE_RUN_UID}=${labels[LABEL_PIPELINE_RUN_UID]}`);
+  }
+  if (uid && owner?.uid && owner.uid !== uid) conflicts.push(`ownerReference uid ${owner.uid}`);
+  if (conflicts.length === 0) return;
+  throw new AttestError(
+    'INVALID_INPUT',
+    `${where}: ${run.metadata.name ?? 'the TaskRun'} belongs to another PipelineRun (${conflicts.join(', ')}), not to ${name ?? uid}`,
+    {
+      hint: `list only its own TaskRuns: kubectl get taskruns -l ${LABEL_PIPELINE_RUN}=${name ?? 'NAME'} -o yaml`,
+    },
+  );
+}

@@ -1,0 +1,62 @@
+import { collectRun } from '../collect/api/collect-run.js';
+import type { AttestConfig } from '../config/attest.js';
+import { AttestError } from '../errors.js';
+import { log } from '../log.js';
+import { buildStatement, serializeStatement } from '../provenance/index.js';
+import { reportAttestation } from '../report/attestation.js';
+import { taskResults, writeTaskResults } from '../report/task-results.js';
+import { signStatement } from '../signing/sign-statement.js';
+import {
+  assertImageSignaturesLoggable,
+  logAttestation,
+  transparencyWanted,
+} from '../signing/transparency.js';
+import { storeEverywhere } from './backends.js';
+import { kubeSecrets, lazyKubeClient } from './kube.js';
+import { createSigner, describeSigner } from './signer.js';
+
+/**
+ * `tekton-attest attest`, the Task's job: signer -> collect the run from the API -> build the Statement ->
+ * sign -> log -> store in every requested backend (each tried, whatever the others did) -> summary and Task
+ * results. The config was checked whole before this runs; the key is decrypted before anything is read.
+ */
+export async function runAttest(config: AttestConfig): Promise<void> {
+  const kube = lazyKubeClient(config.kube);
+  // A cosign key's scrypt holds 64 MiB for ~150 ms. Decrypted before the Kubernetes and registry code
+  // (client-node, undici: most of the JS attest runs) is loaded and the run is read, the process's peak
+  // memory is the larger of the two phases instead of their sum (docs/benchmark.md). Overlapping it with
+  // the API reads would save its wall time but put the 64 MiB on top of everything else.
+  const signer = await createSigner(config.signer, kubeSecrets(kube));
+  const client = await kube();
+  const collected = await collectRun(client, config.run);
+
+  const statement = buildStatement(collected.snapshot, config.format);
+  let attestation = await signStatement(statement, signer, serializeStatement(statement));
+  // Where this run's signatures are logged (the attestation here, image signatures by the oci backend).
+  const rekorUrl = transparencyWanted(config.transparency.mode, collected.pipelineRun.metadata.annotations)
+    ? config.transparency.rekorUrl
+    : undefined;
+  const signImages = config.storage.includes('oci') && config.oci.signImages;
+  // Before the attestation's own entry: a run refused for its image signatures leaves nothing in the log.
+  if (rekorUrl && signImages) assertImageSignaturesLoggable(signer);
+  if (rekorUrl) attestation = await logAttestation(attestation, rekorUrl);
+
+  const outcomes = await storeEverywhere(config, { client, collected, signer, rekorUrl }, attestation);
+  reportAttestation(collected, attestation, config.format, describeSigner(signer), outcomes);
+  if (config.resultsDir) {
+    await writeTaskResults(
+      config.resultsDir,
+      taskResults({ envelopeJson: attestation.envelopeJson, subjects: statement.subject, outcomes }),
+    );
+  }
+  const failed = outcomes.filter((o) => !o.ok).map((o) => o.backend);
+  if (failed.length === 0) return;
+  const message = `${failed.length} of ${outcomes.length} storage backends failed: ${failed.join(', ')}`;
+  if (config.bestEffort) {
+    log.warn(`${message} (--best-effort: exiting 0)`);
+    return;
+  }
+  throw new AttestError('STORAGE_FAILED', message, {
+    hint: 'see the summary above for each failure; --best-effort exits 0 despite failed backends',
+  });
+}

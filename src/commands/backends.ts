@@ -1,0 +1,109 @@
+import type { CollectedRun } from '../collect/api/collect-run.js';
+import type { AttestConfig } from '../config/attest.js';
+import type { StorageName } from '../config/defaults.js';
+import { reasonOf } from '../errors.js';
+import type { KubeClient } from '../kube/client.js';
+import { ServiceAccountCredentials } from '../kube/registry-credentials.js';
+import { log } from '../log.js';
+import type { RegistryClient } from '../oci/client.js';
+import type { SignedAttestation, Signer } from '../signing/types.js';
+import type { StorageBackend, StorageOutcome } from '../storage/backend.js';
+import { FileStorage } from '../storage/file.js';
+import { TektonStorage } from '../storage/tekton.js';
+import { openRegistry } from './registry.js';
+
+export interface StorageContext {
+  client: KubeClient;
+  collected: CollectedRun;
+  signer: Signer;
+  /** Set when the run's signatures go to Rekor. */
+  rekorUrl: string | undefined;
+}
+
+/**
+ * Stores the attestation in every `--storage` backend. They write to different places (the API server, the
+ * registry, a directory): side by side, the run waits for the slowest instead of their sum. Outcomes keep
+ * the --storage order; a backend's failure is its outcome, whatever the others do.
+ */
+export async function storeEverywhere(
+  config: AttestConfig,
+  context: StorageContext,
+  attestation: SignedAttestation,
+): Promise<StorageOutcome[]> {
+  const registry = config.storage.includes('oci') ? await registryFor(config, context) : undefined;
+  try {
+    return await Promise.all(
+      config.storage.map((name) =>
+        store(name, () => backendFor(name, config, context, registry), attestation),
+      ),
+    );
+  } finally {
+    await registry?.close();
+  }
+}
+
+/** Registry access with the pipeline's own credentials: docker configs, then (opt-in) the SA's secrets. */
+function registryFor(config: AttestConfig, { client, collected }: StorageContext): Promise<RegistryClient> {
+  if (!config.registryCredentialsFromApi) return openRegistry(config.registry);
+  const account =
+    client.connection.serviceAccount?.name ??
+    collected.pipelineRun.spec.taskRunTemplate?.serviceAccountName ??
+    'default';
+  return openRegistry(config.registry, [
+    new ServiceAccountCredentials(client, collected.target.namespace, account),
+  ]);
+}
+
+async function backendFor(
+  name: StorageName,
+  config: AttestConfig,
+  context: StorageContext,
+  registry: RegistryClient | undefined,
+): Promise<StorageBackend> {
+  const { collected } = context;
+  switch (name) {
+    case 'tekton':
+      return new TektonStorage({
+        client: context.client,
+        version: collected.version,
+        namespace: collected.target.namespace,
+        name: collected.target.pipelineRun,
+        uid: collected.pipelineRun.metadata.uid ?? '',
+        markSigned: config.markSigned,
+      });
+    case 'file':
+      return new FileStorage(config.outputDir!, collected.target.pipelineRun);
+    case 'oci': {
+      const settings = {
+        client: registry!,
+        ...(config.oci.repository ? { repository: config.oci.repository } : {}),
+        ...(config.oci.signImages ? { imageSigner: context.signer } : {}),
+        ...(context.rekorUrl ? { rekorUrl: context.rekorUrl } : {}),
+      };
+      if (config.oci.encoding === 'tag') {
+        const { OciTagStorage } = await import('../storage/oci-tag.js');
+        return new OciTagStorage(settings);
+      }
+      // The sigstore bundle encoding (and @sigstore/bundle) is loaded only when chosen.
+      const { OciReferrerStorage } = await import('../storage/oci-referrer.js');
+      return new OciReferrerStorage(settings);
+    }
+  }
+}
+
+/** One backend's attempt; a failure is an outcome, whatever the other backends do. */
+async function store(
+  name: StorageName,
+  backend: () => Promise<StorageBackend>,
+  attestation: SignedAttestation,
+): Promise<StorageOutcome> {
+  try {
+    const outcome = await (await backend()).store(attestation);
+    if (!outcome.ok) log.error(`${name} storage failed: ${outcome.detail ?? 'no reason given'}`);
+    return outcome;
+  } catch (error) {
+    const reason = reasonOf(error);
+    log.error(`${name} storage failed: ${reason}`);
+    return { backend: name, ok: false, locations: [], detail: reason.split('\n')[0] };
+  }
+}

@@ -1,0 +1,151 @@
+import { AttestError } from '../errors.js';
+import type { FormatOptions } from '../provenance/statement.js';
+import { applyChainsConfig, loadChainsConfig } from './chains-config.js';
+import { DEFAULTS, STORAGE_NAMES, type StorageName } from './defaults.js';
+import { parseFormatOptions } from './format.js';
+import { type KubeAccess, parseKubeAccess } from './kube.js';
+import {
+  parseRegistryAccess,
+  parseRepositoryOverride,
+  type RegistryAccess,
+  type Repository,
+} from './registry.js';
+import { flag, parseDuration, type RawOptions, text } from './values.js';
+
+/** `--transparency` / Chains' `transparency.enabled`. */
+export type TransparencyMode = 'false' | 'true' | 'manual';
+
+/** Where the attestation is signed: a key (file, directory or k8s://NS/SECRET), or keyless with Fulcio. */
+export type SignerConfig =
+  | { readonly kind: 'key'; readonly key: string; readonly passwordFile: string | undefined }
+  | {
+      readonly kind: 'keyless';
+      readonly fulcioUrl: string;
+      readonly identityTokenFile: string | undefined;
+      readonly oidcIssuer: string | undefined;
+    };
+
+/** Everything `attest` does, parsed and checked once, before the API or a registry is touched. */
+export interface AttestConfig {
+  readonly run: {
+    readonly pipelineRun: string | undefined;
+    readonly namespace: string | undefined;
+    readonly selfTaskRun: string | undefined;
+    readonly podLabelsFile: string | undefined;
+    readonly waitTimeoutMs: number;
+    readonly requireComplete: boolean;
+  };
+  readonly kube: KubeAccess;
+  readonly format: Readonly<FormatOptions>;
+  readonly signer: SignerConfig;
+  readonly transparency: { readonly mode: TransparencyMode; readonly rekorUrl: string };
+  readonly storage: readonly StorageName[];
+  readonly oci: {
+    readonly repository: Repository | undefined;
+    readonly encoding: 'tag' | 'sigstore-bundle';
+    readonly signImages: boolean;
+  };
+  readonly registry: RegistryAccess;
+  /** Also read the service account's pull secrets through the API. */
+  readonly registryCredentialsFromApi: boolean;
+  readonly markSigned: boolean;
+  /** `file` storage's directory (required when `file` is among the backends). */
+  readonly outputDir: string | undefined;
+  readonly resultsDir: string | undefined;
+  readonly bestEffort: boolean;
+}
+
+/** Flags and TEKTON_ATTEST_* env, then the Chains config map for what is still unset, into one AttestConfig. */
+export async function parseAttestConfig(given: RawOptions): Promise<AttestConfig> {
+  const chainsConfig = text(given, 'chains-config');
+  const options = chainsConfig ? applyChainsConfig(given, await loadChainsConfig(chainsConfig)) : given;
+  const storage = parseStorage(options.storage);
+  const outputDir = text(options, 'output-dir');
+  if (storage.includes('file') && !outputDir) {
+    throw new AttestError('INVALID_ARGUMENT', '--storage file needs --output-dir', {
+      hint: 'give the directory (e.g. a workspace) to write the statement and envelope to',
+    });
+  }
+  const repository = parseRepositoryOverride(options);
+  const transparency = parseTransparencyMode(options.transparency);
+  const signer = parseSigner(options);
+  return {
+    run: {
+      pipelineRun: text(options, 'pipelinerun'),
+      namespace: text(options, 'namespace'),
+      selfTaskRun: text(options, 'taskrun'),
+      podLabelsFile: text(options, 'pod-labels-file'),
+      waitTimeoutMs: parseDuration(options['wait-timeout'], '--wait-timeout', DEFAULTS.waitTimeoutMs),
+      requireComplete: flag(options, 'require-complete'),
+    },
+    kube: parseKubeAccess(options),
+    format: parseFormatOptions(options),
+    signer,
+    transparency: { mode: transparency, rekorUrl: text(options, 'rekor-url') ?? DEFAULTS.rekorUrl },
+    storage,
+    oci: {
+      repository,
+      encoding: parseOciEncoding(options),
+      signImages: flag(options, 'sign-images'),
+    },
+    registry: parseRegistryAccess(options),
+    registryCredentialsFromApi: flag(options, 'registry-credentials-from-api'),
+    markSigned: flag(options, 'mark-signed'),
+    outputDir,
+    resultsDir: text(options, 'results-dir'),
+    bestEffort: flag(options, 'best-effort'),
+  };
+}
+
+export function parseStorage(value: unknown): StorageName[] {
+  if (value === undefined || value === '') return [...DEFAULTS.storage];
+  const names = String(value)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const name of names) {
+    if (!STORAGE_NAMES.includes(name as StorageName)) {
+      throw new AttestError('INVALID_ARGUMENT', `--storage ${name} is not a storage backend`, {
+        hint: `use a comma-separated list of ${STORAGE_NAMES.join(', ')}`,
+      });
+    }
+  }
+  return [...new Set(names)] as StorageName[];
+}
+
+export function parseTransparencyMode(value: unknown): TransparencyMode {
+  const mode = value === undefined || value === '' ? 'false' : String(value).trim().toLowerCase();
+  if (mode === 'true' || mode === 'false' || mode === 'manual') return mode;
+  throw new AttestError('INVALID_ARGUMENT', `--transparency ${String(value)} is not a transparency mode`, {
+    hint: 'use true, false or manual (manual: only runs annotated chains.tekton.dev/transparency-upload: "true")',
+  });
+}
+
+/** `--oci-encoding`; Chains' `storage.oci.encoding-format` may name other encodings, which mean the tag layout. */
+function parseOciEncoding(options: RawOptions): 'tag' | 'sigstore-bundle' {
+  return text(options, 'oci-encoding') === 'sigstore-bundle' ? 'sigstore-bundle' : DEFAULTS.ociEncoding;
+}
+
+function parseSigner(options: RawOptions): SignerConfig {
+  const key = text(options, 'key');
+  const kind = text(options, 'signer') ?? (key ? 'key' : undefined);
+  if (kind === 'keyless') {
+    return {
+      kind,
+      fulcioUrl: text(options, 'fulcio-url') ?? DEFAULTS.fulcioUrl,
+      identityTokenFile: text(options, 'identity-token-file'),
+      oidcIssuer: text(options, 'oidc-issuer'),
+    };
+  }
+  if (kind !== 'key') {
+    throw new AttestError('INVALID_ARGUMENT', 'no signer: neither --key nor --signer keyless was given', {
+      hint: 'pass --key FILE|DIR|k8s://NS/SECRET, or --signer keyless for a Fulcio certificate of the pod identity',
+    });
+  }
+  if (!key) {
+    throw new AttestError('INVALID_ARGUMENT', '--signer key needs --key', {
+      hint: 'pass --key (a cosign.key or x509.pem file, a directory holding one, or k8s://NS/SECRET), or use --signer keyless',
+    });
+  }
+  return { kind, key, passwordFile: text(options, 'key-password-file') };
+}

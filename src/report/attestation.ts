@@ -1,0 +1,46 @@
+import type { CollectedRun } from '../collect/api/collect-run.js';
+import { log } from '../log.js';
+import type { FormatOptions } from '../provenance/statement.js';
+import type { SignedAttestation } from '../signing/types.js';
+import type { StorageOutcome } from '../storage/backend.js';
+import { formatSummary } from './summary.js';
+import { attestationDigest } from './task-results.js';
+
+/** `attest`'s closing words: a note when there was nothing to attach in a registry, then the summary. */
+export function reportAttestation(
+  collected: CollectedRun,
+  attestation: SignedAttestation,
+  format: FormatOptions,
+  signer: string,
+  outcomes: readonly StorageOutcome[],
+): void {
+  const { snapshot, target } = collected;
+  const subjects = attestation.statement.subject;
+  if (subjects.length === 0) {
+    const elsewhere = outcomes.map((o) => o.backend).filter((b) => b !== 'oci');
+    log.info(
+      `the provenance has no subjects (no image or artifact results): nothing to attach in a registry; ` +
+        `attested to ${elsewhere.join(', ') || 'no other backend'}`,
+    );
+  }
+  log.print(
+    formatSummary({
+      run: `${target.namespace}/${target.pipelineRun}`,
+      apiVersion: collected.version,
+      tasks: [...snapshot.taskRuns, ...snapshot.customRuns].map((r) => r.metadata.name ?? ''),
+      excluded: target.selfTaskRun,
+      unfinished: snapshot.unfinished,
+      subjects,
+      format:
+        format.format === 'slsa/v1'
+          ? 'slsa/v1 (SLSA v0.2)'
+          : `${format.format} (SLSA v1.0, ${format.buildType})`,
+      signer,
+      digest: attestationDigest(attestation.envelopeJson),
+      transparency: attestation.tlogEntry
+        ? `log index ${attestation.tlogEntry.logIndex}: ${attestation.tlogEntry.url}`
+        : undefined,
+      outcomes,
+    }),
+  );
+}

@@ -1,0 +1,905 @@
+// End to end: the built CLI runs `attest` against the fake Kubernetes API, a real docker-registry and the
+// test Fulcio/Rekor, signing keyless with a projected-token stand-in and logging in Rekor. What it stored is
+// then checked three ways: by this file's own code (layer bytes vs the logged entry, the SET with the log's
+// key), by the independent cosign-style checker, and by the real cosign CLI with the tlog checked.
+import { createHash, createPublicKey, generateKeyPairSync, verify, X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testKey } from '../harness/attestations.js';
+import { checkAttestations } from '../harness/cosign-checker.js';
+import { FakeKube } from '../harness/fake-kube.js';
+import { startRegistry, type TestRegistry } from '../harness/registry.js';
+import { pushTestImage, type RegistryAccess, RegistryHttp } from '../harness/registry-http.js';
+import { runCli } from '../harness/run-built-cli.js';
+import { buildAndNotify, type Scenario, targetArgs } from '../harness/scenario.js';
+import { type SigstoreStack, startSigstore } from '../harness/sigstore.js';
+import { runCosign } from '../peers/cosign.js';
+
+const NAMESPACE = 'ci';
+const SERVICE_ACCOUNT = 'pipeline';
+const SAN = `https://kubernetes.io/namespaces/${NAMESPACE}/serviceaccounts/${SERVICE_ACCOUNT}`;
+
+let registry: TestRegistry;
+let sigstore: SigstoreStack;
+/** An unrelated Fulcio/Rekor: its trusted root must not vouch for what the test stack signed. */
+let otherSigstore: SigstoreStack;
+let kube: FakeKube;
+let dir: string;
+let kubeconfig: string;
+let access: RegistryAccess;
+let runs = 0;
+
+beforeAll(async () => {
+  [registry, sigstore, otherSigstore, kube] = await Promise.all([
+    startRegistry(),
+    startSigstore(),
+    startSigstore(),
+    FakeKube.start({ serviceAccount: { namespace: NAMESPACE, name: SERVICE_ACCOUNT } }),
+  ]);
+  dir = mkdtempSync(join(tmpdir(), 'attest-keyless-'));
+  kubeconfig = await kube.writeKubeconfig(dir);
+  access = { url: registry.url };
+});
+afterAll(async () => {
+  await Promise.all([registry?.stop(), sigstore?.stop(), otherSigstore?.stop(), kube?.close()]);
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+interface Image {
+  repository: string;
+  digest: string;
+}
+
+interface Run extends Image {
+  scenario: Scenario;
+  /** Every image the build produced (the first is `repository`/`digest`). */
+  images: Image[];
+}
+
+/** An image by digest, as users name it to cosign and to `tekton-attest verify`. */
+const ref = (image: Image) => `${registry.host}/${image.repository}@${image.digest}`;
+/** The keyless identity to trust (cosign and `tekton-attest verify` take the same flags). */
+const identity = (san = SAN, issuer = sigstore.issuer) => [
+  '--certificate-identity',
+  san,
+  '--certificate-oidc-issuer',
+  issuer,
+];
+
+/** `cosign verify` (the .sig) or `cosign verify-attestation --type slsaprovenance1` of an image here. */
+function cosignVerify(
+  command: 'verify' | 'verify-attestation',
+  image: Image,
+  args: string[],
+  env?: Record<string, string>,
+) {
+  const type = command === 'verify-attestation' ? ['--type', 'slsaprovenance1'] : [];
+  return runCosign([command, ...type, ...args, '--allow-insecure-registry', ref(image)], env ? { env } : {});
+}
+
+/**
+ * A fresh image in the registry and a finally-time PipelineRun that built it. `extraImages` more images
+ * are results of the build TaskRun only (subjects with `--deep-inspection`).
+ */
+async function newRun(annotations: Record<string, string> = {}, extraImages = 0): Promise<Run> {
+  runs += 1;
+  const images: Image[] = [];
+  for (let i = 0; i <= extraImages; i++) {
+    const repository = i === 0 ? `team/app${runs}` : `team/app${runs}-extra${i}`;
+    images.push({ repository, digest: (await pushTestImage(access, repository)).digest });
+  }
+  const scenario = buildAndNotify({ name: `app-build-${runs}`, namespace: NAMESPACE });
+  const build = scenario.taskRuns.find((t) => t.metadata.name.endsWith('-build'));
+  build!.status.results = images.flatMap((image, i) => {
+    const prefix = i === 0 ? '' : `EXTRA${i}_`;
+    return [
+      { name: `${prefix}IMAGE_URL`, type: 'string', value: `${registry.host}/${image.repository}` },
+      { name: `${prefix}IMAGE_DIGEST`, type: 'string', value: image.digest },
+    ];
+  });
+  Object.assign(scenario.pipelineRun.metadata.annotations, annotations);
+  for (const object of [scenario.pipelineRun, ...scenario.taskRuns, ...scenario.customRuns]) kube.add(object);
+  const [first] = images;
+  return { scenario, repository: first!.repository, digest: first!.digest, images };
+}
+
+function attest(run: Run, args: string[], env: Record<string, string | undefined> = {}) {
+  return runCli(
+    [
+      'attest',
+      ...targetArgs(run.scenario, kubeconfig),
+      '--insecure-registry',
+      registry.host,
+      '--storage',
+      'oci,tekton',
+      '--format',
+      'slsa/v2alpha4',
+      '--wait-timeout',
+      '5s',
+      ...args,
+    ],
+    { env: { HOME: dir, DOCKER_CONFIG: dir, SIGSTORE_ID_TOKEN: undefined, ...env } },
+  );
+}
+
+function keylessArgs(token: string): string[] {
+  return [
+    '--signer',
+    'keyless',
+    '--identity-token-file',
+    token,
+    '--fulcio-url',
+    sigstore.fulcioUrl,
+    '--transparency',
+    'true',
+    '--rekor-url',
+    sigstore.rekorUrl,
+  ];
+}
+
+interface StoredLayer {
+  bytes: Buffer;
+  annotations: Record<string, string>;
+}
+
+async function attLayers(run: Image): Promise<StoredLayer[]> {
+  return tagLayers(run, 'att');
+}
+
+async function sigLayers(image: Image): Promise<StoredLayer[]> {
+  return tagLayers(image, 'sig');
+}
+
+async function tagLayers(run: Image, kind: 'att' | 'sig'): Promise<StoredLayer[]> {
+  const http = new RegistryHttp(access);
+  const found = await http.manifest(run.repository, `${run.digest.replace(':', '-')}.${kind}`);
+  if (!found) return [];
+  const manifest = JSON.parse(found.bytes.toString('utf8')) as {
+    layers: { digest: string; annotations?: Record<string, string> }[];
+  };
+  return Promise.all(
+    manifest.layers.map(async (layer) => ({
+      bytes: await http.blob(run.repository, layer.digest),
+      annotations: layer.annotations ?? {},
+    })),
+  );
+}
+
+const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
+
+/** The signed entry timestamp of a cosign bundle annotation, checked with the test log's key; the entry body. */
+function checkSet(layer: StoredLayer): { body: Record<string, unknown>; logIndex: number } {
+  const bundle = JSON.parse(layer.annotations['dev.sigstore.cosign/bundle'] ?? 'null') as {
+    SignedEntryTimestamp: string;
+    Payload: { body: string; integratedTime: number; logIndex: number; logID: string };
+  } | null;
+  expect(bundle).not.toBeNull();
+  const { body, integratedTime, logIndex, logID } = bundle!.Payload;
+  const signed = JSON.stringify({ body, integratedTime, logID, logIndex });
+  const rekorKey = createPublicKey(sigstore.rekorPublicKeyPem);
+  expect(
+    verify('sha256', Buffer.from(signed), rekorKey, Buffer.from(bundle!.SignedEntryTimestamp, 'base64')),
+  ).toBe(true);
+  return { body: JSON.parse(Buffer.from(body, 'base64').toString('utf8')), logIndex };
+}
+
+/** cosign's Rekor-bundle checks, written independently of src/: SET, body kind, envelope hash, verifier. */
+function checkRekorBundle(layer: StoredLayer, verifierPem: string): { logIndex: number } {
+  const { body, logIndex } = checkSet(layer);
+  const entry = body as {
+    kind: string;
+    apiVersion: string;
+    spec: { envelopeHash: { value: string }; signatures: { verifier: string }[] };
+  };
+  expect(`${entry.kind} ${entry.apiVersion}`).toBe('dsse 0.0.1');
+  expect(entry.spec.envelopeHash.value).toBe(sha256(layer.bytes));
+  expect(Buffer.from(entry.spec.signatures[0]?.verifier ?? '', 'base64').toString()).toBe(verifierPem);
+  return { logIndex };
+}
+
+/** cosign's checks of a `.sig` layer's Rekor bundle, written independently of src/: a hashedrekord entry of this signature. */
+function checkSigBundle(layer: StoredLayer, verifierPem: string): { logIndex: number } {
+  const { body, logIndex } = checkSet(layer);
+  const entry = body as {
+    kind: string;
+    apiVersion: string;
+    spec: {
+      data: { hash: { algorithm: string; value: string } };
+      signature: { content: string; publicKey: { content: string } };
+    };
+  };
+  expect(`${entry.kind} ${entry.apiVersion}`).toBe('hashedrekord 0.0.1');
+  expect(entry.spec.data.hash).toEqual({ algorithm: 'sha256', value: sha256(layer.bytes) });
+  expect(entry.spec.signature.content).toBe(layer.annotations['dev.cosignproject.cosign/signature']);
+  expect(Buffer.from(entry.spec.signature.publicKey.content, 'base64').toString()).toBe(verifierPem);
+  return { logIndex };
+}
+
+const hashedRekords = () => sigstore.entries.filter((e) => e.body.kind === 'hashedrekord');
+
+describe('attest --signer keyless --transparency true (built CLI)', () => {
+  let run: Run;
+  let result: Awaited<ReturnType<typeof runCli>>;
+  let token: string;
+  beforeAll(async () => {
+    run = await newRun();
+    token = sigstore.writeToken({ namespace: NAMESPACE, serviceAccount: SERVICE_ACCOUNT });
+    result = await attest(run, keylessArgs(token));
+  });
+
+  it('succeeds and reports the identity and the log index', () => {
+    expect(result.stderr).not.toMatch(/error/i);
+    expect(result.code).toBe(0);
+    const entry = sigstore.entries.at(-1);
+    expect(result.stderr).toContain(SAN);
+    expect(result.stderr).toContain(`log index ${entry?.logIndex}`);
+    expect(result.stderr).toContain(`${sigstore.rekorUrl}/api/v1/log/entries?logIndex=${entry?.logIndex}`);
+  });
+
+  it('stores one .att layer whose bytes are exactly the envelope logged in Rekor', async () => {
+    const layers = await attLayers(run);
+    expect(layers).toHaveLength(1);
+    const [layer] = layers;
+    const logged = sigstore.entries.find((e) => {
+      const proposed = e.proposed as { spec: { proposedContent: { envelope: string } } };
+      return proposed.spec.proposedContent.envelope === layer!.bytes.toString('utf8');
+    });
+    expect(logged).toBeDefined();
+    const certificate = layer!.annotations['dev.sigstore.cosign/certificate'] ?? '';
+    expect(new X509Certificate(certificate).subjectAltName).toBe(`URI:${SAN}`);
+    expect(layer!.annotations['dev.sigstore.cosign/chain']).toContain('BEGIN CERTIFICATE');
+    expect(checkRekorBundle(layer!, certificate).logIndex).toBe(logged?.logIndex);
+  });
+
+  it('passes the independent checker with the certificate key', async () => {
+    const [layer] = await attLayers(run);
+    const publicKeyPem = String(
+      new X509Certificate(layer!.annotations['dev.sigstore.cosign/certificate'] ?? '').publicKey.export({
+        format: 'pem',
+        type: 'spki',
+      }),
+    );
+    const check = await checkAttestations({
+      access,
+      repository: run.repository,
+      reference: run.digest,
+      publicKeyPem,
+      type: 'slsaprovenance1',
+    });
+    expect(check.verified).toHaveLength(1);
+  });
+
+  it('annotates the PipelineRun with the log entry URL and the certificate, as Chains does', () => {
+    const annotations = kube.object('pipelineruns', NAMESPACE, run.scenario.name)?.metadata.annotations ?? {};
+    const entry = sigstore.entries.at(-1);
+    expect(annotations['chains.tekton.dev/transparency']).toBe(
+      `${sigstore.rekorUrl}/api/v1/log/entries?logIndex=${entry?.logIndex}`,
+    );
+    const cert = Object.entries(annotations).find(([k]) => k.startsWith('chains.tekton.dev/cert-'));
+    expect(Buffer.from(String(cert?.[1] ?? ''), 'base64').toString()).toContain('BEGIN CERTIFICATE');
+  });
+
+  it('never prints the identity token', () => {
+    const secret = readFileSync(token, 'utf8');
+    expect(result.stdout + result.stderr).not.toContain(secret);
+    expect(result.stdout + result.stderr).not.toContain(secret.split('.')[2] ?? 'x');
+  });
+
+  it('is accepted by cosign verify-attestation with the identity, the trusted root and the tlog checked', async () => {
+    const verified = await cosignVerify('verify-attestation', run, [
+      ...identity(),
+      '--trusted-root',
+      sigstore.trustedRootPath,
+    ]);
+    expect(verified.stderr).toContain('Existence of the claims in the transparency log was verified offline');
+    expect(verified.code).toBe(0);
+    const wrong = await cosignVerify('verify-attestation', run, [
+      ...identity(`https://kubernetes.io/namespaces/${NAMESPACE}/serviceaccounts/default`),
+      '--trusted-root',
+      sigstore.trustedRootPath,
+    ]);
+    expect(wrong.code).not.toBe(0);
+    const untrusted = await cosignVerify('verify-attestation', run, [
+      ...identity(),
+      '--trusted-root',
+      otherSigstore.trustedRootPath,
+    ]);
+    expect(untrusted.code).not.toBe(0);
+  });
+
+  it('is accepted by cosign with the environment variables instead of a trusted root file', async () => {
+    const verified = await cosignVerify('verify-attestation', run, identity(), {
+      SIGSTORE_ROOT_FILE: sigstore.fulcioRootPemPath,
+      SIGSTORE_REKOR_PUBLIC_KEY: sigstore.rekorPublicKeyPemPath,
+      SIGSTORE_CT_LOG_PUBLIC_KEY_FILE: sigstore.ctlogPublicKeyPemPath,
+    });
+    expect(verified.stderr).toContain('Existence of the claims in the transparency log was verified offline');
+    expect(verified.code).toBe(0);
+  });
+});
+
+describe('attest --key with --transparency true (built CLI)', () => {
+  it('is accepted by cosign verify-attestation --key without --insecure-ignore-tlog', async () => {
+    const run = await newRun();
+    const key = testKey();
+    const result = await attest(run, [
+      '--key',
+      key.privateKeyFile,
+      '--transparency',
+      'true',
+      '--rekor-url',
+      sigstore.rekorUrl,
+    ]);
+    expect(result.stderr).not.toMatch(/error/i);
+    expect(result.code).toBe(0);
+    const [layer] = await attLayers(run);
+    checkRekorBundle(layer!, key.publicKeyPem);
+    const withRoot = await cosignVerify('verify-attestation', run, [
+      '--key',
+      key.publicKeyFile,
+      '--trusted-root',
+      sigstore.trustedRootPath,
+    ]);
+    expect(withRoot.stderr).toContain('Existence of the claims in the transparency log was verified offline');
+    expect(withRoot.code).toBe(0);
+    const otherRoot = await cosignVerify('verify-attestation', run, [
+      '--key',
+      key.publicKeyFile,
+
+      '--trusted-root',
+      otherSigstore.trustedRootPath,
+    ]);
+    expect(otherRoot.stderr).toContain('rekor log public key not found');
+    expect(otherRoot.code).not.toBe(0);
+    const withEnvKey = await cosignVerify('verify-attestation', run, ['--key', key.publicKeyFile], {
+      SIGSTORE_REKOR_PUBLIC_KEY: sigstore.rekorPublicKeyPemPath,
+    });
+    expect(withEnvKey.stderr).toContain(
+      'Existence of the claims in the transparency log was verified offline',
+    );
+    expect(withEnvKey.code).toBe(0);
+  });
+});
+
+describe('re-running attest --key with --transparency true (built CLI)', () => {
+  it('keeps the stored signature and the transparency annotation that logs it', async () => {
+    const run = await newRun();
+    const key = testKey();
+    const args = ['--key', key.privateKeyFile, '--transparency', 'true', '--rekor-url', sigstore.rekorUrl];
+    expect((await attest(run, args)).code).toBe(0);
+    const annotationsNow = () =>
+      ({ ...kube.object('pipelineruns', NAMESPACE, run.scenario.name)?.metadata.annotations }) as Record<
+        string,
+        string
+      >;
+    const first = annotationsNow();
+    expect((await attest(run, args)).code).toBe(0);
+    const second = annotationsNow();
+    expect(second).toEqual(first);
+    // The annotated log entry must be the one that logged the stored envelope.
+    const signature = Object.entries(second).find(([k]) => k.startsWith('chains.tekton.dev/signature-'));
+    const envelope = Buffer.from(String(signature?.[1]), 'base64').toString('utf8');
+    const logIndex = Number(
+      new URL(second['chains.tekton.dev/transparency'] ?? '').searchParams.get('logIndex'),
+    );
+    const logged = sigstore.entries.find((e) => e.logIndex === logIndex);
+    const proposed = logged?.proposed as { spec: { proposedContent: { envelope: string } } } | undefined;
+    expect(proposed?.spec.proposedContent.envelope).toBe(envelope);
+  });
+});
+
+describe('failures (built CLI)', () => {
+  it('Fulcio down: fails naming the URL, and stores nothing', async () => {
+    const run = await newRun();
+    const token = sigstore.writeToken({ namespace: NAMESPACE, serviceAccount: SERVICE_ACCOUNT });
+    const patches = kube.requestsFor({ verb: 'patch' }).length;
+    const entries = sigstore.entries.length;
+    const args = keylessArgs(token);
+    args[args.indexOf('--fulcio-url') + 1] = sigstore.deadUrl;
+    const result = await attest(run, args);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`Fulcio at ${sigstore.deadUrl} unreachable after 4 attempts`);
+    expect(await attLayers(run)).toEqual([]);
+    expect(kube.requestsFor({ verb: 'patch' }).length).toBe(patches);
+    expect(sigstore.entries.length).toBe(entries);
+  });
+
+  it('Rekor 5xx then success: retries and stores the logged attestation', async () => {
+    const run = await newRun();
+    const token = sigstore.writeToken({ namespace: NAMESPACE, serviceAccount: SERVICE_ACCOUNT });
+    const before = sigstore.requests.rekor;
+    sigstore.failNext('rekor', 2, 503);
+    const result = await attest(run, keylessArgs(token));
+    expect(result.code).toBe(0);
+    expect(sigstore.requests.rekor - before).toBe(3);
+    const [layer] = await attLayers(run);
+    checkRekorBundle(layer!, layer!.annotations['dev.sigstore.cosign/certificate'] ?? '');
+  });
+
+  it('Rekor down: fails naming the URL, and stores nothing', async () => {
+    const run = await newRun();
+    const token = sigstore.writeToken({ namespace: NAMESPACE, serviceAccount: SERVICE_ACCOUNT });
+    const args = [...keylessArgs(token), '--sign-images'];
+    args[args.indexOf('--rekor-url') + 1] = sigstore.deadUrl;
+    const patches = kube.requestsFor({ verb: 'patch' }).length;
+    const result = await attest(run, args);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`Rekor at ${sigstore.deadUrl} unreachable after 4 attempts`);
+    expect(await attLayers(run)).toEqual([]);
+    expect(await sigLayers(run)).toEqual([]);
+    expect(kube.requestsFor({ verb: 'patch' }).length).toBe(patches);
+  });
+
+  it('an expired token: a clear error before Fulcio is asked', async () => {
+    const run = await newRun();
+    const token = sigstore.writeToken({
+      namespace: NAMESPACE,
+      serviceAccount: SERVICE_ACCOUNT,
+      expiresIn: -30,
+    });
+    const before = sigstore.requests.fulcio;
+    const result = await attest(run, keylessArgs(token));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`the identity token file ${token} expired at`);
+    expect(sigstore.requests.fulcio).toBe(before);
+    expect(await attLayers(run)).toEqual([]);
+  });
+
+  it('a token for the wrong audience: a clear error naming the audience to project', async () => {
+    const run = await newRun();
+    const token = sigstore.writeToken({
+      namespace: NAMESPACE,
+      serviceAccount: SERVICE_ACCOUNT,
+      audience: ['https://kubernetes.default.svc.cluster.local'],
+    });
+    const result = await attest(run, keylessArgs(token));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('is for audience https://kubernetes.default.svc.cluster.local');
+    expect(result.stderr).toContain('audience: sigstore');
+    expect(result.stderr).not.toContain(readFileSync(token, 'utf8'));
+  });
+});
+
+describe('--transparency manual (built CLI)', () => {
+  it('logs only runs annotated chains.tekton.dev/transparency-upload: "true"', async () => {
+    const key = testKey();
+    const args = [
+      ...['--key', key.privateKeyFile, '--transparency', 'manual', '--rekor-url', sigstore.rekorUrl],
+      '--sign-images',
+    ];
+    const plain = await newRun();
+    const before = sigstore.entries.length;
+    expect((await attest(plain, args)).code).toBe(0);
+    expect(sigstore.entries.length).toBe(before);
+    const [unlogged] = await attLayers(plain);
+    expect(unlogged?.annotations['dev.sigstore.cosign/bundle']).toBeUndefined();
+    const [unloggedSig] = await sigLayers(plain);
+    expect(unloggedSig?.annotations['dev.cosignproject.cosign/signature']).toBeTruthy();
+    expect(unloggedSig?.annotations['dev.sigstore.cosign/bundle']).toBeUndefined();
+
+    const annotated = await newRun({ 'chains.tekton.dev/transparency-upload': 'true' });
+    expect((await attest(annotated, args)).code).toBe(0);
+    // The attestation (dsse) and the image signature (hashedrekord), as Chains logs both.
+    expect(sigstore.entries.length).toBe(before + 2);
+    const [logged] = await attLayers(annotated);
+    checkRekorBundle(logged!, key.publicKeyPem);
+    const [loggedSig] = await sigLayers(annotated);
+    checkSigBundle(loggedSig!, key.publicKeyPem);
+  });
+});
+
+describe('--oci-encoding sigstore-bundle, keyless (built CLI)', () => {
+  it('writes a referrer bundle that cosign verifies with the identity and the tlog', async () => {
+    const run = await newRun();
+    const token = sigstore.writeToken({ namespace: NAMESPACE, serviceAccount: SERVICE_ACCOUNT });
+    const result = await attest(run, [...keylessArgs(token), '--oci-encoding', 'sigstore-bundle']);
+    expect(result.stderr).not.toMatch(/error/i);
+    expect(result.code).toBe(0);
+    const verified = await cosignVerify('verify-attestation', run, [
+      ...identity(),
+      '--trusted-root',
+      sigstore.trustedRootPath,
+    ]);
+    expect(verified.stderr).toContain('Existence of the claims in the transparency log was verified');
+    expect(verified.code).toBe(0);
+  });
+});
+
+describe('tekton-attest verify with identities and the transparency log (built CLI)', () => {
+  let keyless: Run;
+  let keySigned: Run;
+  let unlogged: Run;
+  let bundled: Run;
+  const key = testKey();
+  beforeAll(async () => {
+    [keyless, keySigned, unlogged, bundled] = [
+      await newRun(),
+      await newRun(),
+      await newRun(),
+      await newRun(),
+    ];
+    const token = () => sigstore.writeToken({ namespace: NAMESPACE, serviceAccount: SERVICE_ACCOUNT });
+    const results = [
+      await attest(keyless, keylessArgs(token())),
+      await attest(keySigned, [
+        '--key',
+        key.privateKeyFile,
+        '--transparency',
+        'true',
+        '--rekor-url',
+        sigstore.rekorUrl,
+      ]),
+      await attest(unlogged, ['--key', key.privateKeyFile]),
+      await attest(bundled, [...keylessArgs(token()), '--oci-encoding', 'sigstore-bundle']),
+    ];
+    expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0]);
+  });
+
+  const verifyCli = (run: Run, args: string[]) =>
+    runCli([
+      'verify',
+      ref(run),
+      '--insecure-registry',
+      registry.host,
+      '--type',
+      'slsaprovenance1',
+      '--summary',
+      ...args,
+    ]);
+
+  it('accepts the keyless .att layer for its identity, checking the certificate and the log entry', async () => {
+    const result = await verifyCli(keyless, [...identity(), '--trusted-root', sigstore.trustedRootPath]);
+    expect(result.stderr).toContain('verified 1 of 1 attestations');
+    expect(result.stdout).toMatch(new RegExp(`OK +\\.att .* \\(${SAN} rekor#\\d+\\)`));
+    expect(result.code).toBe(0);
+  });
+
+  it('accepts an identity regexp, and refuses another identity, issuer or trusted root', async () => {
+    const regexp = await verifyCli(keyless, [
+      '--certificate-identity-regexp',
+      `^https://kubernetes\\.io/namespaces/${NAMESPACE}/`,
+      '--certificate-oidc-issuer',
+      sigstore.issuer,
+      '--trusted-root',
+      sigstore.trustedRootPath,
+    ]);
+    expect(regexp.code).toBe(0);
+    const otherSa = await verifyCli(keyless, [
+      ...identity(`https://kubernetes.io/namespaces/${NAMESPACE}/serviceaccounts/default`),
+      '--trusted-root',
+      sigstore.trustedRootPath,
+    ]);
+    expect(otherSa.code).toBe(1);
+    expect(otherSa.stdout).toContain(`the certificate identity is ${SAN}`);
+    const otherIssuer = await verifyCli(keyless, [
+      ...identity(SAN, 'https://accounts.google.com'),
+      '--trusted-root',
+      sigstore.trustedRootPath,
+    ]);
+    expect(otherIssuer.code).toBe(1);
+    expect(otherIssuer.stdout).toContain(`issuer is ${sigstore.issuer}, not https://accounts.google.com`);
+    const otherRoot = await verifyCli(keyless, [
+      ...identity(),
+      '--trusted-root',
+      otherSigstore.trustedRootPath,
+    ]);
+    expect(otherRoot.code).toBe(1);
+  });
+
+  it('refuses keyless verification without an identity (usage error)', async () => {
+    const result = await verifyCli(keyless, ['--trusted-root', sigstore.trustedRootPath]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('keyless verification (no --key) needs the identity to trust');
+  });
+
+  it('accepts a key-signed, logged attestation with --key and the trusted root, not with another root', async () => {
+    const ok = await verifyCli(keySigned, [
+      '--key',
+      key.publicKeyFile,
+      '--trusted-root',
+      sigstore.trustedRootPath,
+    ]);
+    expect(ok.stdout).toMatch(/OK +\.att .*rekor#\d+/);
+    expect(ok.code).toBe(0);
+    const otherRoot = await verifyCli(keySigned, [
+      '--key',
+      key.publicKeyFile,
+      '--trusted-root',
+      otherSigstore.trustedRootPath,
+    ]);
+    expect(otherRoot.code).toBe(1);
+    expect(otherRoot.stdout).toContain('inclusion promise could not be verified');
+  });
+
+  it('requires a log entry unless --insecure-ignore-tlog', async () => {
+    const strict = await verifyCli(unlogged, [
+      '--key',
+      key.publicKeyFile,
+      '--trusted-root',
+      sigstore.trustedRootPath,
+    ]);
+    expect(strict.code).toBe(1);
+    expect(strict.stdout).toContain('has no transparency-log entry');
+    const lax = await verifyCli(unlogged, ['--key', key.publicKeyFile, '--insecure-ignore-tlog']);
+    expect(lax.code).toBe(0);
+  });
+
+  it('accepts the keyless sigstore bundle referrer', async () => {
+    const result = await verifyCli(bundled, [...identity(), '--trusted-root', sigstore.trustedRootPath]);
+    expect(result.stdout).toMatch(new RegExp(`OK +bundle .* \\(${SAN} rekor#\\d+\\)`));
+    expect(result.code).toBe(0);
+  });
+
+  it('refuses a layer whose Rekor bundle belongs to another attestation (so does cosign)', async () => {
+    // Move the keyless run's Rekor bundle onto the key-signed run's layer, as a forger would.
+    const http = new RegistryHttp(access);
+    const tag = `${keySigned.digest.replace(':', '-')}.att`;
+    const found = await http.manifest(keySigned.repository, tag);
+    const manifest = JSON.parse(found!.bytes.toString('utf8')) as {
+      layers: { annotations: Record<string, string> }[];
+    };
+    const [donor] = await attLayers(keyless);
+    manifest.layers[0]!.annotations['dev.sigstore.cosign/bundle'] =
+      donor!.annotations['dev.sigstore.cosign/bundle']!;
+    await http.putManifest(keySigned.repository, tag, manifest);
+    const ours = await verifyCli(keySigned, [
+      '--key',
+      key.publicKeyFile,
+      '--trusted-root',
+      sigstore.trustedRootPath,
+    ]);
+    expect(ours.code).toBe(1);
+    expect(ours.stdout).toMatch(/FAIL +\.att .*\n.*tlog entry signature mismatch/);
+    const cosign = await cosignVerify('verify-attestation', keySigned, [
+      '--key',
+      key.publicKeyFile,
+
+      '--trusted-root',
+      sigstore.trustedRootPath,
+    ]);
+    expect(cosign.code).not.toBe(0);
+  });
+});
+
+describe('a private Fulcio and Rekor behind an internal CA (built CLI)', () => {
+  let internal: SigstoreStack;
+  beforeAll(async () => {
+    internal = await startSigstore({ tls: true });
+  });
+  afterAll(async () => {
+    await internal?.stop();
+  });
+
+  const argsFor = (token: string) => [
+    '--signer',
+    'keyless',
+    '--identity-token-file',
+    token,
+    '--fulcio-url',
+    internal.fulcioUrl,
+    '--transparency',
+    'true',
+    '--rekor-url',
+    internal.rekorUrl,
+  ];
+
+  it('fails naming Fulcio when its CA is not trusted, and works with NODE_EXTRA_CA_CERTS', async () => {
+    const token = internal.writeToken({ namespace: NAMESPACE, serviceAccount: SERVICE_ACCOUNT });
+    const untrusted = await attest(await newRun(), argsFor(token));
+    expect(untrusted.code).toBe(1);
+    expect(untrusted.stderr).toContain(`Fulcio at ${internal.fulcioUrl} unreachable after 4 attempts`);
+    expect(untrusted.stderr).toMatch(/certificate/i);
+    expect(untrusted.stderr).toContain(`the TLS certificate of ${internal.fulcioUrl} is not trusted`);
+    expect(untrusted.stderr).toContain('NODE_EXTRA_CA_CERTS');
+
+    const run = await newRun();
+    const trusted = await attest(run, argsFor(token), { NODE_EXTRA_CA_CERTS: internal.caFile });
+    expect(trusted.stderr).not.toMatch(/error/i);
+    expect(trusted.code).toBe(0);
+    expect(internal.fulcioUrl).toMatch(/^https:/);
+    const [layer] = await attLayers(run);
+    expect(layer?.annotations['dev.sigstore.cosign/bundle']).toContain('SignedEntryTimestamp');
+    expect(internal.entries).toHaveLength(1);
+  });
+});
+
+describe('--sign-images: image signatures in the transparency log (built CLI)', () => {
+  const key = testKey();
+  const keyArgs = (transparency: string) => [
+    '--key',
+    key.privateKeyFile,
+    '--transparency',
+    transparency,
+    '--rekor-url',
+    sigstore.rekorUrl,
+    '--sign-images',
+  ];
+  const verifySignatures = (image: Image, args: string[]) =>
+    runCli(['verify', ref(image), '--signature', '--insecure-registry', registry.host, '--summary', ...args]);
+  const LOGGED = 'Existence of the claims in the transparency log was verified offline';
+
+  describe('key-signed, --transparency true, two image subjects', () => {
+    let run: Run;
+    let result: Awaited<ReturnType<typeof runCli>>;
+    let logged: number;
+    beforeAll(async () => {
+      run = await newRun({}, 1);
+      const before = hashedRekords().length;
+      result = await attest(run, [...keyArgs('true'), '--deep-inspection']);
+      logged = hashedRekords().length - before;
+    });
+
+    it("logs one hashedrekord entry per subject, carried by that subject's .sig layer", async () => {
+      expect(result.stderr).not.toMatch(/error/i);
+      expect(result.code).toBe(0);
+      expect(run.images).toHaveLength(2);
+      expect(logged).toBe(2);
+      const indexes: number[] = [];
+      for (const image of run.images) {
+        const layers = await sigLayers(image);
+        expect(layers).toHaveLength(1);
+        const { logIndex } = checkSigBundle(layers[0]!, key.publicKeyPem);
+        expect(hashedRekords().map((e) => e.logIndex)).toContain(logIndex);
+        indexes.push(logIndex);
+        const [att] = await attLayers(image);
+        checkRekorBundle(att!, key.publicKeyPem);
+      }
+      expect(new Set(indexes).size).toBe(2);
+    });
+
+    it('cosign verify --key accepts every image signature with the log checked, not with another log', async () => {
+      for (const image of run.images) {
+        const verified = await cosignVerify('verify', image, [
+          '--key',
+          key.publicKeyFile,
+          '--trusted-root',
+          sigstore.trustedRootPath,
+        ]);
+        expect(verified.stderr).toContain(LOGGED);
+        expect(verified.code, verified.stderr).toBe(0);
+      }
+      const withEnvKey = await cosignVerify('verify', run, ['--key', key.publicKeyFile], {
+        SIGSTORE_REKOR_PUBLIC_KEY: sigstore.rekorPublicKeyPemPath,
+      });
+      expect(withEnvKey.stderr).toContain(LOGGED);
+      expect(withEnvKey.code, withEnvKey.stderr).toBe(0);
+      const otherLog = await cosignVerify('verify', run, [
+        '--key',
+        key.publicKeyFile,
+        '--trusted-root',
+        otherSigstore.trustedRootPath,
+      ]);
+      expect(otherLog.code).not.toBe(0);
+    });
+
+    it('tekton-attest verify --signature checks the entry in the bundle annotation', async () => {
+      const ok = await verifySignatures(run, [
+        '--key',
+        key.publicKeyFile,
+        '--trusted-root',
+        sigstore.trustedRootPath,
+      ]);
+      expect(ok.stdout).toMatch(/OK +\.sig .*\(key rekor#\d+\)/);
+      expect(ok.code).toBe(0);
+      const otherLog = await verifySignatures(run, [
+        '--key',
+        key.publicKeyFile,
+        '--trusted-root',
+        otherSigstore.trustedRootPath,
+      ]);
+      expect(otherLog.stdout).toMatch(/FAIL +\.sig /);
+      expect(otherLog.code).toBe(1);
+    });
+
+    it('a re-run logs no new image signature entry and adds no .sig layer', async () => {
+      const before = hashedRekords().length;
+      const again = await attest(run, [...keyArgs('true'), '--deep-inspection']);
+      expect(again.code).toBe(0);
+      expect(again.stderr).toContain('already holds this signature');
+      expect(hashedRekords().length).toBe(before);
+      for (const image of run.images) {
+        const layers = await sigLayers(image);
+        expect(layers).toHaveLength(1);
+        checkSigBundle(layers[0]!, key.publicKeyPem);
+      }
+    });
+  });
+
+  it('keyless: cosign verify accepts the image signature for the identity, with the log checked', async () => {
+    const run = await newRun();
+    const token = sigstore.writeToken({ namespace: NAMESPACE, serviceAccount: SERVICE_ACCOUNT });
+    const before = hashedRekords().length;
+    const result = await attest(run, [...keylessArgs(token), '--sign-images']);
+    expect(result.stderr).not.toMatch(/error/i);
+    expect(result.code).toBe(0);
+    expect(hashedRekords().length - before).toBe(1);
+    const [layer] = await sigLayers(run);
+    const certificate = layer!.annotations['dev.sigstore.cosign/certificate'] ?? '';
+    expect(new X509Certificate(certificate).subjectAltName).toBe(`URI:${SAN}`);
+    checkSigBundle(layer!, certificate);
+    const verified = await cosignVerify('verify', run, [
+      ...identity(),
+      '--trusted-root',
+      sigstore.trustedRootPath,
+    ]);
+    expect(verified.stderr).toContain(LOGGED);
+    expect(verified.code, verified.stderr).toBe(0);
+    const otherIdentity = await cosignVerify('verify', run, [
+      ...identity(`https://kubernetes.io/namespaces/${NAMESPACE}/serviceaccounts/default`),
+      '--trusted-root',
+      sigstore.trustedRootPath,
+    ]);
+    expect(otherIdentity.code).not.toBe(0);
+    const ours = await verifySignatures(run, [...identity(), '--trusted-root', sigstore.trustedRootPath]);
+    expect(ours.stdout).toMatch(new RegExp(`OK +\\.sig .*\\(${SAN} rekor#\\d+\\)`));
+    expect(ours.code).toBe(0);
+  });
+
+  it('--transparency false: nothing logged, no bundle annotation; a later logged run adds a logged layer', async () => {
+    const run = await newRun();
+    const before = sigstore.entries.length;
+    expect((await attest(run, keyArgs('false'))).code).toBe(0);
+    expect(sigstore.entries.length).toBe(before);
+    const [unlogged] = await sigLayers(run);
+    expect(unlogged?.annotations['dev.cosignproject.cosign/signature']).toBeTruthy();
+    expect(unlogged?.annotations['dev.sigstore.cosign/bundle']).toBeUndefined();
+    const strict = ['--key', key.publicKeyFile, '--trusted-root', sigstore.trustedRootPath];
+    expect((await cosignVerify('verify', run, strict)).code).not.toBe(0);
+    expect(
+      (await cosignVerify('verify', run, ['--key', key.publicKeyFile, '--insecure-ignore-tlog'])).code,
+    ).toBe(0);
+
+    // The unlogged layer does not stand in for a logged one.
+    expect((await attest(run, keyArgs('true'))).code).toBe(0);
+    const layers = await sigLayers(run);
+    expect(layers).toHaveLength(2);
+    checkSigBundle(layers[1]!, key.publicKeyPem);
+    const verified = await cosignVerify('verify', run, strict);
+    expect(verified.code, verified.stderr).toBe(0);
+  });
+
+  it('an Ed25519 key: refused before anything is logged or written (Rekor cannot take its .sig)', async () => {
+    const run = await newRun();
+    const keyFile = join(dir, 'ed25519.pem');
+    const { privateKey } = generateKeyPairSync('ed25519');
+    writeFileSync(keyFile, privateKey.export({ format: 'pem', type: 'pkcs8' }));
+    const before = sigstore.entries.length;
+    const args = keyArgs('true');
+    args[args.indexOf('--key') + 1] = keyFile;
+    const result = await attest(run, args);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('image signatures made with an Ed25519 key cannot be logged in Rekor');
+    expect(result.stderr).toContain('use an ECDSA or RSA key');
+    // Neither the attestation's dsse entry nor any hashedrekord.
+    expect(sigstore.entries.length).toBe(before);
+    expect(await attLayers(run)).toEqual([]);
+    expect(await sigLayers(run)).toEqual([]);
+  });
+
+  it.each([
+    { status: 400, says: 'answered HTTP 400' },
+    { status: 503, says: 'kept failing after 4 attempts (HTTP 503' },
+  ])(
+    'Rekor refusing the image signature ($status): fails naming Rekor, writes neither .att nor .sig',
+    async ({ status, says }) => {
+      const run = await newRun();
+      const patches = kube.requestsFor({ verb: 'patch' }).length;
+      sigstore.refuseKind('hashedrekord', status);
+      let result: Awaited<ReturnType<typeof runCli>>;
+      try {
+        result = await attest(run, keyArgs('true'));
+      } finally {
+        sigstore.refuseKind(undefined);
+      }
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`Rekor at ${sigstore.rekorUrl} ${says}`);
+      expect(result.stderr).toContain('storage backends failed: oci');
+      expect(await attLayers(run)).toEqual([]);
+      expect(await sigLayers(run)).toEqual([]);
+      // The tekton backend is independent of the registry: it still records the (logged) attestation.
+      expect(kube.requestsFor({ verb: 'patch' }).length).toBeGreaterThan(patches);
+    },
+  );
+});

@@ -1,0 +1,139 @@
+// The oci backend through the built CLI: many `tekton-attest attest` processes (fake Kubernetes API) pushing
+// provenance for one image at once, then `tekton-attest verify`, the independent checker and cosign.
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testKey } from '../harness/attestations.js';
+import { checkAttestations } from '../harness/cosign-checker.js';
+import { FakeKube } from '../harness/fake-kube.js';
+import { type FaultProxy, startFaultProxy } from '../harness/fault-proxy.js';
+import { startRegistry, type TestRegistry } from '../harness/registry.js';
+import { pushTestImage } from '../harness/registry-http.js';
+import { type CliResult, runCli } from '../harness/run-built-cli.js';
+import type { Scenario } from '../harness/scenario.js';
+import { buildAndNotify, targetArgs } from '../harness/scenario.js';
+import { runCosign } from '../peers/cosign.js';
+
+const key = testKey();
+let registry: TestRegistry;
+let proxy: FaultProxy;
+let fake: FakeKube;
+let dir: string;
+
+beforeAll(async () => {
+  registry = await startRegistry();
+  proxy = await startFaultProxy(registry.url);
+  fake = await FakeKube.start();
+  dir = await mkdtemp(join(tmpdir(), 'oci-attest-cli-'));
+});
+afterAll(async () => {
+  await fake?.close();
+  await proxy?.stop();
+  await registry?.stop();
+});
+
+/** A PipelineRun (in the fake API) whose build produced `host/repository@digest`. */
+function scenarioFor(name: string, host: string, repository: string, digest: string): Scenario {
+  const scenario = buildAndNotify({ name });
+  const build = scenario.taskRuns.find((t) => t.metadata.name.endsWith('-build'))!;
+  build.status.results = [
+    { name: 'IMAGE_URL', type: 'string', value: `${host}/${repository}` },
+    { name: 'IMAGE_DIGEST', type: 'string', value: digest },
+  ];
+  for (const object of [scenario.pipelineRun, ...scenario.taskRuns]) fake.add(object);
+  return scenario;
+}
+
+async function attest(scenario: Scenario, host: string, storage = 'oci'): Promise<CliResult> {
+  return runCli(
+    [
+      'attest',
+      ...targetArgs(scenario, await fake.writeKubeconfig(dir)),
+      '--key',
+      key.privateKeyFile,
+      '--storage',
+      storage,
+      '--insecure-registry',
+      host,
+      '--wait-timeout',
+      '5s',
+    ],
+    {
+      env: { HOME: dir, DOCKER_CONFIG: undefined, KUBERNETES_SERVICE_HOST: undefined, KUBECONFIG: undefined },
+    },
+  );
+}
+
+describe('attest with oci storage, end to end', () => {
+  it('10 attest processes on one image at once: 10 layers, all verified by verify, the checker and cosign', async () => {
+    const image = await pushTestImage({ url: registry.url }, 'team/busy-cli', 'v1');
+    const scenarios = Array.from({ length: 10 }, (_, i) =>
+      scenarioFor(`busy-cli-${i}`, registry.host, 'team/busy-cli', image.digest),
+    );
+    const results = await Promise.all(scenarios.map((s) => attest(s, registry.host)));
+    for (const result of results) expect(result.code, result.stderr).toBe(0);
+    // A re-run of one of them adds nothing.
+    const rerun = await attest(scenarios[0]!, registry.host);
+    expect(rerun.code, rerun.stderr).toBe(0);
+
+    const check = await checkAttestations({
+      access: { url: registry.url },
+      repository: 'team/busy-cli',
+      reference: image.digest,
+      publicKeyPem: key.publicKeyPem,
+      type: 'slsaprovenance1',
+    });
+    expect(check.layers).toHaveLength(10);
+    expect(check.verified).toHaveLength(10);
+    const verify = await runCli([
+      'verify',
+      `${registry.host}/team/busy-cli:v1`,
+      '--key',
+      key.publicKeyFile,
+      '--type',
+      'slsaprovenance1',
+      '--insecure-ignore-tlog',
+      '--insecure-registry',
+      registry.host,
+    ]);
+    expect(verify.code, verify.stderr).toBe(0);
+    // Ten different PipelineRuns: ten different statements, each verified once.
+    const statements = verify.stdout.trim().split('\n');
+    expect(new Set(statements).size).toBe(10);
+    const cosign = await runCosign([
+      'verify-attestation',
+      '--key',
+      key.publicKeyFile,
+      '--type',
+      'slsaprovenance1',
+      '--insecure-ignore-tlog',
+      '--allow-http-registry',
+      `${registry.host}/team/busy-cli:v1`,
+    ]);
+    expect(cosign.code, cosign.stderr).toBe(0);
+    expect(cosign.stdout.trim().split('\n')).toHaveLength(10);
+    // Ten CLI processes start at once on small CI machines.
+  }, 180_000);
+
+  it('a registry failing mid-upload: oci still succeeds after retries, next to tekton storage', async () => {
+    const image = await pushTestImage({ url: registry.url }, 'team/flaky-cli');
+    const scenario = scenarioFor('flaky-cli', proxy.host, 'team/flaky-cli', image.digest);
+    proxy.addFault({ kind: 'reset-mid-body', method: 'PUT', path: /blobs\/uploads/ });
+    proxy.addFault({ kind: '500', method: 'PUT', path: /manifests\/sha256-.*\.att/ });
+    proxy.addFault({ kind: '503', method: 'POST', path: /blobs\/uploads/ });
+    const result = await attest(scenario, proxy.host, 'tekton,oci');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/oci\s+OK/);
+    expect(result.stderr).toMatch(/tekton\s+OK/);
+    expect(proxy.pending()).toBe(0);
+    const check = await checkAttestations({
+      access: { url: registry.url },
+      repository: 'team/flaky-cli',
+      reference: image.digest,
+      publicKeyPem: key.publicKeyPem,
+      type: 'slsaprovenance1',
+    });
+    expect(check.verified).toHaveLength(1);
+  });
+});

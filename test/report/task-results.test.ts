@@ -1,0 +1,49 @@
+// Task results under Tekton's size limits.
+import { describe, expect, it } from 'vitest';
+import { attestationDigest, taskResults } from '../../src/report/task-results.js';
+
+describe('Task results', () => {
+  const subject = (i: number) => ({
+    name: `registry.example.com/team/app-${i}`,
+    digest: { sha256: 'a'.repeat(64) },
+  });
+
+  it('digest of the envelope bytes, subjects and storage as JSON', () => {
+    const results = taskResults({
+      envelopeJson: '{"payloadType":"x"}',
+      subjects: [subject(1)],
+      outcomes: [{ backend: 'tekton', ok: true, locations: ['PipelineRun ci/x annotations'] }],
+    });
+    expect(results.ATTESTATION_DIGEST).toBe(attestationDigest('{"payloadType":"x"}'));
+    expect(JSON.parse(results.SUBJECTS!)).toEqual([subject(1)]);
+    expect(JSON.parse(results.STORAGE!)).toEqual([
+      { backend: 'tekton', ok: true, locations: ['PipelineRun ci/x annotations'] },
+    ]);
+  });
+
+  it('stays within the termination-message budget however many subjects and locations there are', () => {
+    const subjects = Array.from({ length: 100 }, (_, i) => subject(i));
+    const results = taskResults({
+      envelopeJson: '{}',
+      subjects,
+      outcomes: [
+        {
+          backend: 'oci',
+          ok: true,
+          locations: subjects.map((s) => `${s.name}:sha256-${'a'.repeat(64)}.att`),
+        },
+        { backend: 'tekton', ok: false, locations: [], detail: 'forbidden' },
+      ],
+    });
+    const total = Object.values(results).reduce((sum, v) => sum + Buffer.byteLength(v), 0);
+    expect(total).toBeLessThan(3_200);
+    const kept = JSON.parse(results.SUBJECTS!) as unknown[];
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept).toEqual(subjects.slice(0, kept.length));
+    const storage = JSON.parse(results.STORAGE!) as { backend: string; ok: boolean }[];
+    expect(storage.map((s) => [s.backend, s.ok])).toEqual([
+      ['oci', true],
+      ['tekton', false],
+    ]);
+  });
+});
