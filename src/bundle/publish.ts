@@ -1,6 +1,7 @@
 import { AttestError } from '../errors.js';
-import type { RegistryClient, RepositoryRef } from '../oci/client.js';
+import type { RegistryClient } from '../oci/client.js';
 import { formatReference, type ImageReference } from '../oci/reference.js';
+import type { RepositoryRef } from '../oci/types.js';
 import { BUNDLE_MEDIA_TYPES, type BuiltBundle } from './build.js';
 import { type BundleEntry, bundleEntries, bundleObject } from './read.js';
 

@@ -5,14 +5,10 @@ import { log } from '../log.js';
 import { buildStatement, serializeStatement } from '../provenance/index.js';
 import { reportAttestation } from '../report/attestation.js';
 import { taskResults, writeTaskResults } from '../report/task-results.js';
-import { signStatement } from '../signing/sign-statement.js';
-import {
-  assertImageSignaturesLoggable,
-  logAttestation,
-  transparencyWanted,
-} from '../signing/transparency.js';
+import { assertImageSignaturesLoggable, logEnvelope, transparencyWanted } from '../signing/transparency.js';
 import { storeEverywhere } from './backends.js';
 import { kubeSecrets, lazyKubeClient } from './kube.js';
+import { signAttestation } from './sign.js';
 import { createSigner, describeSigner } from './signer.js';
 
 /**
@@ -31,15 +27,15 @@ export async function runAttest(config: AttestConfig): Promise<void> {
   const collected = await collectRun(client, config.run);
 
   const statement = buildStatement(collected.snapshot, config.format);
-  let attestation = await signStatement(statement, signer, serializeStatement(statement));
-  // Where this run's signatures are logged (the attestation here, image signatures by the oci backend).
+  let attestation = await signAttestation(statement, signer, serializeStatement(statement));
+  // Where this run's signatures are logged (the attestation here, image signatures before they are stored).
   const rekorUrl = transparencyWanted(config.transparency.mode, collected.pipelineRun.metadata.annotations)
     ? config.transparency.rekorUrl
     : undefined;
   const signImages = config.storage.includes('oci') && config.oci.signImages;
   // Before the attestation's own entry: a run refused for its image signatures leaves nothing in the log.
   if (rekorUrl && signImages) assertImageSignaturesLoggable(signer);
-  if (rekorUrl) attestation = await logAttestation(attestation, rekorUrl);
+  if (rekorUrl) attestation = await logEnvelope(attestation, rekorUrl);
 
   const outcomes = await storeEverywhere(config, { client, collected, signer, rekorUrl }, attestation);
   reportAttestation(collected, attestation, config.format, describeSigner(signer), outcomes);

@@ -6,10 +6,11 @@ import type { KubeClient } from '../kube/client.js';
 import { ServiceAccountCredentials } from '../kube/registry-credentials.js';
 import { log } from '../log.js';
 import type { RegistryClient } from '../oci/client.js';
-import type { SignedAttestation, Signer } from '../signing/types.js';
-import type { StorageBackend, StorageOutcome } from '../storage/backend.js';
+import type { Signer } from '../signing/types.js';
+import type { SignedAttestation, StorageOutcome } from '../storage/backend.js';
 import { FileStorage } from '../storage/file.js';
 import { TektonStorage } from '../storage/tekton.js';
+import { storeInOci } from './image-signatures.js';
 import { openRegistry } from './registry.js';
 
 export interface StorageContext {
@@ -21,7 +22,8 @@ export interface StorageContext {
 }
 
 /**
- * Stores the attestation in every `--storage` backend. They write to different places (the API server, the
+ * Stores the attestation in every `--storage` backend (oci: with `--sign-images`, the image signatures
+ * first, see image-signatures.ts). They write to different places (the API server, the
  * registry, a directory): side by side, the run waits for the slowest instead of their sum. Outcomes keep
  * the --storage order; a backend's failure is its outcome, whatever the others do.
  */
@@ -33,9 +35,7 @@ export async function storeEverywhere(
   const registry = config.storage.includes('oci') ? await registryFor(config, context) : undefined;
   try {
     return await Promise.all(
-      config.storage.map((name) =>
-        store(name, () => backendFor(name, config, context, registry), attestation),
-      ),
+      config.storage.map((name) => store(name, () => writeTo(name, config, context, registry, attestation))),
     );
   } finally {
     await registry?.close();
@@ -54,12 +54,14 @@ function registryFor(config: AttestConfig, { client, collected }: StorageContext
   ]);
 }
 
-async function backendFor(
+/** One backend's write, its code loaded only when it is used. */
+async function writeTo(
   name: StorageName,
   config: AttestConfig,
   context: StorageContext,
   registry: RegistryClient | undefined,
-): Promise<StorageBackend> {
+  attestation: SignedAttestation,
+): Promise<StorageOutcome> {
   const { collected } = context;
   switch (name) {
     case 'tekton':
@@ -70,35 +72,29 @@ async function backendFor(
         name: collected.target.pipelineRun,
         uid: collected.pipelineRun.metadata.uid ?? '',
         markSigned: config.markSigned,
-      });
+      }).store(attestation);
     case 'file':
-      return new FileStorage(config.outputDir!, collected.target.pipelineRun);
+      return new FileStorage(config.outputDir!, collected.target.pipelineRun).store(attestation);
     case 'oci': {
       const settings = {
         client: registry!,
         ...(config.oci.repository ? { repository: config.oci.repository } : {}),
-        ...(config.oci.signImages ? { imageSigner: context.signer } : {}),
-        ...(context.rekorUrl ? { rekorUrl: context.rekorUrl } : {}),
       };
-      if (config.oci.encoding === 'tag') {
-        const { OciTagStorage } = await import('../storage/oci-tag.js');
-        return new OciTagStorage(settings);
-      }
-      // The sigstore bundle encoding (and @sigstore/bundle) is loaded only when chosen.
-      const { OciReferrerStorage } = await import('../storage/oci-referrer.js');
-      return new OciReferrerStorage(settings);
+      // Each encoding's code (the bundle one with @sigstore/bundle) is loaded only when chosen.
+      const backend =
+        config.oci.encoding === 'tag'
+          ? new (await import('../storage/oci-tag.js')).OciTagStorage(settings)
+          : new (await import('../storage/oci-referrer.js')).OciReferrerStorage(settings);
+      const imageSigner = config.oci.signImages ? context.signer : undefined;
+      return storeInOci(backend, attestation, imageSigner, context.rekorUrl);
     }
   }
 }
 
 /** One backend's attempt; a failure is an outcome, whatever the other backends do. */
-async function store(
-  name: StorageName,
-  backend: () => Promise<StorageBackend>,
-  attestation: SignedAttestation,
-): Promise<StorageOutcome> {
+async function store(name: StorageName, write: () => Promise<StorageOutcome>): Promise<StorageOutcome> {
   try {
-    const outcome = await (await backend()).store(attestation);
+    const outcome = await write();
     if (!outcome.ok) log.error(`${name} storage failed: ${outcome.detail ?? 'no reason given'}`);
     return outcome;
   } catch (error) {

@@ -13,8 +13,9 @@ import { formatTable } from '../report/table.js';
 import { parseEnvelope } from '../signing/dsse.js';
 import { writeCosignKeyPair } from '../signing/keygen.js';
 import { loadKeySigner } from '../signing/load-key.js';
-import { signStatement, verifyEnvelope } from '../signing/sign-statement.js';
+import { verifyEnvelope } from '../signing/sign-payload.js';
 import { buildPayload, type Payload } from './payload.js';
+import { signAttestation } from './sign.js';
 
 /** The two statements the demo makes: SLSA v1.0 (Chains' current default) and SLSA v0.2. */
 const DEMO_FORMATS: readonly { format: FormatName; label: string }[] = [
@@ -77,7 +78,7 @@ export async function runDemo(options: DemoConfig = { outputDir: undefined }): P
       [DEMO_ATTEST_TASKRUN],
       parseFormatOptions({ format }),
     );
-    const signed = await signStatement(payload.statement, signer, payload.bytes);
+    const signed = await signAttestation(payload.statement, signer, payload.bytes);
     const statementPath = join(dir, `statement-${label}.json`);
     const envelopePath = join(dir, `envelope-${label}.json`);
     await writeFile(statementPath, payload.bytes);

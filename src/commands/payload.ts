@@ -5,9 +5,9 @@ import { log } from '../log.js';
 import { buildStatement, serializeStatement } from '../provenance/index.js';
 import { type FormatOptions, materialsOf, type Statement } from '../provenance/statement.js';
 import { loadKeySigner } from '../signing/load-key.js';
-import { signStatement } from '../signing/sign-statement.js';
-import type { SignedAttestation } from '../signing/types.js';
+import type { SignedAttestation } from '../storage/backend.js';
 import type { RunSnapshot } from '../tekton/snapshot.js';
+import { signAttestation } from './sign.js';
 
 /**
  * `tekton-attest payload`: PipelineRun + TaskRun files -> RunSnapshot -> in-toto Statement, offline.
@@ -49,7 +49,7 @@ export async function runPayload(config: PayloadConfig): Promise<Payload & { sig
     ? await loadKeySigner({ key: config.sign.key, passwordFile: config.sign.passwordFile })
     : undefined;
   const payload = await buildPayload(config, config.exclude, config.format);
-  const signed = signer ? await signStatement(payload.statement, signer, payload.bytes) : undefined;
+  const signed = signer ? await signAttestation(payload.statement, signer, payload.bytes) : undefined;
   const envelopeOutput = config.sign?.envelopeOutput;
   if (config.output) {
     await writeFileAtomically(config.output, payload.bytes);

@@ -1,12 +1,16 @@
+// Over 300 lines: the typed calls (PipelineRuns, TaskRuns, Secrets, paged lists) and the one request loop
+// they share (timeout, retries, list restarts, credentials per request) read best together; what a failure
+// means to the user is errors.ts, which RBAC role to grant is rbac.ts.
 import { HttpMethod, RequestContext } from '@kubernetes/client-node';
 import { Agent, type Dispatcher } from 'undici';
 import { AttestError } from '../errors.js';
-import { classifyNetworkError, type NetworkFailure } from '../http/network-error.js';
+import { classifyNetworkError } from '../http/network-error.js';
 import { isTransientStatus, type RetryPolicy, retryDelay, sleep } from '../http/retry.js';
 import { send } from '../http/send.js';
 import { log, redact } from '../log.js';
 import type { KubeConnection } from './config.js';
-import { describeTarget, forbiddenHint, type Target } from './rbac.js';
+import { type ApiStatus, type Failure, failureError, notFound, type Outcome, parseStatus } from './errors.js';
+import { describeTarget, type Target } from './rbac.js';
 
 export type TektonVersion = 'v1' | 'v1beta1';
 export const TEKTON_GROUP = 'tekton.dev';
@@ -42,15 +46,6 @@ const MAX_RESPONSE_BYTES = LIST_PAGE_SIZE * 1.5 * 1024 * 1024;
 export interface KubeClientOptions {
   requestTimeoutMs?: number;
   retry?: Partial<RetryPolicy>;
-}
-
-/** The Kubernetes `Status` body of a failed request, when the server sent one. */
-interface ApiStatus {
-  kind?: string;
-  message?: string;
-  reason?: string;
-  code?: number;
-  details?: { name?: string; group?: string; kind?: string };
 }
 
 /** One API request: the path below the server URL, its query, and a JSON merge patch for PATCH. */
@@ -223,7 +218,7 @@ export class KubeClient {
         throw new StatusAnswer(outcome.code, outcome.status);
       }
       const delay = this.retryDelay(outcome, attempt);
-      if (delay === undefined) throw this.toAttestError(target, outcome, attempt);
+      if (delay === undefined) throw failureError(target, outcome, attempt, this.connection, this.timeoutMs);
       log.warn(
         `kubernetes: ${describeTarget(target)}: ${outcome.summary}; retrying in ${(delay / 1000).toFixed(1)}s (attempt ${attempt + 1} of ${this.retry.attempts})`,
       );
@@ -330,76 +325,6 @@ export class KubeClient {
     }
     return failure.retryable ? retryDelay(this.retry, attempt) : undefined;
   }
-
-  private toAttestError(target: Target, failure: Failure, attempt: number): AttestError {
-    const what = describeTarget(target);
-    const tries = attempt > 1 ? ` (after ${attempt} attempts)` : '';
-    const identity = this.connection.identity;
-    if (failure.kind === 'timeout') {
-      return new AttestError(
-        'TIMEOUT',
-        `${what}: no answer from ${this.connection.server} within ${this.timeoutMs / 1000}s${tries}`,
-        {
-          hint: 'check that the API server is reachable from the pod (network policy, proxy), or raise --request-timeout',
-        },
-      );
-    }
-    if (failure.kind === 'tls' || failure.kind === 'not-tls') {
-      return new AttestError(
-        'KUBE_CONFIG',
-        `${what}: TLS to ${this.connection.server} failed: ${failure.summary}`,
-        {
-          hint: this.connection.inCluster
-            ? "the pod's service-account ca.crt does not verify the API server's certificate"
-            : 'check certificate-authority(-data) of the cluster in the kubeconfig',
-          cause: failure.error,
-        },
-      );
-    }
-    if (failure.kind === 'connection') {
-      return new AttestError(
-        'KUBE_API',
-        `${what}: cannot reach ${this.connection.server}: ${failure.summary}${tries}`,
-        {
-          hint: 'check that the API server is reachable from the pod (KUBERNETES_SERVICE_HOST, network policy, proxy)',
-          cause: failure.error,
-        },
-      );
-    }
-    if (failure.kind !== 'status') {
-      return new AttestError('KUBE_API', `${what}: ${failure.summary}`, { cause: failure.error });
-    }
-    const serverSays = failure.status.message ? `: ${failure.status.message}` : '';
-    switch (failure.code) {
-      case 401:
-        return new AttestError(
-          'KUBE_UNAUTHORIZED',
-          `${what}: the API server rejected the credentials of ${identity} (401 Unauthorized)`,
-          {
-            hint: this.connection.inCluster
-              ? 'the service-account token is missing, expired or for another cluster (automountServiceAccountToken: false?)'
-              : 'refresh the kubeconfig credentials (token expired?) or pick another --context',
-          },
-        );
-      case 403:
-        return new AttestError('KUBE_FORBIDDEN', `${what}: forbidden for ${identity}${serverSays}`, {
-          hint: forbiddenHint(target, this.connection),
-        });
-      case 404:
-        return notFound(target);
-      case 409:
-        return new AttestError('KUBE_CONFLICT', `${what}: conflict${serverSays}`, {
-          hint: 'the object changed while it was being written; run the task again',
-        });
-      default:
-        return new AttestError('KUBE_API', `${what}: HTTP ${failure.code}${serverSays}${tries}`, {
-          hint:
-            failure.code >= 500
-              ? 'the API server keeps failing; retry later'
-              : 'see the server message above',
-        });
-    }
-  }
 }
 
 /** An error status the caller asked to handle itself (a 404 that means "try v1beta1", a 410 on a page). */
@@ -410,17 +335,6 @@ class StatusAnswer extends Error {
   ) {
     super(`HTTP ${code}`);
   }
-}
-
-function notFound(target: Target): AttestError {
-  const kind = target.resource.replace(/s$/, '');
-  const api = target.group ? `${target.group}/${target.version}` : 'v1';
-  return new AttestError('NOT_FOUND', `${kind} ${target.namespace}/${target.name} not found (${api})`, {
-    hint:
-      target.resource === 'pipelineruns'
-        ? 'check --pipelinerun and --namespace (or the pod label tekton.dev/pipelineRun); the run may have been deleted'
-        : `check that ${target.namespace}/${target.name} exists`,
-  });
 }
 
 function tektonTarget(
@@ -438,21 +352,4 @@ function pathOf(target: Target): string {
   const api = target.group ? `/apis/${target.group}/${target.version}` : '/api/v1';
   const name = target.name ? `/${encodeURIComponent(target.name)}` : '';
   return `${api}/namespaces/${encodeURIComponent(target.namespace)}/${target.resource}${name}`;
-}
-
-type Failure =
-  | { kind: 'status'; code: number; status: ApiStatus; retryAfter: string | undefined; summary: string }
-  | (NetworkFailure & { error: unknown });
-
-type Outcome = { kind: 'ok'; body: unknown } | Failure;
-
-function parseStatus(body: string): ApiStatus {
-  if (body === '') return {};
-  try {
-    const parsed = JSON.parse(body) as unknown;
-    return parsed && typeof parsed === 'object' ? (parsed as ApiStatus) : {};
-  } catch {
-    // Not a Status (e.g. "404 page not found" for a group/version the server does not serve).
-    return { message: body.trim().slice(0, 200) };
-  }
 }

@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
 import { AttestError } from '../errors.js';
 import { isTransientStatus, sleep } from '../http/retry.js';
 import { log } from '../log.js';
 import { type Action, Authenticator, registryErrorText, type Scope } from './auth.js';
 import { CredentialChain, type CredentialSource } from './docker-config.js';
-import type { ImageReference } from './reference.js';
+import { type TagMutation, updateTag } from './tag-update.js';
 import {
   type HttpRequest,
   type HttpResponse,
@@ -12,21 +11,28 @@ import {
   Transport,
   type TransportOptions,
 } from './transport.js';
+import {
+  algorithmOf,
+  type Descriptor,
+  digestOf,
+  type FetchedManifest,
+  fallbackTag,
+  type ImageIndex,
+  isDigest,
+  MEDIA_TYPES,
+  type PutManifestResult,
+  parseJson,
+  type ReferrersResult,
+  type RepositoryRef,
+} from './types.js';
+import { UploadStatusError, uploadBlob } from './upload.js';
 
 /**
  * The OCI distribution API (https://github.com/opencontainers/distribution-spec): manifests, blobs, tags and
  * referrers, with the fallback tag schema for registries without a referrers API. The only code that talks to
- * registries.
+ * registries. Over 300 lines: one method per endpoint of the protocol, which reads best as one class; the
+ * wire types (types.ts), blob uploads (upload.ts) and the tag-update algorithm (tag-update.ts) live beside it.
  */
-
-export const MEDIA_TYPES = {
-  ociManifest: 'application/vnd.oci.image.manifest.v1+json',
-  ociIndex: 'application/vnd.oci.image.index.v1+json',
-  dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
-  dockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
-  ociConfig: 'application/vnd.oci.image.config.v1+json',
-  ociEmpty: 'application/vnd.oci.empty.v1+json',
-} as const;
 
 const MANIFEST_ACCEPT = [
   MEDIA_TYPES.ociManifest,
@@ -37,79 +43,6 @@ const MANIFEST_ACCEPT = [
 
 /** Manifests beyond this are refused (the OCI spec's suggested limit). */
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
-const DEFAULT_CHUNK_BYTES = 5 * 1024 * 1024;
-/** Reads of a tag (each followed by at most one write) before giving up on concurrent writers. */
-const MAX_TAG_ROUNDS = 200;
-
-/** The shortest settle time: a concurrent writer may be slower than us when the registry is next door. */
-const MIN_SETTLE_MS = 50;
-
-/**
- * How long to wait after a write before looking for a concurrent writer that dropped our change. Such a
- * writer read the tag before our PUT landed, so its own PUT lands within its read-to-write window after ours;
- * writers of one registry see similar latencies, so four times our own window (never under MIN_SETTLE_MS).
- * Writing again adds jitter, so two writers that keep dropping each other's change fall out of step.
- */
-function settleTime(window: number, writes: number): number {
-  const settle = Math.max(MIN_SETTLE_MS, 4 * window);
-  return writes > 1 ? settle * (1 + Math.random()) : settle;
-}
-
-/** A repository on a registry: `registry` is host[:port], `repository` the path (`library/alpine`). */
-export type RepositoryRef = Pick<ImageReference, 'registry' | 'repository'>;
-
-export interface Descriptor {
-  mediaType: string;
-  digest: string;
-  size: number;
-  artifactType?: string;
-  annotations?: Record<string, string>;
-}
-
-/** An image manifest (OCI or Docker schema 2). */
-export interface ImageManifest {
-  schemaVersion: 2;
-  mediaType?: string;
-  artifactType?: string;
-  config: Descriptor;
-  layers: Descriptor[];
-  subject?: Descriptor;
-  annotations?: Record<string, string>;
-}
-
-/** An OCI image index (or Docker manifest list). */
-export interface ImageIndex {
-  schemaVersion: 2;
-  mediaType?: string;
-  artifactType?: string;
-  manifests: Descriptor[];
-  subject?: Descriptor;
-  annotations?: Record<string, string>;
-}
-
-export interface FetchedManifest {
-  digest: string;
-  mediaType: string;
-  /** The exact bytes the registry holds (what the digest covers). */
-  bytes: Buffer;
-}
-
-export interface PutManifestResult {
-  digest: string;
-  /** The registry answered `OCI-Subject`: it indexes the manifest's subject in its referrers API. */
-  subjectIndexed: boolean;
-}
-
-export interface ReferrersResult {
-  descriptors: Descriptor[];
-  /** `api` when the registry has the referrers API, `tag` when the fallback `sha256-<hex>` index was read. */
-  source: 'api' | 'tag';
-}
-
-/** What a read-modify-write of a tag wants: the new manifest, or nothing when `current` already suffices. */
-export type TagMutation = (
-  current: FetchedManifest | undefined,
-) => Promise<{ bytes: Uint8Array; mediaType: string } | undefined>;
 
 export interface RegistryClientOptions extends TransportOptions {
   /** Credential sources in lookup order (default: none, anonymous). */
@@ -220,43 +153,11 @@ export class RegistryClient {
   }
 
   /**
-   * Read-modify-write of a tag, without any locking in the protocol. `mutate` prepares the new manifest
-   * (uploading what it needs); the tag is read again right before the PUT, so the window in which another
-   * writer's change can be lost is one GET and one PUT. After writing, the tag is re-read after a settle
-   * time (several times that window) until a read finds our change and nothing written since the previous
-   * look; a concurrent writer that dropped our change makes us write again. Returns whether this call wrote.
+   * Read-modify-write of a tag (see tag-update.ts): `mutate` prepares the new manifest from the current one,
+   * or returns nothing when the current one suffices. Returns whether this call wrote.
    */
-  async updateTag(repo: RepositoryRef, tag: string, mutate: TagMutation): Promise<boolean> {
-    const name = `${repo.registry}/${repo.repository}:${tag}`;
-    let writes = 0;
-    let window = 0;
-    let lastSeen: string | undefined;
-    for (let round = 1; round <= MAX_TAG_ROUNDS; round++) {
-      const current = await this.getManifest(repo, tag);
-      const next = await mutate(current);
-      if (!next) {
-        // Done when nobody wrote during the last settle time: a writer that read before us has landed.
-        if (writes === 0 || current?.digest === lastSeen) return writes > 0;
-        lastSeen = current?.digest;
-        await sleep(settleTime(window, writes));
-        continue;
-      }
-      if (writes >= this.#tagUpdateAttempts) break;
-      const started = Date.now();
-      const fresh = await this.getManifest(repo, tag);
-      if (fresh?.digest !== current?.digest) {
-        log.debug(`${name} changed while preparing the update; preparing again`);
-        continue;
-      }
-      if (writes > 0) log.debug(`${name}: a concurrent writer dropped our change; writing again`);
-      lastSeen = (await this.putManifest(repo, tag, next.bytes, next.mediaType)).digest;
-      window = Math.max(window, Date.now() - started);
-      writes++;
-      await sleep(settleTime(window, writes));
-    }
-    throw new AttestError('REGISTRY', `${name} kept changing under concurrent writers (${writes} writes)`, {
-      hint: 'too many writers update this tag at once; run the task again',
-    });
+  updateTag(repo: RepositoryRef, tag: string, mutate: TagMutation): Promise<boolean> {
+    return updateTag(this, repo, tag, mutate, this.#tagUpdateAttempts);
   }
 
   /** Tags of a repository (follows `Link` pagination). */
@@ -315,7 +216,7 @@ export class RegistryClient {
     if (await this.blobExists(repo, digest)) return descriptor;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.#upload(repo, data, digest, options.mountFrom);
+        await uploadBlob((...args) => this.#sendScoped(...args), repo, data, digest, options.mountFrom);
         return descriptor;
       } catch (error) {
         const retryable =
@@ -330,73 +231,6 @@ export class RegistryClient {
         await sleep(wait);
       }
     }
-  }
-
-  async #upload(
-    repo: RepositoryRef,
-    data: Uint8Array,
-    digest: string,
-    mountFrom?: RepositoryRef,
-  ): Promise<void> {
-    const mount =
-      mountFrom && mountFrom.registry === repo.registry && mountFrom.repository !== repo.repository;
-    const scopes: Scope[] = [{ repository: repo.repository, actions: ['pull', 'push'] }];
-    if (mount) scopes.push({ repository: mountFrom.repository, actions: ['pull'] });
-    const query = mount
-      ? `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(mountFrom.repository)}`
-      : '';
-    const start = await this.#sendScoped(repo, scopes, { method: 'POST', path: `blobs/uploads/${query}` });
-    if (mount && start.status === 201) {
-      log.debug(`mounted ${digest} from ${mountFrom.repository} into ${repo.repository}`);
-      return;
-    }
-    let session = this.#uploadSession(repo, start, 'start upload');
-    // One PUT with the whole blob: the common case, and a single request.
-    const put = await this.#sendScoped(repo, scopes, {
-      method: 'PUT',
-      url: withDigest(session.location, digest),
-      headers: { 'content-type': 'application/octet-stream' },
-      body: data,
-      retry: false,
-    });
-    if (put.status === 201) return;
-    if (isTransientStatus(put.status) || ![400, 404, 405, 413, 416, 501].includes(put.status)) {
-      throw new UploadStatusError(put, repo, 'upload blob');
-    }
-    log.debug(`${repo.registry} refused a monolithic upload (HTTP ${put.status}); uploading in chunks`);
-    const restart = await this.#sendScoped(repo, scopes, { method: 'POST', path: 'blobs/uploads/' });
-    session = this.#uploadSession(repo, restart, 'start chunked upload');
-    let offset = 0;
-    while (offset < data.length) {
-      const chunk = data.subarray(offset, offset + session.chunkBytes);
-      const patch = await this.#sendScoped(repo, scopes, {
-        method: 'PATCH',
-        url: session.location,
-        headers: {
-          'content-type': 'application/octet-stream',
-          'content-range': `${offset}-${offset + chunk.length - 1}`,
-        },
-        body: chunk,
-        retry: false,
-      });
-      session = { ...this.#uploadSession(repo, patch, 'upload chunk'), chunkBytes: session.chunkBytes };
-      offset += chunk.length;
-    }
-    const done = await this.#sendScoped(repo, scopes, {
-      method: 'PUT',
-      url: withDigest(session.location, digest),
-      retry: false,
-    });
-    if (done.status !== 201) throw new UploadStatusError(done, repo, 'finish chunked upload');
-  }
-
-  #uploadSession(repo: RepositoryRef, res: HttpResponse, step: string) {
-    if (res.status !== 202 || !res.headers.location) throw new UploadStatusError(res, repo, step);
-    const minimum = Number(res.headers['oci-chunk-min-length']);
-    return {
-      location: new URL(res.headers.location, res.url).toString(),
-      chunkBytes: Number.isFinite(minimum) && minimum > DEFAULT_CHUNK_BYTES ? minimum : DEFAULT_CHUNK_BYTES,
-    };
   }
 
   // ---- referrers
@@ -495,61 +329,6 @@ export class RegistryClient {
   }
 }
 
-/** A registry answer that ends an operation; kept as a status so uploads can decide whether to restart. */
-class UploadStatusError extends Error {
-  constructor(
-    readonly response: HttpResponse,
-    readonly repo: RepositoryRef,
-    readonly what: string,
-  ) {
-    super(`${what}: HTTP ${response.status}`);
-  }
-
-  get status(): number {
-    return this.response.status;
-  }
-
-  toAttestError(): AttestError {
-    const { registry, repository } = this.repo;
-    return new AttestError(
-      'REGISTRY',
-      `${registry}/${repository}: ${this.what} failed with HTTP ${this.status}${registryErrorText(this.response)}`,
-      {
-        hint:
-          this.status >= 500 || this.status === 429
-            ? `the registry ${registry} is failing or rate-limiting; retry later`
-            : `check the repository name and that ${registry} accepts OCI manifests`,
-      },
-    );
-  }
-}
-
-/** `sha256:<hex>` of bytes. */
-export function digestOf(data: Uint8Array, algorithm = 'sha256'): string {
-  return `${algorithm}:${createHash(algorithm).update(data).digest('hex')}`;
-}
-
-function isDigest(reference: string): boolean {
-  return /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/.test(reference) && reference.includes(':');
-}
-
-function algorithmOf(reference: string): string | undefined {
-  if (!isDigest(reference)) return undefined;
-  const algorithm = reference.slice(0, reference.indexOf(':'));
-  return algorithm === 'sha256' || algorithm === 'sha512' ? algorithm : undefined;
-}
-
-/** The tag cosign and the OCI referrers fallback derive from a digest: `sha256:<hex>` -> `sha256-<hex>`. */
-export function fallbackTag(digest: string): string {
-  return digest.replace(':', '-');
-}
-
-function withDigest(location: string, digest: string): string {
-  const url = new URL(location);
-  url.searchParams.set('digest', digest);
-  return url.toString();
-}
-
 function contentType(res: HttpResponse): string | undefined {
   return res.headers['content-type']?.split(';')[0]?.trim() || undefined;
 }
@@ -560,15 +339,5 @@ function parseManifestMediaType(bytes: Buffer): string | undefined {
     return typeof value.mediaType === 'string' ? value.mediaType : undefined;
   } catch {
     return undefined;
-  }
-}
-
-export function parseJson<T>(bytes: Uint8Array, what: string): T {
-  try {
-    return JSON.parse(Buffer.from(bytes).toString('utf8')) as T;
-  } catch (error) {
-    throw new AttestError('REGISTRY', `${what} is not valid JSON: ${(error as Error).message}`, {
-      hint: 'the registry holds a corrupt manifest at this tag; delete the tag and run again',
-    });
   }
 }

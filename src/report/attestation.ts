@@ -1,8 +1,7 @@
 import type { CollectedRun } from '../collect/api/collect-run.js';
 import { log } from '../log.js';
 import type { FormatOptions } from '../provenance/statement.js';
-import type { SignedAttestation } from '../signing/types.js';
-import type { StorageOutcome } from '../storage/backend.js';
+import type { SignedAttestation, StorageOutcome } from '../storage/backend.js';
 import { formatSummary } from './summary.js';
 import { attestationDigest } from './task-results.js';
 

@@ -1,5 +1,5 @@
 import { AttestError } from '../errors.js';
-import { type Envelope, IN_TOTO_PAYLOAD_TYPE } from './types.js';
+import type { Envelope } from './types.js';
 
 /**
  * DSSE pre-authentication encoding: `"DSSEv1" SP len(type) SP type SP len(body) SP body`, lengths in
@@ -15,11 +15,7 @@ export function pae(payloadType: string, payload: Uint8Array): Uint8Array {
  * One-signature envelope in the shape cosign and Chains store: standard padded base64 and an empty keyid
  * (cosign v3 rejects a keyid that differs from its own key fingerprint).
  */
-export function createEnvelope(
-  payload: Uint8Array,
-  signature: Uint8Array,
-  payloadType: string = IN_TOTO_PAYLOAD_TYPE,
-): Envelope {
+export function createEnvelope(payload: Uint8Array, signature: Uint8Array, payloadType: string): Envelope {
   return {
     payloadType,
     payload: Buffer.from(payload).toString('base64'),

@@ -8,7 +8,7 @@ import {
   type SerializedBundle,
   type TransparencyLogEntry,
 } from '@sigstore/bundle';
-import type { SignedAttestation, TlogEntry } from './types.js';
+import type { SignedEnvelope, TlogEntry } from './types.js';
 
 /**
  * The sigstore bundle for a signed attestation (what the OCI 1.1 referrer layer and `cosign
@@ -18,7 +18,7 @@ import type { SignedAttestation, TlogEntry } from './types.js';
  * v0.3 needs Rekor's inclusion proof; an entry that came back with only a signed entry timestamp gets a
  * v0.1 bundle (which accepts that) instead of an invalid v0.3 one.
  */
-export function toSigstoreBundle(attestation: SignedAttestation): SerializedBundle {
+export function toSigstoreBundle(attestation: SignedEnvelope): SerializedBundle {
   const entry = attestation.tlogEntry;
   const legacy = entry !== undefined && entry.inclusionProof === undefined;
   const certificate = attestation.certificatePem ? pemToDer(attestation.certificatePem) : undefined;

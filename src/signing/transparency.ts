@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { TransparencyMode } from '../config/attest.js';
 import { AttestError } from '../errors.js';
 import { log } from '../log.js';
 import { publicKeyFromPem } from './pem-key.js';
@@ -9,20 +10,10 @@ import {
   sigstoreFailure,
   unreachableHint,
 } from './sigstore-http.js';
-import type { InclusionProof, SignedAttestation, Signer, TlogEntry } from './types.js';
+import type { InclusionProof, SignedEnvelope, Signer, TlogEntry } from './types.js';
 
-/** `--transparency` / Chains' `transparency.enabled`. */
-export type TransparencyMode = 'false' | 'true' | 'manual';
 /** In manual mode, only PipelineRuns annotated with this set to "true" are logged (as Chains does). */
 export const TRANSPARENCY_UPLOAD_ANNOTATION = 'chains.tekton.dev/transparency-upload';
-
-export function parseTransparencyMode(value: unknown): TransparencyMode {
-  const text = value === undefined || value === '' ? 'false' : String(value).trim().toLowerCase();
-  if (text === 'true' || text === 'false' || text === 'manual') return text;
-  throw new AttestError('INVALID_ARGUMENT', `--transparency ${String(value)} is not a transparency mode`, {
-    hint: 'use true, false or manual (manual: only runs annotated chains.tekton.dev/transparency-upload: "true")',
-  });
-}
 
 /** Whether this run's attestation goes to Rekor. */
 export function transparencyWanted(
@@ -83,18 +74,15 @@ export interface PayloadSignature {
 const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
 /**
- * Logs the attestation in Rekor as a `dsse` 0.0.1 entry whose envelope is exactly `envelopeJson` (the
- * stored layer bytes: cosign compares sha256(layer) with the entry's envelopeHash), then returns the
- * attestation with its `tlogEntry` and sigstore bundle. Retries are bounded; any failure is an
+ * Logs a signed envelope (an attestation, or cosign v3's image signature) in Rekor as a `dsse` 0.0.1 entry
+ * whose envelope is exactly `envelopeJson` (the stored layer bytes: cosign compares sha256(layer) with the
+ * entry's envelopeHash), then returns it with its `tlogEntry` and sigstore bundle. Retries are bounded; any failure is an
  * AttestError naming the Rekor URL, so no backend stores an attestation that claims a log entry it lacks.
  *
  * @sigstore/sign's RekorWitness re-serializes the envelope (different field order, keyid dropped), which
  * would break that byte identity, so its lower-level client is given the envelope string directly.
  */
-export async function logAttestation(
-  attestation: SignedAttestation,
-  rekorUrl: string,
-): Promise<SignedAttestation> {
+export async function logEnvelope<T extends SignedEnvelope>(attestation: T, rekorUrl: string): Promise<T> {
   const verifier = attestation.certificatePem ?? attestation.publicKeyPem;
   const proposed = {
     apiVersion: '0.0.1',
@@ -112,7 +100,7 @@ export async function logAttestation(
   ]);
   const tlogEntry = checkDsseEntry(entry, attestation, base);
   log.debug(`Rekor at ${base} logged the attestation at index ${tlogEntry.logIndex}`);
-  const logged: SignedAttestation = { ...attestation, tlogEntry };
+  const logged: T = { ...attestation, tlogEntry };
   logged.sigstoreBundle = toSigstoreBundle(logged) as unknown as Record<string, unknown>;
   return logged;
 }
@@ -216,7 +204,7 @@ function bodyOf<T extends { kind?: string; apiVersion?: string }>(
  * body whose envelopeHash is sha256(envelopeJson), whose payloadHash is sha256(payload), which carries our
  * signature, and a signed entry timestamp (the `.att` bundle annotation needs it).
  */
-function checkDsseEntry(entry: RekorEntry, attestation: SignedAttestation, base: string): TlogEntry {
+function checkDsseEntry(entry: RekorEntry, attestation: SignedEnvelope, base: string): TlogEntry {
   const body = bodyOf<DsseBody>(entry, 'dsse', base);
   if (body.spec?.envelopeHash?.value !== sha256(attestation.envelopeJson)) {
     throw mismatch(base, 'does not hash the stored envelope bytes (cosign would reject it)');

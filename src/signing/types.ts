@@ -1,7 +1,3 @@
-import type { Statement } from '../provenance/statement.js';
-
-export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
-
 export interface EnvelopeSignature {
   keyid: string;
   sig: string;
@@ -50,10 +46,9 @@ export interface Signer {
   chainPem?(): string | undefined;
 }
 
-/** The signed result handed to every storage backend. `envelopeJson` is the exact stored/logged bytes. */
-export interface SignedAttestation {
-  statement: Statement;
-  /** The serialized statement (the DSSE payload). */
+/** A payload signed as a DSSE envelope. `envelopeJson` is the exact stored/logged bytes. */
+export interface SignedEnvelope {
+  /** The signed bytes (the DSSE payload). */
   payload: Uint8Array;
   envelope: Envelope;
   envelopeJson: string;
@@ -63,4 +58,15 @@ export interface SignedAttestation {
   tlogEntry?: TlogEntry;
   /** A sigstore bundle (v0.3 JSON) for the envelope, when one was built. */
   sigstoreBundle?: Record<string, unknown>;
+}
+
+/** A detached signature over raw bytes (cosign's `.sig` layer: the simple-signing payload and its signature). */
+export interface SignedBlob {
+  payload: Uint8Array;
+  /** base64 of the signature over `payload`. */
+  signature: string;
+  publicKeyPem: string;
+  certificatePem?: string;
+  chainPem?: string;
+  tlogEntry?: TlogEntry;
 }

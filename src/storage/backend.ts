@@ -1,5 +1,11 @@
 import type { StorageName } from '../config/defaults.js';
-import type { SignedAttestation } from '../signing/types.js';
+import type { Statement } from '../provenance/statement.js';
+import type { SignedEnvelope } from '../signing/types.js';
+
+/** What every backend stores: the statement, signed (and logged, when it was). */
+export interface SignedAttestation extends SignedEnvelope {
+  statement: Statement;
+}
 
 export interface StorageOutcome {
   backend: StorageName;
@@ -10,7 +16,7 @@ export interface StorageOutcome {
   detail?: string;
 }
 
-/** One place an attestation can be kept. Each backend lives in its own file in this folder. */
+/** One place an attestation can be kept. Each backend lives in its own file in this folder; none signs. */
 export interface StorageBackend {
   readonly name: StorageName;
   store(attestation: SignedAttestation): Promise<StorageOutcome>;

@@ -1,8 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomically } from '../files.js';
-import type { SignedAttestation } from '../signing/types.js';
-import type { StorageBackend, StorageOutcome } from './backend.js';
+import type { SignedAttestation, StorageBackend, StorageOutcome } from './backend.js';
 
 /**
  * `file` storage (`--output-dir`): the statement, the DSSE envelope (what `cosign verify-blob-attestation

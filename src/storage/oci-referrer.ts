@@ -1,26 +1,36 @@
 import { reasonOf } from '../errors.js';
 import { log } from '../log.js';
+import type { RegistryClient } from '../oci/client.js';
 import {
   type Descriptor,
   digestOf,
   type ImageManifest,
   MEDIA_TYPES,
   parseJson,
-  type RegistryClient,
   type RepositoryRef,
-} from '../oci/client.js';
-import { STATEMENT_V1, type Statement } from '../provenance/statement.js';
-import { holdsSameAttestation, signStatement } from '../signing/sign-statement.js';
+} from '../oci/types.js';
+import { COSIGN_SIGN_PREDICATE_TYPE } from '../provenance/payloads.js';
+import type { Statement } from '../provenance/statement.js';
+import { holdsSamePayload } from '../signing/sign-payload.js';
 import { toSigstoreBundle } from '../signing/sigstore-bundle.js';
-import { logAttestation } from '../signing/transparency.js';
-import type { Envelope, SignedAttestation, Signer } from '../signing/types.js';
-import type { StorageBackend, StorageOutcome } from './backend.js';
-import { type OciTarget, storeInTargets, type TargetWrite } from './oci-subjects.js';
+import type { Envelope } from '../signing/types.js';
+import type { SignedAttestation, StorageOutcome } from './backend.js';
+import {
+  type ImageSignatures,
+  type OciBackend,
+  type OciTarget,
+  ociTargets,
+  preparedFor,
+  type SignatureQuery,
+  storeInTargets,
+  type TargetWrite,
+} from './oci-subjects.js';
 
 /**
  * The `oci` backend with encoding `sigstore-bundle`: an OCI 1.1 referrer per attestation holding a sigstore
  * bundle v0.3, laid out as cosign v3 writes it (`cosign attest --new-bundle-format`); on registries without
- * the referrers API the fallback index `sha256-<hex>` lists it.
+ * the referrers API the fallback index `sha256-<hex>` lists it. Image signatures (cosign v3's `sign` layout,
+ * a `cosign/sign/v1` statement) come signed, and logged, from the attest command.
  */
 
 export const BUNDLE_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
@@ -29,63 +39,68 @@ export const BUNDLE_ANNOTATIONS = {
   predicateType: 'dev.sigstore.bundle.predicateType',
   created: 'org.opencontainers.image.created',
 } as const;
-/** What cosign v3 signs (as an in-toto statement) when it signs an image in the bundle format. */
-const COSIGN_SIGN_PREDICATE_TYPE = 'https://sigstore.dev/cosign/sign/v1';
 const EMPTY_CONFIG = Buffer.from('{}');
 
 export interface OciReferrerStorageOptions {
   client: RegistryClient;
   /** `--oci-repository` */
   repository?: RepositoryRef;
-  /** `--sign-images`: also write an image signature bundle (cosign v3's `sign` layout). */
-  imageSigner?: Signer;
-  /** Set when the attestation goes to Rekor: the image signature bundle is logged there too. */
-  rekorUrl?: string;
   /** Clock for `org.opencontainers.image.created` (tests pin it). */
   now?: () => Date;
 }
 
-export class OciReferrerStorage implements StorageBackend {
+export class OciReferrerStorage implements OciBackend<SignedAttestation> {
   readonly name = 'oci' as const;
+  readonly encoding = 'sigstore-bundle' as const;
   readonly #client: RegistryClient;
   readonly #override: RepositoryRef | undefined;
-  readonly #imageSigner: Signer | undefined;
-  readonly #rekorUrl: string | undefined;
   readonly #now: () => Date;
 
   constructor(options: OciReferrerStorageOptions) {
     this.#client = options.client;
     this.#override = options.repository;
-    this.#imageSigner = options.imageSigner;
-    this.#rekorUrl = options.rekorUrl;
     this.#now = options.now ?? (() => new Date());
   }
 
-  store(attestation: SignedAttestation): Promise<StorageOutcome> {
+  targets(statement: Statement): OciTarget[] {
+    return ociTargets(statement, this.#override).targets;
+  }
+
+  /** `imageSignatures`: with `--sign-images`, each target's signed `cosign/sign/v1` statement. */
+  store(
+    attestation: SignedAttestation,
+    imageSignatures?: ImageSignatures<SignedAttestation>,
+  ): Promise<StorageOutcome> {
     return storeInTargets(attestation.statement, this.#override, async (target) => {
-      const items = [attestation];
-      // Signed and logged before anything is written: a Rekor failure leaves the target untouched.
-      if (this.#imageSigner) {
-        const signature = await imageSignature(target, this.#imageSigner);
-        items.push(this.#rekorUrl ? await logAttestation(signature, this.#rekorUrl) : signature);
+      const signature = preparedFor(imageSignatures, target);
+      const written = [await this.#attach(target, attestation)];
+      if (signature) {
+        written.push(
+          'stored' in signature
+            ? this.#foundExisting(target, signature.stored, COSIGN_SIGN_PREDICATE_TYPE)
+            : await this.#attach(target, signature.signed),
+        );
       }
-      const written: TargetWrite[] = [];
-      for (const item of items) written.push(await this.#attach(target, item));
       return written;
     });
   }
 
+  findImageSignature(target: OciTarget, query: SignatureQuery): Promise<string | undefined> {
+    return this.#findExisting(target, COSIGN_SIGN_PREDICATE_TYPE, query);
+  }
+
+  #foundExisting(target: OciTarget, location: string, predicateType: string): TargetWrite {
+    log.info(`oci: found existing bundle ${location}`);
+    const image = `${target.image.registry}/${target.image.repository}@${target.digest}`;
+    return { location, alreadyThere: `${image} already has this ${predicateType} bundle` };
+  }
+
   async #attach(target: OciTarget, item: SignedAttestation): Promise<TargetWrite> {
     const { store } = target;
-    const existing = await this.#findExisting(target, item);
-    if (existing) {
-      log.info(`oci: found existing bundle ${existing}`);
-      const image = `${target.image.registry}/${target.image.repository}@${target.digest}`;
-      return {
-        location: existing,
-        alreadyThere: `${image} already has this ${item.statement.predicateType} bundle`,
-      };
-    }
+    const { predicateType } = item.statement;
+    const query = { payload: item.payload, publicKeyPem: item.publicKeyPem, logged: !!item.tlogEntry };
+    const existing = await this.#findExisting(target, predicateType, query);
+    if (existing) return this.#foundExisting(target, existing, predicateType);
     const subject = await this.#client.resolveDigest(target.image, target.digest);
     const bundle = item.sigstoreBundle ?? toSigstoreBundle(item);
     if (bundle.mediaType !== BUNDLE_MEDIA_TYPE) {
@@ -132,31 +147,30 @@ export class OciReferrerStorage implements StorageBackend {
   }
 
   /** A referrer already holding the same statement signed by the same key (re-runs add nothing). */
-  async #findExisting(target: OciTarget, item: SignedAttestation): Promise<string | undefined> {
+  async #findExisting(
+    target: OciTarget,
+    predicateType: string,
+    query: SignatureQuery,
+  ): Promise<string | undefined> {
     const { store } = target;
     const { descriptors } = await this.#client.referrers(store, target.digest, BUNDLE_MEDIA_TYPE);
     for (const descriptor of descriptors) {
       const type = descriptor.annotations?.[BUNDLE_ANNOTATIONS.predicateType];
-      if (type !== undefined && type !== item.statement.predicateType) continue;
+      if (type !== undefined && type !== predicateType) continue;
       try {
         const fetched = await this.#client.getManifest(store, descriptor.digest);
         if (!fetched) continue;
         const manifest = parseJson<ImageManifest>(fetched.bytes, descriptor.digest);
         const layer = manifest.layers?.[0];
-        if (
-          !layer ||
-          manifest.annotations?.[BUNDLE_ANNOTATIONS.predicateType] !== item.statement.predicateType
-        ) {
-          continue;
-        }
+        if (!layer || manifest.annotations?.[BUNDLE_ANNOTATIONS.predicateType] !== predicateType) continue;
         const bundle = parseJson<{
           dsseEnvelope?: Envelope;
           verificationMaterial?: { tlogEntries?: unknown[] };
         }>(await this.#client.getBlob(store, layer.digest), layer.digest);
         const envelope = bundle.dsseEnvelope;
         // An unlogged bundle does not stand in for a logged one (verifiers require the entry by default).
-        if (item.tlogEntry && !bundle.verificationMaterial?.tlogEntries?.length) continue;
-        if (envelope && holdsSameAttestation(envelope, item)) {
+        if (query.logged && !bundle.verificationMaterial?.tlogEntries?.length) continue;
+        if (envelope && holdsSamePayload(envelope, query.payload, query.publicKeyPem)) {
           return `${store.registry}/${store.repository}@${descriptor.digest}`;
         }
       } catch (error) {
@@ -165,16 +179,4 @@ export class OciReferrerStorage implements StorageBackend {
     }
     return undefined;
   }
-}
-
-/** cosign v3's image signature: an in-toto statement about the digest, predicate `cosign/sign/v1`. */
-async function imageSignature(target: OciTarget, signer: Signer): Promise<SignedAttestation> {
-  const [algorithm = 'sha256', hex = ''] = target.digest.split(':');
-  const statement: Statement = {
-    _type: STATEMENT_V1,
-    subject: [{ name: `${target.image.registry}/${target.image.repository}`, digest: { [algorithm]: hex } }],
-    predicateType: COSIGN_SIGN_PREDICATE_TYPE,
-    predicate: {},
-  };
-  return signStatement(statement, signer, Buffer.from(JSON.stringify(statement)));
 }

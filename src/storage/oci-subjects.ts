@@ -1,9 +1,9 @@
 import { reasonOf } from '../errors.js';
 import { log } from '../log.js';
-import type { RepositoryRef } from '../oci/client.js';
 import { parseReference } from '../oci/reference.js';
+import type { RepositoryRef } from '../oci/types.js';
 import type { Statement, Subject } from '../provenance/statement.js';
-import type { StorageOutcome } from './backend.js';
+import type { SignedAttestation, StorageOutcome } from './backend.js';
 
 /** One image an OCI backend attaches to: the subject, the image it names, and where attachments go. */
 export interface OciTarget {
@@ -21,7 +21,7 @@ const SHA256_HEX = /^[a-f0-9]{64}$/;
  * The subjects that are images with a sha256 digest (what cosign can attach to), and a reason for each one
  * that is not. Subjects are deduplicated by image and digest.
  */
-function ociTargets(
+export function ociTargets(
   statement: Statement,
   override: RepositoryRef | undefined,
 ): { targets: OciTarget[]; skipped: string[] } {
@@ -110,4 +110,47 @@ export async function storeInTargets(
   }
   const detail = [...failures, ...notes].join('; ');
   return { backend: 'oci', ok: failures.length === 0, locations, ...(detail ? { detail } : {}) };
+}
+
+/** The key of a target in ImageSignatures: the image and digest (targets are deduplicated by these). */
+export function targetKey(target: Pick<OciTarget, 'image' | 'digest'>): string {
+  return `${target.image.registry}/${target.image.repository}@${target.digest}`;
+}
+
+/**
+ * One target's image signature, made before anything is written: the signed value to store, the location
+ * of an equivalent one already stored (nothing new is signed, logged or written), or why signing or
+ * logging failed (the target is then left untouched and its failure reported).
+ */
+export type PreparedSignature<T> = { signed: T } | { stored: string } | { failed: unknown };
+export type ImageSignatures<T> = ReadonlyMap<string, PreparedSignature<T>>;
+
+/** The read-only question asked before an image is signed: is an equivalent signature stored already? */
+export interface SignatureQuery {
+  /** The exact bytes that would be signed. */
+  payload: Uint8Array;
+  publicKeyPem: string;
+  /** Only a signature with a log entry stands in for one that will be logged. */
+  logged: boolean;
+}
+
+/** An `oci` backend (either encoding): it answers the query and stores the signed values it is handed. */
+export interface OciBackend<T> {
+  readonly name: 'oci';
+  readonly encoding: 'tag' | 'sigstore-bundle';
+  /** The images the statement's subjects name, and where each one's attachments go. */
+  targets(statement: Statement): OciTarget[];
+  /** Where an equivalent image signature is stored for the target, if one is. Writes nothing. */
+  findImageSignature(target: OciTarget, query: SignatureQuery): Promise<string | undefined>;
+  store(attestation: SignedAttestation, imageSignatures?: ImageSignatures<T>): Promise<StorageOutcome>;
+}
+
+/** The prepared signature of a target; a failed one is thrown, so the target is left untouched. */
+export function preparedFor<T>(
+  imageSignatures: ImageSignatures<T> | undefined,
+  target: OciTarget,
+): { signed: T } | { stored: string } | undefined {
+  const prepared = imageSignatures?.get(targetKey(target));
+  if (prepared && 'failed' in prepared) throw prepared.failed;
+  return prepared;
 }

@@ -1,4 +1,5 @@
 import { log } from '../log.js';
+import type { RegistryClient } from '../oci/client.js';
 import {
   type Descriptor,
   digestOf,
@@ -7,22 +8,32 @@ import {
   type ImageManifest,
   MEDIA_TYPES,
   parseJson,
-  type RegistryClient,
   type RepositoryRef,
-} from '../oci/client.js';
+} from '../oci/types.js';
+import { SIMPLESIGNING_PAYLOAD_TYPE } from '../provenance/payloads.js';
+import type { Statement } from '../provenance/statement.js';
 import { parseEnvelope } from '../signing/dsse.js';
 import { verifySignature } from '../signing/key-signer.js';
 import { publicKeyFromPem } from '../signing/pem-key.js';
 import { REKOR_BUNDLE_ANNOTATION, rekorBundleAnnotation } from '../signing/rekor-bundle.js';
-import { holdsSameAttestation } from '../signing/sign-statement.js';
-import { assertImageSignaturesLoggable, logPayloadSignature } from '../signing/transparency.js';
-import type { SignedAttestation, Signer } from '../signing/types.js';
-import type { StorageBackend, StorageOutcome } from './backend.js';
-import { type OciTarget, storeInTargets, type TargetWrite } from './oci-subjects.js';
+import { holdsSamePayload } from '../signing/sign-payload.js';
+import type { SignedBlob } from '../signing/types.js';
+import type { SignedAttestation, StorageOutcome } from './backend.js';
+import {
+  type ImageSignatures,
+  type OciBackend,
+  type OciTarget,
+  ociTargets,
+  preparedFor,
+  type SignatureQuery,
+  storeInTargets,
+  type TargetWrite,
+} from './oci-subjects.js';
 
 /**
  * The `oci` backend in cosign's tag layout: each attestation is a layer of `<repo>:sha256-<hex>.att`, each
  * image signature a layer of `<repo>:sha256-<hex>.sig` (see docs/oci.md and the design's cosign-layout.md).
+ * It writes signed values only: image signatures come signed (and logged) from the attest command.
  */
 
 export const COSIGN_ANNOTATIONS = {
@@ -33,19 +44,11 @@ export const COSIGN_ANNOTATIONS = {
   predicateType: 'predicateType',
 } as const;
 export const DSSE_LAYER_MEDIA_TYPE = 'application/vnd.dsse.envelope.v1+json';
-export const SIMPLESIGNING_MEDIA_TYPE = 'application/vnd.dev.cosign.simplesigning.v1+json';
 
 export interface OciTagStorageOptions {
   client: RegistryClient;
   /** `--oci-repository`: attach in this repository instead of each image's own. */
   repository?: RepositoryRef;
-  /** `--sign-images`: also write `.sig` image signatures, signed with this signer. */
-  imageSigner?: Signer;
-  /**
-   * Set when the attestation goes to Rekor (`transparencyWanted`): each `.sig` is logged there too, as
-   * `cosign sign` does, and carries the entry in its `dev.sigstore.cosign/bundle` annotation.
-   */
-  rekorUrl?: string;
 }
 
 /** A layer to append: its bytes, media type and annotations, and how to recognise an equivalent one. */
@@ -57,39 +60,52 @@ interface LayerToAppend {
   duplicates(existing: Descriptor, repo: RepositoryRef): Promise<boolean>;
 }
 
-export class OciTagStorage implements StorageBackend {
+export class OciTagStorage implements OciBackend<SignedBlob> {
   readonly name = 'oci' as const;
+  readonly encoding = 'tag' as const;
   readonly #client: RegistryClient;
   readonly #override: RepositoryRef | undefined;
-  readonly #imageSigner: Signer | undefined;
-  readonly #rekorUrl: string | undefined;
   /** The first upload of each blob, per registry: later targets mount from where it went. */
   readonly #uploads = new Map<string, Promise<RepositoryRef | undefined>>();
 
   constructor(options: OciTagStorageOptions) {
     this.#client = options.client;
     this.#override = options.repository;
-    this.#imageSigner = options.imageSigner;
-    this.#rekorUrl = options.rekorUrl;
-    if (options.rekorUrl && options.imageSigner) assertImageSignaturesLoggable(options.imageSigner);
   }
 
-  store(attestation: SignedAttestation): Promise<StorageOutcome> {
+  targets(statement: Statement): OciTarget[] {
+    return ociTargets(statement, this.#override).targets;
+  }
+
+  /** `imageSignatures`: with `--sign-images`, each target's `.sig` (see PreparedSignature). */
+  store(
+    attestation: SignedAttestation,
+    imageSignatures?: ImageSignatures<SignedBlob>,
+  ): Promise<StorageOutcome> {
     const attestationLayer = this.#attestationLayer(attestation);
-    const signer = this.#imageSigner;
     return storeInTargets(attestation.statement, this.#override, async (target) => {
-      // The .sig is signed (and logged) before either tag is written: a signing or Rekor failure leaves
-      // the target untouched. `null`: an equivalent logged signature is stored already.
-      const signature = signer ? await this.#signatureLayer(target, signer) : undefined;
+      const signature = preparedFor(imageSignatures, target);
       // The .att and .sig tags are independent: update them side by side (each waits a settle time).
       const [att, sig] = await Promise.all([
         this.#append(target, 'att', attestationLayer),
-        signature === null
-          ? this.#written(target, 'sig', false)
-          : signature && this.#append(target, 'sig', signature),
+        signature === undefined
+          ? undefined
+          : 'stored' in signature
+            ? this.#written(target, 'sig', false)
+            : this.#append(target, 'sig', this.#signatureLayer(signature.signed)),
       ]);
       return [att, sig].filter((written) => written !== undefined);
     });
+  }
+
+  async findImageSignature(target: OciTarget, query: SignatureQuery): Promise<string | undefined> {
+    const tag = `${fallbackTag(target.digest)}.sig`;
+    const current = await this.#client.getManifest(target.store, tag);
+    if (!current) return undefined;
+    for (const existing of imageManifest(current, target.store, tag).layers) {
+      if (equivalentSignature(existing, query)) return this.#location(target, 'sig');
+    }
+    return undefined;
   }
 
   async #append(target: OciTarget, kind: 'att' | 'sig', layer: LayerToAppend): Promise<TargetWrite> {
@@ -99,8 +115,12 @@ export class OciTagStorage implements StorageBackend {
     return this.#written(target, kind, added);
   }
 
+  #location(target: OciTarget, kind: 'att' | 'sig'): string {
+    return `${target.store.registry}/${target.store.repository}:${fallbackTag(target.digest)}.${kind}`;
+  }
+
   #written(target: OciTarget, kind: 'att' | 'sig', added: boolean): TargetWrite {
-    const location = `${target.store.registry}/${target.store.repository}:${fallbackTag(target.digest)}.${kind}`;
+    const location = this.#location(target, kind);
     const what = kind === 'att' ? 'attestation' : 'signature';
     log.info(`oci: ${added ? 'wrote' : 'found existing'} ${what} ${location}`);
     return added ? { location } : { location, alreadyThere: `${location} already holds this ${what}` };
@@ -133,11 +153,9 @@ export class OciTagStorage implements StorageBackend {
     const annotations: Record<string, string> = {
       [COSIGN_ANNOTATIONS.signature]: '',
       [COSIGN_ANNOTATIONS.predicateType]: attestation.statement.predicateType,
+      ...logAnnotation(attestation),
+      ...certificateAnnotations(attestation),
     };
-    if (attestation.tlogEntry)
-      annotations[COSIGN_ANNOTATIONS.bundle] = rekorBundleAnnotation(attestation.tlogEntry);
-    if (attestation.certificatePem) annotations[COSIGN_ANNOTATIONS.certificate] = attestation.certificatePem;
-    if (attestation.chainPem) annotations[COSIGN_ANNOTATIONS.chain] = attestation.chainPem;
     const bytes = Buffer.from(attestation.envelopeJson, 'utf8');
     const verdicts = new Map<string, Promise<boolean>>();
     return {
@@ -153,7 +171,8 @@ export class OciTagStorage implements StorageBackend {
         if (!verdict) {
           verdict = this.#client.getBlob(repo, existing.digest).then(
             (blob) => {
-              return holdsSameAttestation(parseEnvelope(blob.toString('utf8'), existing.digest), attestation);
+              const stored = parseEnvelope(blob.toString('utf8'), existing.digest);
+              return holdsSamePayload(stored, attestation.payload, attestation.publicKeyPem);
             },
             () => false,
           );
@@ -164,50 +183,42 @@ export class OciTagStorage implements StorageBackend {
     };
   }
 
-  /**
-   * The target's `.sig` layer: the simple-signing payload, signed, and with `--rekor-url` logged as a
-   * hashedrekord entry whose bundle annotation the layer carries. `null` when logging and the tag already
-   * holds an equivalent logged signature: a re-run then neither logs a new entry nor writes.
-   */
-  async #signatureLayer(target: OciTarget, signer: Signer): Promise<LayerToAppend | null> {
-    const bytes = Buffer.from(simpleSigningPayload(target), 'utf8');
-    const signature = Buffer.from(await signer.sign(bytes)).toString('base64');
-    const annotations: Record<string, string> = { [COSIGN_ANNOTATIONS.signature]: signature };
-    const certificate = signer.certificatePem?.();
-    const chain = signer.chainPem?.();
-    if (certificate) annotations[COSIGN_ANNOTATIONS.certificate] = certificate;
-    if (chain) annotations[COSIGN_ANNOTATIONS.chain] = chain;
-    const publicKey = publicKeyFromPem(signer.publicKeyPem(), 'the image signing key');
-    const rekorUrl = this.#rekorUrl;
-    const layer: LayerToAppend = {
-      bytes,
-      mediaType: SIMPLESIGNING_MEDIA_TYPE,
-      annotations,
-      duplicates: async (existing) => {
-        const sig = existing.annotations?.[COSIGN_ANNOTATIONS.signature];
-        if (existing.digest !== digestOf(bytes) || !sig) return false;
-        if (rekorUrl !== undefined && !isLogged(existing)) return false;
-        return verifySignature(publicKey, bytes, Buffer.from(sig, 'base64'));
+  /** The target's `.sig` layer: the simple-signing payload, its signature, and its Rekor entry if logged. */
+  #signatureLayer(signed: SignedBlob): LayerToAppend {
+    const query = { payload: signed.payload, publicKeyPem: signed.publicKeyPem, logged: !!signed.tlogEntry };
+    return {
+      bytes: Buffer.from(signed.payload),
+      mediaType: SIMPLESIGNING_PAYLOAD_TYPE,
+      annotations: {
+        [COSIGN_ANNOTATIONS.signature]: signed.signature,
+        ...certificateAnnotations(signed),
+        ...logAnnotation(signed),
       },
+      duplicates: async (existing) => equivalentSignature(existing, query),
     };
-    if (rekorUrl === undefined) return layer;
-    if (await this.#holds(target, 'sig', layer)) return null;
-    const verifierPem = certificate ?? signer.publicKeyPem();
-    const entry = await logPayloadSignature({ payload: bytes, signature, verifierPem }, rekorUrl);
-    annotations[COSIGN_ANNOTATIONS.bundle] = rekorBundleAnnotation(entry);
-    return layer;
   }
+}
 
-  /** Whether the tag already holds a layer equivalent to `layer` (read before anything is written). */
-  async #holds(target: OciTarget, kind: 'att' | 'sig', layer: LayerToAppend): Promise<boolean> {
-    const tag = `${fallbackTag(target.digest)}.${kind}`;
-    const current = await this.#client.getManifest(target.store, tag);
-    if (!current) return false;
-    for (const existing of imageManifest(current, target.store, tag).layers) {
-      if (await layer.duplicates(existing, target.store)) return true;
-    }
-    return false;
-  }
+/** The keyless certificate and chain (each layer keeps its annotation order: stored layers compare exactly). */
+function certificateAnnotations(signed: SignedAttestation | SignedBlob): Record<string, string> {
+  const annotations: Record<string, string> = {};
+  if (signed.certificatePem) annotations[COSIGN_ANNOTATIONS.certificate] = signed.certificatePem;
+  if (signed.chainPem) annotations[COSIGN_ANNOTATIONS.chain] = signed.chainPem;
+  return annotations;
+}
+
+/** The Rekor entry annotation, when the signature was logged. */
+function logAnnotation(signed: SignedAttestation | SignedBlob): Record<string, string> {
+  return signed.tlogEntry ? { [COSIGN_ANNOTATIONS.bundle]: rekorBundleAnnotation(signed.tlogEntry) } : {};
+}
+
+/** Whether a stored `.sig` layer is the payload signed by the key (and logged, when that is asked). */
+function equivalentSignature(existing: Descriptor, query: SignatureQuery): boolean {
+  const signature = existing.annotations?.[COSIGN_ANNOTATIONS.signature];
+  if (existing.digest !== digestOf(query.payload) || !signature) return false;
+  if (query.logged && !isLogged(existing)) return false;
+  const publicKey = publicKeyFromPem(query.publicKeyPem, 'the image signing key');
+  return verifySignature(publicKey, query.payload, Buffer.from(signature, 'base64'));
 }
 
 /**
@@ -216,21 +227,6 @@ export class OciTagStorage implements StorageBackend {
  */
 function isLogged(existing: Descriptor): boolean {
   return existing.annotations?.[COSIGN_ANNOTATIONS.bundle] !== undefined;
-}
-
-/**
- * The simple-signing payload cosign signs for an image, byte for byte as cosign's Go structs marshal it.
- * `docker-reference` is the image's repository even when signatures are stored elsewhere.
- */
-function simpleSigningPayload(target: Pick<OciTarget, 'image' | 'digest'>): string {
-  return JSON.stringify({
-    critical: {
-      identity: { 'docker-reference': `${target.image.registry}/${target.image.repository}` },
-      image: { 'docker-manifest-digest': target.digest },
-      type: 'cosign container image signature',
-    },
-    optional: null,
-  });
 }
 
 /**

@@ -2,9 +2,8 @@ import { AttestError, reasonOf } from '../errors.js';
 import type { KubeClient, KubeObject, TektonVersion } from '../kube/client.js';
 import { log } from '../log.js';
 import { parseEnvelope } from '../signing/dsse.js';
-import { holdsSameAttestation } from '../signing/sign-statement.js';
-import type { SignedAttestation } from '../signing/types.js';
-import type { StorageBackend, StorageOutcome } from './backend.js';
+import { holdsSamePayload } from '../signing/sign-payload.js';
+import type { SignedAttestation, StorageBackend, StorageOutcome } from './backend.js';
 
 /** Kubernetes' limit on the total size of an object's annotations (keys + values, in bytes). */
 export const ANNOTATIONS_LIMIT_BYTES = 256 * 1024;
@@ -136,7 +135,7 @@ export class TektonStorage implements StorageBackend {
         Buffer.from(stored, 'base64').toString('utf8'),
         'the stored signature annotation',
       );
-      return holdsSameAttestation(envelope, attestation);
+      return holdsSamePayload(envelope, attestation.payload, attestation.publicKeyPem);
     } catch (error) {
       log.debug(`tekton: stored signature annotation not reusable: ${reasonOf(error)}`);
       return false;

@@ -1,12 +1,12 @@
 import { AttestError, reasonOf } from '../errors.js';
+import type { RegistryClient } from '../oci/client.js';
 import {
   type Descriptor,
   fallbackTag,
   type ImageManifest,
   parseJson,
-  type RegistryClient,
   type RepositoryRef,
-} from '../oci/client.js';
+} from '../oci/types.js';
 import {
   materialFromLayer,
   materialFromSignatureLayer,
@@ -20,6 +20,13 @@ import {
  * Reads what is stored for an image digest, straight from the registry and without the storage code:
  * `.att` layers, sigstore bundles among the referrers, `.sig` layers. Anything unreadable is returned with
  * its reason, so `verify` can say why each one failed.
+ *
+ * verify/ is independent of the writers, on purpose: it declares the layout it reads (media types,
+ * annotation names) itself, from cosign's and sigstore's specifications, and imports nothing from storage/.
+ * Sharing the writers' constants would make it agree with a writer's mistake; declared apart, a wrong name
+ * on either side fails the tests that verify what attest wrote, as cosign would fail. What it shares is
+ * signing's cryptography and codecs (DSSE PAE and parsing, keys, certificates, Rekor entries): formats both
+ * sides must compute identically, each checked against cosign and sigstore-js in its own tests.
  */
 
 const DSSE_LAYER = 'application/vnd.dsse.envelope.v1+json';

@@ -9,14 +9,16 @@ import type { IdentityPolicy } from '../config/verify.js';
 import { AttestError } from '../errors.js';
 import { parseEnvelope } from '../signing/dsse.js';
 import { type CertificateIdentity, certificateIdentity } from '../signing/fulcio-certificate.js';
-import { parseRekorBundleAnnotation, REKOR_BUNDLE_ANNOTATION } from '../signing/rekor-bundle.js';
+import { parseRekorBundleAnnotation } from '../signing/rekor-bundle.js';
 import { toTransparencyLogEntry } from '../signing/sigstore-bundle.js';
 import type { Envelope, TlogEntry } from '../signing/types.js';
 import { checkIdentity } from './identity.js';
 import { checkEntryMatchesLayer } from './tlog.js';
 import { emptyTrustedRoot } from './trusted-root.js';
 
+/** cosign's layer annotations, declared here apart from the writers' (see reader.ts). */
 export const CERTIFICATE_ANNOTATION = 'dev.sigstore.cosign/certificate';
+const REKOR_BUNDLE_ANNOTATION = 'dev.sigstore.cosign/bundle';
 export const SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature';
 
 /** One stored signature, from a `.att` layer or a sigstore bundle, in the form the checks below need. */

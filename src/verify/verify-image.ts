@@ -1,6 +1,7 @@
 import { AttestError, reasonOf } from '../errors.js';
-import type { RegistryClient, RepositoryRef } from '../oci/client.js';
+import type { RegistryClient } from '../oci/client.js';
 import { parseReference } from '../oci/reference.js';
+import type { RepositoryRef } from '../oci/types.js';
 import type { Statement } from '../provenance/statement.js';
 import { envelopePayload } from '../signing/dsse.js';
 import { verifySignature } from '../signing/key-signer.js';

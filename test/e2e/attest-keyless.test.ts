@@ -219,6 +219,30 @@ function checkSigBundle(layer: StoredLayer, verifierPem: string): { logIndex: nu
 
 const hashedRekords = () => sigstore.entries.filter((e) => e.body.kind === 'hashedrekord');
 
+/** The dsse entries logging cosign v3's image signature (a cosign/sign/v1 statement) of `image`. */
+function imageSignatureEntries(image: Image) {
+  return sigstore.entries.filter((entry) => {
+    const proposed = entry.proposed as { spec?: { proposedContent?: { envelope?: string } } };
+    const envelope = proposed.spec?.proposedContent?.envelope;
+    if (entry.body.kind !== 'dsse' || !envelope) return false;
+    const statement = JSON.parse(
+      Buffer.from((JSON.parse(envelope) as { payload: string }).payload, 'base64').toString('utf8'),
+    ) as { predicateType?: string; subject?: { digest?: { sha256?: string } }[] };
+    return (
+      statement.predicateType === 'https://sigstore.dev/cosign/sign/v1' &&
+      `sha256:${statement.subject?.[0]?.digest?.sha256}` === image.digest
+    );
+  });
+}
+
+/** The manifests listed as referrers of `image` (distribution 2.8 keeps them in the fallback tag's index). */
+async function referrerDigests(image: Image): Promise<string[]> {
+  const found = await new RegistryHttp(access).manifest(image.repository, image.digest.replace(':', '-'));
+  if (!found) return [];
+  const index = JSON.parse(found.bytes.toString('utf8')) as { manifests: { digest: string }[] };
+  return index.manifests.map((m) => m.digest);
+}
+
 describe('attest --signer keyless --transparency true (built CLI)', () => {
   let run: Run;
   let result: Awaited<ReturnType<typeof runCli>>;
@@ -487,6 +511,38 @@ describe('--transparency manual (built CLI)', () => {
     checkRekorBundle(logged!, key.publicKeyPem);
     const [loggedSig] = await sigLayers(annotated);
     checkSigBundle(loggedSig!, key.publicKeyPem);
+  });
+});
+
+describe('--transparency typed without a value (built CLI)', () => {
+  it('logs the attestation, as a user typing it means (a bare flag used to be silently off)', async () => {
+    const key = testKey();
+    const run = await newRun();
+    const before = sigstore.entries.length;
+    const result = await attest(run, [
+      '--key',
+      key.privateKeyFile,
+      '--rekor-url',
+      sigstore.rekorUrl,
+      '--transparency',
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(sigstore.entries.length).toBe(before + 1);
+    const [layer] = await attLayers(run);
+    checkRekorBundle(layer!, key.publicKeyPem);
+  });
+
+  it('an empty TEKTON_ATTEST_TRANSPARENCY (a Task param left empty) still means unset: nothing logged', async () => {
+    const key = testKey();
+    const run = await newRun();
+    const before = sigstore.entries.length;
+    const result = await attest(run, ['--key', key.privateKeyFile, '--rekor-url', sigstore.rekorUrl], {
+      TEKTON_ATTEST_TRANSPARENCY: '',
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(sigstore.entries.length).toBe(before);
+    const [layer] = await attLayers(run);
+    expect(layer?.annotations['dev.sigstore.cosign/bundle']).toBeUndefined();
   });
 });
 
@@ -805,6 +861,31 @@ describe('--sign-images: image signatures in the transparency log (built CLI)', 
         checkSigBundle(layers[0]!, key.publicKeyPem);
       }
     });
+  });
+
+  it('sigstore-bundle, key-signed: a re-run logs no new image signature entry and adds no referrer', async () => {
+    const run = await newRun();
+    const args = [...keyArgs('true'), '--oci-encoding', 'sigstore-bundle'];
+    const first = await attest(run, args);
+    expect(first.code, first.stderr).toBe(0);
+    const image = run.images[0]!;
+    expect(imageSignatureEntries(image)).toHaveLength(1);
+    const referrers = await referrerDigests(image);
+    expect(referrers).toHaveLength(2);
+
+    const again = await attest(run, args);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain('already has this https://sigstore.dev/cosign/sign/v1 bundle');
+    expect(imageSignatureEntries(image)).toHaveLength(1);
+    expect(await referrerDigests(image)).toEqual(referrers);
+    const verified = await cosignVerify('verify', image, [
+      '--key',
+      key.publicKeyFile,
+      '--trusted-root',
+      sigstore.trustedRootPath,
+    ]);
+    expect(verified.stderr).toContain(LOGGED);
+    expect(verified.code, verified.stderr).toBe(0);
   });
 
   it('keyless: cosign verify accepts the image signature for the identity, with the log checked', async () => {

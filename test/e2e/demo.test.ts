@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_ATTEST_TASKRUN } from '../../src/demo/pipelinerun.js';
 import { parseEnvelope } from '../../src/signing/dsse.js';
 import { decodePem } from '../../src/signing/pem-key.js';
-import { verifyEnvelope } from '../../src/signing/sign-statement.js';
+import { verifyEnvelope } from '../../src/signing/sign-payload.js';
 import { builtCli, type CliResult, runCli } from '../harness/run-built-cli.js';
 import { runCosign } from '../peers/cosign.js';
 

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_ATTEST_TASKRUN, demoPipelineRun, demoTaskRuns } from '../../src/demo/pipelinerun.js';
 import { parseEnvelope } from '../../src/signing/dsse.js';
 import { decodePem, publicKeyPem } from '../../src/signing/pem-key.js';
-import { verifyEnvelope } from '../../src/signing/sign-statement.js';
+import { verifyEnvelope } from '../../src/signing/sign-payload.js';
 import { runCli } from '../harness/run-built-cli.js';
 import { pkcs8Pem, testKeys } from '../signing/keys.js';
 

@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storeInOci } from '../../src/commands/image-signatures.js';
 import { RegistryClient } from '../../src/oci/client.js';
 import { dockerConfigSources } from '../../src/oci/docker-config.js';
 import { PREDICATE_SLSA_V02, STATEMENT_V01 } from '../../src/provenance/statement.js';
@@ -37,8 +38,9 @@ describe('tekton-attest verify', () => {
     image = await pushTestImage({ url: registry.url }, 'team/app', 'v1');
     tagRef = `${registry.host}/team/app:v1`;
     const subject = imageSubject(registry.host, 'team/app', image.digest);
-    const storage = new OciTagStorage({ client, imageSigner: key.signer });
-    expect((await storage.store(await signed(provenance([subject]), key))).ok).toBe(true);
+    const storage = new OciTagStorage({ client });
+    const attestation = await signed(provenance([subject]), key);
+    expect((await storeInOci(storage, attestation, key.signer)).ok).toBe(true);
     // A second attestation by another key: verify must report it as not verifying, and still pass.
     expect(
       (await new OciTagStorage({ client }).store(await signed(provenance([subject]), otherKey))).ok,

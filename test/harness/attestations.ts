@@ -4,6 +4,7 @@ import { generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { signAttestation } from '../../src/commands/sign.js';
 import {
   PREDICATE_SLSA_V1,
   STATEMENT_V1,
@@ -11,8 +12,7 @@ import {
   type Subject,
 } from '../../src/provenance/statement.js';
 import { KeySigner } from '../../src/signing/key-signer.js';
-import { signStatement } from '../../src/signing/sign-statement.js';
-import type { SignedAttestation } from '../../src/signing/types.js';
+import type { SignedAttestation } from '../../src/storage/backend.js';
 
 export interface TestKey {
   signer: KeySigner;
@@ -61,5 +61,5 @@ export function imageSubject(host: string, repository: string, digest: string): 
 }
 
 export async function signed(statement: Statement, key: TestKey): Promise<SignedAttestation> {
-  return signStatement(statement, key.signer, Buffer.from(JSON.stringify(statement)));
+  return signAttestation(statement, key.signer, Buffer.from(JSON.stringify(statement)));
 }

@@ -4,9 +4,9 @@
 // Output: the StorageOutcome as JSON on stdout.
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { signAttestation } from '../../src/commands/sign.js';
 import { RegistryClient } from '../../src/oci/client.js';
 import { KeySigner } from '../../src/signing/key-signer.js';
-import { signStatement } from '../../src/signing/sign-statement.js';
 import { OciTagStorage } from '../../src/storage/oci-tag.js';
 import { imageSubject, provenance } from './attestations.js';
 
@@ -21,7 +21,7 @@ interface WriterInput {
 const input = JSON.parse(process.env.OCI_WRITER ?? '{}') as WriterInput;
 const signer = new KeySigner(createPrivateKey(readFileSync(input.privateKeyFile)), input.privateKeyFile);
 const statement = provenance([imageSubject(input.host, input.repository, input.digest)], input.nonce);
-const attestation = await signStatement(statement, signer, Buffer.from(JSON.stringify(statement)));
+const attestation = await signAttestation(statement, signer, Buffer.from(JSON.stringify(statement)));
 const client = new RegistryClient({ insecureRegistries: [input.host] });
 const outcome = await new OciTagStorage({ client }).store(attestation);
 await client.close();

@@ -3,12 +3,12 @@ import { mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { signAttestation } from '../../src/commands/sign.js';
 import type { Statement } from '../../src/provenance/statement.js';
 import { COSIGN_KEY_PEM_TYPE, SIGSTORE_KEY_PEM_TYPE } from '../../src/signing/cosign-key.js';
 import { verifySignature } from '../../src/signing/key-signer.js';
 import { loadKeySigner } from '../../src/signing/load-key.js';
 import { publicKeyFromPem, publicKeyPem } from '../../src/signing/pem-key.js';
-import { signStatement } from '../../src/signing/sign-statement.js';
 import { runCli } from '../harness/run-built-cli.js';
 import { runCosign } from '../peers/cosign.js';
 import { pkcs8Pem, testKeys } from './keys.js';
@@ -195,7 +195,7 @@ describe('a DSSE envelope we sign', () => {
         await writeFile(join(dir, 'cosign.pub'), publicKeyPem(key));
       }
       const signer = await loadKeySigner({ key: dir, env: { COSIGN_PASSWORD: '' } });
-      const signed = await signStatement(statement, signer, Buffer.from(JSON.stringify(statement)));
+      const signed = await signAttestation(statement, signer, Buffer.from(JSON.stringify(statement)));
       const envelopePath = join(dir, 'envelope.json');
       await writeFile(envelopePath, signed.envelopeJson);
       const result = await verifyAttestation(join(dir, 'cosign.pub'), envelopePath);
@@ -210,7 +210,7 @@ describe('a DSSE envelope we sign', () => {
     await mkdir(join(dir, 'other'));
     await cosignGenerate(join(dir, 'other'), '');
     const signer = await loadKeySigner({ key: dir, env: { COSIGN_PASSWORD: '' } });
-    const signed = await signStatement(statement, signer, Buffer.from(JSON.stringify(statement)));
+    const signed = await signAttestation(statement, signer, Buffer.from(JSON.stringify(statement)));
     const envelopePath = join(dir, 'envelope.json');
     await writeFile(envelopePath, signed.envelopeJson);
     const result = await verifyAttestation(join(dir, 'other', 'cosign.pub'), envelopePath);

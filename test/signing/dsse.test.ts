@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { IN_TOTO_PAYLOAD_TYPE } from '../../src/provenance/payloads.js';
 import {
   createEnvelope,
   envelopePayload,
@@ -6,7 +7,6 @@ import {
   parseEnvelope,
   serializeEnvelope,
 } from '../../src/signing/dsse.js';
-import { IN_TOTO_PAYLOAD_TYPE } from '../../src/signing/types.js';
 
 describe('DSSE PAE', () => {
   it('matches the DSSE specification test vector', () => {
@@ -31,7 +31,7 @@ describe('DSSE envelope', () => {
   const signature = Buffer.from([0x30, 0x45, 0xff, 0xfe]);
 
   it('uses the in-toto payload type, standard padded base64 and an empty keyid', () => {
-    const envelope = createEnvelope(payload, signature);
+    const envelope = createEnvelope(payload, signature, IN_TOTO_PAYLOAD_TYPE);
     expect(envelope).toEqual({
       payloadType: 'application/vnd.in-toto+json',
       payload: payload.toString('base64'),
@@ -40,7 +40,7 @@ describe('DSSE envelope', () => {
   });
 
   it('serializes in cosign field order and parses back', () => {
-    const json = serializeEnvelope(createEnvelope(payload, signature));
+    const json = serializeEnvelope(createEnvelope(payload, signature, IN_TOTO_PAYLOAD_TYPE));
     expect(Object.keys(JSON.parse(json))).toEqual(['payloadType', 'payload', 'signatures']);
     const parsed = parseEnvelope(json, 'env.json');
     expect(Buffer.from(envelopePayload(parsed))).toEqual(payload);

@@ -5,12 +5,12 @@ import { createHash, generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signAttestation } from '../../src/commands/sign.js';
 import type { Statement } from '../../src/provenance/statement.js';
 import { tokenSource } from '../../src/signing/identity-token.js';
 import { KeySigner } from '../../src/signing/key-signer.js';
 import { KeylessSigner } from '../../src/signing/keyless.js';
-import { signStatement } from '../../src/signing/sign-statement.js';
-import { logAttestation } from '../../src/signing/transparency.js';
+import { logEnvelope } from '../../src/signing/transparency.js';
 import { type SigstoreStack, startSigstore } from '../harness/sigstore.js';
 import { runCosign } from '../peers/cosign.js';
 
@@ -31,8 +31,8 @@ beforeAll(async () => {
   [stack, other] = await Promise.all([startSigstore(), startSigstore()]);
   writeFileSync(file('artifact'), blob);
   const key = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const keySigned = await logAttestation(
-    await signStatement(statement, new KeySigner(key.privateKey, 'test'), payload),
+  const keySigned = await logEnvelope(
+    await signAttestation(statement, new KeySigner(key.privateKey, 'test'), payload),
     stack.rekorUrl,
   );
   writeFileSync(file('cosign.pub'), keySigned.publicKeyPem);
@@ -42,7 +42,7 @@ beforeAll(async () => {
     fulcioUrl: stack.fulcioUrl,
     tokenSource: tokenSource(token, '/none', {}),
   });
-  const keyless = await logAttestation(await signStatement(statement, signer, payload), stack.rekorUrl);
+  const keyless = await logEnvelope(await signAttestation(statement, signer, payload), stack.rekorUrl);
   writeFileSync(file('keyless.bundle.json'), JSON.stringify(keyless.sigstoreBundle));
 });
 afterAll(async () => {

@@ -1,4 +1,4 @@
-// logAttestation against the test Rekor over real HTTP; the resulting sigstore bundle is checked with
+// logEnvelope against the test Rekor over real HTTP; the resulting sigstore bundle is checked with
 // sigstore's own verifier (@sigstore/verify) against the test trusted root.
 import { createHash, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -8,22 +8,21 @@ import { crypto as sigstoreCrypto } from '@sigstore/core';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signAttestation } from '../../src/commands/sign.js';
 import type { Statement } from '../../src/provenance/statement.js';
 import { tokenSource } from '../../src/signing/identity-token.js';
 import { KeySigner } from '../../src/signing/key-signer.js';
 import { KeylessSigner } from '../../src/signing/keyless.js';
 import { parseRekorBundleAnnotation, rekorBundleAnnotation } from '../../src/signing/rekor-bundle.js';
-import { signStatement } from '../../src/signing/sign-statement.js';
 import { publicKeyHint } from '../../src/signing/sigstore-bundle.js';
 import {
-  logAttestation,
+  logEnvelope,
   logPayloadSignature,
   type PayloadSignature,
-  parseTransparencyMode,
   TRANSPARENCY_UPLOAD_ANNOTATION,
   transparencyWanted,
 } from '../../src/signing/transparency.js';
-import type { SignedAttestation } from '../../src/signing/types.js';
+import type { SignedAttestation } from '../../src/storage/backend.js';
 import { rejectionOf } from '../harness/attest-error.js';
 import { type SigstoreStack, startSigstore } from '../harness/sigstore.js';
 
@@ -46,7 +45,7 @@ afterAll(async () => {
 const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
 function keySigned(): Promise<SignedAttestation> {
-  return signStatement(
+  return signAttestation(
     statement,
     new KeySigner(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, 'test'),
     payload,
@@ -59,7 +58,7 @@ async function keylessSigned(): Promise<SignedAttestation> {
     fulcioUrl: stack.fulcioUrl,
     tokenSource: tokenSource(path, '/none', {}),
   });
-  return signStatement(statement, signer, payload);
+  return signAttestation(statement, signer, payload);
 }
 
 function sigstoreVerifier(keys: Record<string, string> = {}): Verifier {
@@ -72,10 +71,10 @@ function sigstoreVerifier(keys: Record<string, string> = {}): Verifier {
   return new Verifier(material, { tlogThreshold: 1, ctlogThreshold: 0, timestampThreshold: 1 });
 }
 
-describe('logAttestation', () => {
+describe('logEnvelope', () => {
   it('logs a dsse entry whose envelope is byte-identical to the stored envelope (key-signed)', async () => {
     const signed = await keySigned();
-    const logged = await logAttestation(signed, stack.rekorUrl);
+    const logged = await logEnvelope(signed, stack.rekorUrl);
     const entry = stack.entries.at(-1);
     const proposed = entry?.proposed as {
       kind: string;
@@ -119,7 +118,7 @@ describe('logAttestation', () => {
   });
 
   it('builds a v0.3 sigstore bundle that @sigstore/verify accepts (key-signed)', async () => {
-    const logged = await logAttestation(await keySigned(), stack.rekorUrl);
+    const logged = await logEnvelope(await keySigned(), stack.rekorUrl);
     const bundle = logged.sigstoreBundle as {
       mediaType: string;
       verificationMaterial: { publicKey: { hint: string } };
@@ -138,7 +137,7 @@ describe('logAttestation', () => {
 
   it('logs a keyless attestation with the certificate as verifier; the bundle verifies with the identity', async () => {
     const signed = await keylessSigned();
-    const logged = await logAttestation(signed, stack.rekorUrl);
+    const logged = await logEnvelope(signed, stack.rekorUrl);
     const proposed = stack.entries.at(-1)?.proposed as { spec: { proposedContent: { verifiers: string[] } } };
     expect(Buffer.from(proposed.spec.proposedContent.verifiers[0] ?? '', 'base64').toString()).toBe(
       signed.certificatePem,
@@ -152,7 +151,7 @@ describe('logAttestation', () => {
   });
 
   it('gives cosign the bundle annotation in its shape', async () => {
-    const logged = await logAttestation(await keySigned(), stack.rekorUrl);
+    const logged = await logEnvelope(await keySigned(), stack.rekorUrl);
     const tlog = logged.tlogEntry;
     expect(JSON.parse(rekorBundleAnnotation(tlog!))).toEqual({
       SignedEntryTimestamp: tlog?.signedEntryTimestamp,
@@ -174,7 +173,7 @@ describe('logAttestation', () => {
     const signed = await keySigned();
     const before = { requests: stack.requests.rekor, entries: stack.entries.length };
     stack.failNext('rekor', 2, 500);
-    const logged = await logAttestation(signed, stack.rekorUrl);
+    const logged = await logEnvelope(signed, stack.rekorUrl);
     expect(stack.requests.rekor - before.requests).toBe(3);
     expect(stack.entries.length - before.entries).toBe(1);
     expect(logged.tlogEntry?.logIndex).toBe(stack.entries.at(-1)?.logIndex);
@@ -182,19 +181,19 @@ describe('logAttestation', () => {
 
   it('takes the existing entry when Rekor answers 409 (a request retried after a lost answer)', async () => {
     const signed = await keySigned();
-    const first = await logAttestation(signed, stack.rekorUrl);
-    const again = await logAttestation(signed, stack.rekorUrl);
+    const first = await logEnvelope(signed, stack.rekorUrl);
+    const again = await logEnvelope(signed, stack.rekorUrl);
     expect(again.tlogEntry?.logIndex).toBe(first.tlogEntry?.logIndex);
   });
 
   it('fails with the URL when Rekor stays down or keeps failing; nothing comes back half-logged', async () => {
     const signed = await keySigned();
-    const down = await rejectionOf(logAttestation(signed, stack.deadUrl));
+    const down = await rejectionOf(logEnvelope(signed, stack.deadUrl));
     expect(down.code).toBe('TRANSPARENCY');
     expect(down.message).toContain(`Rekor at ${stack.deadUrl} unreachable after 4 attempts`);
     stack.failNext('rekor', 10, 502);
     try {
-      const failing = await rejectionOf(logAttestation(signed, stack.rekorUrl));
+      const failing = await rejectionOf(logEnvelope(signed, stack.rekorUrl));
       expect(failing.message).toContain(`Rekor at ${stack.rekorUrl} kept failing after 4 attempts (HTTP 502`);
     } finally {
       stack.failNext('rekor', 0);
@@ -206,7 +205,7 @@ describe('logAttestation', () => {
     const signed = await keySigned();
     const tampered = { ...signed, publicKeyPem: (await keySigned()).publicKeyPem };
     const before = stack.requests.rekor;
-    const error = await rejectionOf(logAttestation(tampered, stack.rekorUrl));
+    const error = await rejectionOf(logEnvelope(tampered, stack.rekorUrl));
     expect(error.message).toContain(`Rekor at ${stack.rekorUrl} answered HTTP 400`);
     expect(stack.requests.rekor - before).toBe(1);
   });
@@ -344,20 +343,13 @@ describe('a log that stores the proposed entry instead of canonicalizing it (the
   });
 
   it('is refused, because cosign could not match the entry to the layer', async () => {
-    const error = await rejectionOf(logAttestation(await keySigned(), bare.rekorUrl));
+    const error = await rejectionOf(logEnvelope(await keySigned(), bare.rekorUrl));
     expect(error.code).toBe('TRANSPARENCY');
     expect(error.message).toContain('does not hash the stored envelope bytes');
   });
 });
 
 describe('transparency modes', () => {
-  it('parses true/false/manual (Chains values) and rejects others', () => {
-    expect(parseTransparencyMode(undefined)).toBe('false');
-    expect(parseTransparencyMode('TRUE')).toBe('true');
-    expect(parseTransparencyMode('manual')).toBe('manual');
-    expect(() => parseTransparencyMode('yes')).toThrow(/not a transparency mode/);
-  });
-
   it('manual logs only runs annotated for upload', () => {
     expect(transparencyWanted('true', undefined)).toBe(true);
     expect(transparencyWanted('false', { [TRANSPARENCY_UPLOAD_ANNOTATION]: 'true' })).toBe(false);

@@ -2,6 +2,7 @@
 // layout, and sigstore bundles as OCI 1.1 referrers (distribution 2.8 has no referrers API: fallback tag).
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storeInOci } from '../../src/commands/image-signatures.js';
 import { RegistryClient } from '../../src/oci/client.js';
 import { dockerConfigSources } from '../../src/oci/docker-config.js';
 import { OciReferrerStorage } from '../../src/storage/oci-referrer.js';
@@ -44,9 +45,7 @@ describe('cosign accepts the tag layout', () => {
   it('cosign verify accepts our .sig image signature', async () => {
     const image = await pushTestImage({ url: registry.url }, 'team/cosign-sig', 'v1');
     const statement = provenance([imageSubject(registry.host, 'team/cosign-sig', image.digest)]);
-    const outcome = await new OciTagStorage({ client, imageSigner: key.signer }).store(
-      await signed(statement, key),
-    );
+    const outcome = await storeInOci(new OciTagStorage({ client }), await signed(statement, key), key.signer);
     expect(outcome.ok).toBe(true);
     const result = await runCosign([
       'verify',
@@ -195,8 +194,8 @@ describe('cosign accepts sigstore bundles as OCI 1.1 referrers (fallback tag on 
   it('cosign verify accepts the image signature bundle written with --sign-images', async () => {
     const image = await pushTestImage({ url: registry.url }, 'team/bundle-signed');
     const statement = provenance([imageSubject(registry.host, 'team/bundle-signed', image.digest)]);
-    const storage = new OciReferrerStorage({ client, imageSigner: key.signer });
-    const outcome = await storage.store(await signed(statement, key));
+    const storage = new OciReferrerStorage({ client });
+    const outcome = await storeInOci(storage, await signed(statement, key), key.signer);
     expect(outcome.ok, outcome.detail).toBe(true);
     expect(outcome.locations).toHaveLength(2);
     const ref = `${registry.host}/team/bundle-signed@${image.digest}`;

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storeInOci } from '../../src/commands/image-signatures.js';
 import { setLogSink } from '../../src/log.js';
 import { RegistryClient } from '../../src/oci/client.js';
 import { OciTagStorage } from '../../src/storage/oci-tag.js';
@@ -55,14 +56,14 @@ describe.each(REGISTRY_VARIANTS)('oci tag storage: $name registry', ({ options }
   it('appends a second attestation and writes image signatures with --sign-images', async () => {
     const image = await pushTestImage(accessFor(registry), 'team/signed');
     const subject = imageSubject(registry.host, 'team/signed', image.digest);
-    const storage = new OciTagStorage({ client, imageSigner: key.signer });
-    const outcome = await storage.store(await signed(provenance([subject]), key));
+    const storage = new OciTagStorage({ client });
+    const outcome = await storeInOci(storage, await signed(provenance([subject]), key), key.signer);
     expect(outcome.ok).toBe(true);
     expect(outcome.locations).toEqual([
       `${registry.host}/team/signed:${image.digest.replace(':', '-')}.att`,
       `${registry.host}/team/signed:${image.digest.replace(':', '-')}.sig`,
     ]);
-    const rerun = await storage.store(await signed(provenance([subject]), key));
+    const rerun = await storeInOci(storage, await signed(provenance([subject]), key), key.signer);
     expect(rerun.detail).toContain('already holds this signature');
     const check = {
       access: accessFor(registry),

@@ -2,8 +2,9 @@
 // the real cosign CLI: image signatures are logged when the attestation is, and a layer without a log
 // entry does not stand in for a logged one.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storeInOci } from '../../src/commands/image-signatures.js';
 import { RegistryClient } from '../../src/oci/client.js';
-import { logAttestation } from '../../src/signing/transparency.js';
+import { logEnvelope } from '../../src/signing/transparency.js';
 import { OciReferrerStorage } from '../../src/storage/oci-referrer.js';
 import { OciTagStorage } from '../../src/storage/oci-tag.js';
 import { imageSubject, provenance, signed, testKey } from '../harness/attestations.js';
@@ -46,12 +47,11 @@ describe('tag layout', () => {
     const repository = 'team/relogged';
     const image = await pushTestImage({ url: registry.url }, repository);
     const statement = provenance([imageSubject(registry.host, repository, image.digest)]);
-    const unlogged = new OciTagStorage({ client, imageSigner: key.signer });
-    expect((await unlogged.store(await signed(statement, key))).ok).toBe(true);
+    const storage = new OciTagStorage({ client });
+    expect((await storeInOci(storage, await signed(statement, key), key.signer)).ok).toBe(true);
 
-    const logged = new OciTagStorage({ client, imageSigner: key.signer, rekorUrl: sigstore.rekorUrl });
-    const attestation = await logAttestation(await signed(statement, key), sigstore.rekorUrl);
-    const outcome = await logged.store(attestation);
+    const attestation = await logEnvelope(await signed(statement, key), sigstore.rekorUrl);
+    const outcome = await storeInOci(storage, attestation, key.signer, sigstore.rekorUrl);
     expect(outcome.ok, outcome.detail).toBe(true);
     expect(outcome.detail).toBeUndefined();
     const tag = (kind: string) => `${image.digest.replace(':', '-')}.${kind}`;
@@ -61,7 +61,7 @@ describe('tag layout', () => {
     }
 
     // Stored unlogged again: the logged layers stand in for it.
-    const again = await unlogged.store(await signed(statement, key));
+    const again = await storeInOci(storage, await signed(statement, key), key.signer);
     expect(again.detail).toContain('already holds this attestation');
     expect(again.detail).toContain('already holds this signature');
     for (const kind of ['att', 'sig']) expect(await layers(repository, tag(kind))).toHaveLength(2);
@@ -88,9 +88,9 @@ describe('sigstore-bundle encoding (OCI 1.1 referrers)', () => {
     const image = await pushTestImage({ url: registry.url }, repository);
     const statement = provenance([imageSubject(registry.host, repository, image.digest)]);
     const before = sigstore.entries.length;
-    const attestation = await logAttestation(await signed(statement, key), sigstore.rekorUrl);
-    const storage = new OciReferrerStorage({ client, imageSigner: key.signer, rekorUrl: sigstore.rekorUrl });
-    const outcome = await storage.store(attestation);
+    const attestation = await logEnvelope(await signed(statement, key), sigstore.rekorUrl);
+    const storage = new OciReferrerStorage({ client });
+    const outcome = await storeInOci(storage, attestation, key.signer, sigstore.rekorUrl);
     expect(outcome.ok, outcome.detail).toBe(true);
     expect(outcome.locations).toHaveLength(2);
     expect(sigstore.entries.slice(before).map((e) => e.body.kind)).toEqual(['dsse', 'dsse']);
@@ -104,12 +104,12 @@ describe('sigstore-bundle encoding (OCI 1.1 referrers)', () => {
     const repository = 'team/bundle-refused';
     const image = await pushTestImage({ url: registry.url }, repository);
     const statement = provenance([imageSubject(registry.host, repository, image.digest)]);
-    const attestation = await logAttestation(await signed(statement, key), sigstore.rekorUrl);
-    const storage = new OciReferrerStorage({ client, imageSigner: key.signer, rekorUrl: sigstore.rekorUrl });
+    const attestation = await logEnvelope(await signed(statement, key), sigstore.rekorUrl);
+    const storage = new OciReferrerStorage({ client });
     sigstore.refuseKind('dsse', 400);
     let outcome: Awaited<ReturnType<OciReferrerStorage['store']>>;
     try {
-      outcome = await storage.store(attestation);
+      outcome = await storeInOci(storage, attestation, key.signer, sigstore.rekorUrl);
     } finally {
       sigstore.refuseKind(undefined);
     }

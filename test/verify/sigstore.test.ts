@@ -3,14 +3,15 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signAttestation } from '../../src/commands/sign.js';
 import type { Statement } from '../../src/provenance/statement.js';
 import { tokenSource } from '../../src/signing/identity-token.js';
 import { KeySigner } from '../../src/signing/key-signer.js';
 import { KeylessSigner } from '../../src/signing/keyless.js';
 import { REKOR_BUNDLE_ANNOTATION, rekorBundleAnnotation } from '../../src/signing/rekor-bundle.js';
-import { signStatement } from '../../src/signing/sign-statement.js';
-import { logAttestation, logPayloadSignature } from '../../src/signing/transparency.js';
-import type { SignedAttestation, Signer } from '../../src/signing/types.js';
+import { logEnvelope, logPayloadSignature } from '../../src/signing/transparency.js';
+import type { Signer } from '../../src/signing/types.js';
+import type { SignedAttestation } from '../../src/storage/backend.js';
 import {
   CERTIFICATE_ANNOTATION,
   materialFromLayer,
@@ -76,14 +77,14 @@ function sigOf(layer: SigLayer, changes: Partial<SigLayer> = {}): PayloadSignatu
 beforeAll(async () => {
   [stack, other] = await Promise.all([startSigstore(), startSigstore()]);
   const key = new KeySigner(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, 'test');
-  keyUnlogged = await signStatement(statement, key, payload);
-  keyLogged = await logAttestation(await signStatement(statement, key, payload), stack.rekorUrl);
+  keyUnlogged = await signAttestation(statement, key, payload);
+  keyLogged = await logEnvelope(await signAttestation(statement, key, payload), stack.rekorUrl);
   const path = stack.writeToken({ namespace: 'builds', serviceAccount: 'pipeline' });
   const keyless = new KeylessSigner({
     fulcioUrl: stack.fulcioUrl,
     tokenSource: tokenSource(path, '/none', {}),
   });
-  keylessLogged = await logAttestation(await signStatement(statement, keyless, payload), stack.rekorUrl);
+  keylessLogged = await logEnvelope(await signAttestation(statement, keyless, payload), stack.rekorUrl);
   keyPem = key.publicKeyPem();
   [sigKeyLogged, sigKeyUnlogged, sigKeylessLogged] = [
     await sigLayer(key, stack.rekorUrl),

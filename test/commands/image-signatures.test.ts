@@ -1,0 +1,50 @@
+// --sign-images before storing: the oci backend is asked (read-only) whether an equivalent signature is
+// stored, and only when not is the image signed and logged. A real registry and the test Rekor.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storeInOci } from '../../src/commands/image-signatures.js';
+import { RegistryClient } from '../../src/oci/client.js';
+import { logEnvelope } from '../../src/signing/transparency.js';
+import { OciReferrerStorage } from '../../src/storage/oci-referrer.js';
+import { OciTagStorage } from '../../src/storage/oci-tag.js';
+import { imageSubject, provenance, signed, testKey } from '../harness/attestations.js';
+import { startRegistry, type TestRegistry } from '../harness/registry.js';
+import { pushTestImage } from '../harness/registry-http.js';
+import { type SigstoreStack, startSigstore } from '../harness/sigstore.js';
+
+const key = testKey();
+let registry: TestRegistry;
+let sigstore: SigstoreStack;
+let client: RegistryClient;
+
+beforeAll(async () => {
+  [registry, sigstore] = await Promise.all([startRegistry(), startSigstore()]);
+  client = new RegistryClient({ insecureRegistries: [registry.host] });
+});
+afterAll(async () => {
+  await client?.close();
+  await Promise.all([registry?.stop(), sigstore?.stop()]);
+});
+
+describe.each([
+  { encoding: 'tag', storage: () => new OciTagStorage({ client }), kind: 'hashedrekord' },
+  { encoding: 'sigstore-bundle', storage: () => new OciReferrerStorage({ client }), kind: 'dsse' },
+])('$encoding encoding', ({ encoding, storage, kind }) => {
+  it('a logged re-run signs, logs and writes no new image signature', async () => {
+    const repository = `team/rerun-${encoding}`;
+    const image = await pushTestImage({ url: registry.url }, repository);
+    const statement = provenance([imageSubject(registry.host, repository, image.digest)]);
+    const attestation = await logEnvelope(await signed(statement, key), sigstore.rekorUrl);
+    const before = sigstore.entries.length;
+    const first = await storeInOci(storage(), attestation, key.signer, sigstore.rekorUrl);
+    expect(first.ok, first.detail).toBe(true);
+    expect(sigstore.entries.slice(before).map((e) => e.body.kind)).toEqual([kind]);
+
+    const again = await storeInOci(storage(), attestation, key.signer, sigstore.rekorUrl);
+    expect(again.ok, again.detail).toBe(true);
+    expect(again.locations).toEqual(first.locations);
+    expect(again.detail).toMatch(
+      /already (holds this signature|has this https:\/\/sigstore.dev\/cosign\/sign\/v1)/,
+    );
+    expect(sigstore.entries.length - before).toBe(1);
+  });
+});
