@@ -2,7 +2,7 @@ import { collectRun } from '../collect/api/collect-run.js';
 import type { AttestConfig } from '../config/attest.js';
 import { AttestError } from '../errors.js';
 import { log } from '../log.js';
-import { buildStatement, serializeStatement } from '../provenance/index.js';
+import { buildStatement } from '../provenance/index.js';
 import { reportAttestation } from '../report/attestation.js';
 import { taskResults, writeTaskResults } from '../report/task-results.js';
 import { assertImageSignaturesLoggable, logEnvelope, transparencyWanted } from '../signing/transparency.js';
@@ -27,7 +27,7 @@ export async function runAttest(config: AttestConfig): Promise<void> {
   const collected = await collectRun(client, config.run);
 
   const statement = buildStatement(collected.snapshot, config.format);
-  let attestation = await signAttestation(statement, signer, serializeStatement(statement));
+  let attestation = await signAttestation(statement, signer);
   // Where this run's signatures are logged (the attestation here, image signatures before they are stored).
   const rekorUrl = transparencyWanted(config.transparency.mode, collected.pipelineRun.metadata.annotations)
     ? config.transparency.rekorUrl
