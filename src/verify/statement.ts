@@ -1,6 +1,9 @@
 import { AttestError } from '../errors.js';
-import { STATEMENT_V1, STATEMENT_V01, type Statement } from '../provenance/statement.js';
+import type { Statement } from '../provenance/statement.js';
 
+/** The in-toto Statement types cosign accepts, declared apart from the writers' (see reader.ts). */
+const STATEMENT_V01 = 'https://in-toto.io/Statement/v0.1';
+const STATEMENT_V1 = 'https://in-toto.io/Statement/v1';
 const FIELDS = new Set(['_type', 'subject', 'predicateType', 'predicate']);
 
 /**
