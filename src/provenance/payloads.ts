@@ -13,6 +13,7 @@ export const SIMPLESIGNING_PAYLOAD_TYPE = 'application/vnd.dev.cosign.simplesign
 /** What cosign v3 signs (as an in-toto statement) when it signs an image in the bundle format. */
 export const COSIGN_SIGN_PREDICATE_TYPE = 'https://sigstore.dev/cosign/sign/v1';
 
+/** The same shape as signing's SignablePayload, which signs it without importing provenance/. */
 export interface SignablePayload {
   body: Uint8Array;
   type: string;

@@ -4,13 +4,13 @@ import { publicKeyFromPem } from './pem-key.js';
 import type { Envelope, SignedBlob, SignedEnvelope, Signer } from './types.js';
 
 /** What gets signed: the exact bytes, and what they are (the DSSE payloadType). Built in provenance/. */
-export interface Payload {
+export interface SignablePayload {
   body: Uint8Array;
   type: string;
 }
 
 /** Signs the payload as a one-signature DSSE envelope; `envelopeJson` is what backends store and Rekor logs. */
-export async function signEnvelope(payload: Payload, signer: Signer): Promise<SignedEnvelope> {
+export async function signEnvelope(payload: SignablePayload, signer: Signer): Promise<SignedEnvelope> {
   const signature = await signer.sign(pae(payload.type, payload.body));
   const envelope = createEnvelope(payload.body, signature, payload.type);
   return {

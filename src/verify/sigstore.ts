@@ -1,3 +1,5 @@
+// Just over 300 lines: the three stored forms (.att layer, .sig layer, sigstore bundle) into one material, and
+// the one sigstore verification they all go through (certificate chain and identity, key, Rekor entry).
 import { createHash, createPublicKey } from 'node:crypto';
 import { type Bundle, bundleFromJSON, envelopeFromJSON, envelopeToJSON } from '@sigstore/bundle';
 import { crypto, X509Certificate } from '@sigstore/core';
