@@ -7,13 +7,13 @@ import { BUILD_TYPE_SLSA_TEKTON } from './statement.js';
 /**
  * SLSA v1.0 `buildDefinition.resolvedDependencies` (Chains' internal/resolved_dependencies), in order:
  * `pipeline` (the PipelineRun's source); per executed TaskRun `pipelineTask` (its source; with the
- * slsa-tekton build type always, carrying the TaskRun itself as `content`), v2alpha4 `stepAction/<step>`
- * sources, its step images then sidecar images; v2alpha4 with deep inspection the steps'
- * `*ARTIFACT_INPUTS`; then the pipeline inputs as `inputs/result`. Exact duplicates are dropped.
+ * slsa-tekton build type always, carrying the TaskRun itself as `content`), its step images then sidecar
+ * images; v2alpha4 with deep inspection the steps' git pairs and `*ARTIFACT_INPUTS`; then the pipeline
+ * inputs as `inputs/result`. Exact duplicates are dropped. Chains v0.28 records no `stepAction/<step>`
+ * sources for a PipelineRun (later Chains does), so neither do we.
  */
 export const PIPELINE_CONFIG = 'pipeline';
 export const PIPELINE_TASK_CONFIG = 'pipelineTask';
-export const STEP_ACTION_CONFIG = 'stepAction';
 export const INPUT_RESULT = 'inputs/result';
 
 export function resolvedDependencies(context: RunContext): Dependency[] {
@@ -29,12 +29,6 @@ export function resolvedDependencies(context: RunContext): Dependency[] {
       entries.push({ name: PIPELINE_TASK_CONFIG, ...taskSource, content: goJsonBase64(taskRun) });
     } else if (taskSource) {
       entries.push({ name: PIPELINE_TASK_CONFIG, ...taskSource });
-    }
-    if (v2alpha4) {
-      for (const step of taskRun.status?.steps ?? []) {
-        const stepSource = refSourceMaterial(step.provenance?.refSource);
-        if (stepSource) entries.push({ name: `${STEP_ACTION_CONFIG}/${step.name ?? ''}`, ...stepSource });
-      }
     }
     const { steps, sidecars } = taskRunImages(taskRun, warn);
     entries.push(...steps, ...sidecars);

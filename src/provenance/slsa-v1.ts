@@ -1,6 +1,7 @@
 import { byproducts } from './byproducts.js';
 import type { RunContext } from './context.js';
 import type { Dependency } from './dedup.js';
+import { featureFlagsAsTektonWrites } from './feature-flags.js';
 import { resolvedDependencies } from './resolved-dependencies.js';
 import { BUILD_TYPE_SLSA_TEKTON, PREDICATE_SLSA_V1, STATEMENT_V1, type Statement } from './statement.js';
 import { buildArtifactOnlySubjects, slsaSubjects } from './subjects.js';
@@ -66,15 +67,28 @@ function externalParameters({ snapshot }: RunContext): Record<string, unknown> {
 
 /**
  * The spec as Go marshals a v1 PipelineRunSpec: every field is omitempty (empty lists and strings
- * vanish) except taskRunTemplate, a struct that is always written, even as {}.
+ * vanish) except taskRunTemplate, a struct that is always written, even as {}. Object metadata inside it
+ * (a workspace's volumeClaimTemplate) marshals a zero creationTimestamp not at all (omitzero in the
+ * Kubernetes libraries Chains builds with), where older clients stored `creationTimestamp: null`.
  */
 function runSpec(spec: RunContext['snapshot']['pipelineRun']['spec']): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(spec)) {
     if (value === '' || value === null || (Array.isArray(value) && value.length === 0)) continue;
-    out[key] = value;
+    out[key] = withoutNullCreationTimestamps(value);
   }
   out.taskRunTemplate = spec.taskRunTemplate ?? {};
+  return out;
+}
+
+function withoutNullCreationTimestamps(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNullCreationTimestamps);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (key === 'creationTimestamp' && item === null) continue;
+    out[key] = withoutNullCreationTimestamps(item);
+  }
   return out;
 }
 
@@ -82,7 +96,7 @@ function internalParameters({ snapshot, options }: RunContext): Record<string, u
   const run = snapshot.pipelineRun;
   const params: Record<string, unknown> = {};
   const featureFlags = run.status?.provenance?.featureFlags;
-  if (featureFlags) params[FEATURE_FLAGS] = featureFlags;
+  if (featureFlags) params[FEATURE_FLAGS] = featureFlagsAsTektonWrites(featureFlags);
   if (options.buildType === BUILD_TYPE_SLSA_TEKTON) {
     params.labels = run.metadata.labels ?? null;
     params.annotations = run.metadata.annotations ?? null;

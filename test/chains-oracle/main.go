@@ -6,6 +6,7 @@
 //	chains-oracle payload    {"cases": [{"id", "pipelineRun", "taskRuns": [...], "taskRun", "configs": [...]}]}
 //	                         -> {"cases": [{"id", "payloads": [{"config", "payload" | "error"}], "images": [...]}]}
 //	chains-oracle normalize  {"objects": [...], "toV1": bool} -> {"objects": [...]}
+//	chains-oracle pipeline-results {"pipelineRun", "taskRuns", "customRuns"} -> {"results": [...], "error"}
 //
 // A case has either "pipelineRun" (plus the child "taskRuns", matched by name to status.childReferences and
 // appended in that order, as Chains' PipelineRun reconciler does) or "taskRun". Objects may be tekton.dev/v1 or
@@ -14,6 +15,9 @@
 // {"format", "buildType", "deepInspection"}; "payload" is the exact bytes Chains signs (its getRawPayload:
 // protojson for in-toto v1 statements, encoding/json otherwise). "images" are the simplesigning payloads of the
 // images Chains signs for a TaskRun (artifacts.oci: OCIArtifact.ExtractObjects + formats/simple).
+// "pipeline-results" is what Tekton's PipelineRun reconciler writes to status.results when a run with these
+// children ends Succeeded or Failed (its ApplyTaskResultsToPipelineResults over the state's results and task
+// statuses); a hard-cancelled run never gets there and has none.
 package main
 
 import (
@@ -32,6 +36,8 @@ import (
 	"github.com/tektoncd/chains/pkg/config"
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	"github.com/tektoncd/pipeline/pkg/apis/pipeline/v1beta1"
+	"github.com/tektoncd/pipeline/pkg/reconciler/pipeline/dag"
+	"github.com/tektoncd/pipeline/pkg/reconciler/pipelinerun/resources"
 	"google.golang.org/protobuf/encoding/protojson"
 	"knative.dev/pkg/apis"
 	kjson "sigs.k8s.io/json"
@@ -83,8 +89,10 @@ func main() {
 		out, err = payloadMode(input)
 	case "normalize":
 		out, err = normalizeMode(input)
+	case "pipeline-results":
+		out, err = pipelineResultsMode(input)
 	default:
-		err = fmt.Errorf("unknown mode %q (payload, normalize)", os.Args[1])
+		err = fmt.Errorf("unknown mode %q (payload, normalize, pipeline-results)", os.Args[1])
 	}
 	if err != nil {
 		fail(err)
@@ -406,3 +414,87 @@ func normalizeMode(input []byte) (any, error) {
 }
 
 var _ apis.Convertible = &v1.PipelineRun{}
+
+// pipelineResultsMode rebuilds the reconciler's PipelineRunState from the children (each pipeline task with
+// its TaskRuns or CustomRuns, by the tekton.dev/pipelineTask label, in the given order) and calls the code
+// the reconciler runs when the run ends (pkg/reconciler/pipelinerun/pipelinerun.go, updatePipelineRunStatus:
+// ApplyTaskResultsToPipelineResults(spec.results, state.GetTaskRunsResults(), state.GetRunsResults(),
+// union of GetPipelineTaskStatus and GetPipelineFinalTaskStatus)). Not covered: matrixed tasks, whose results
+// the reconciler reads from a cache that only result references fill.
+func pipelineResultsMode(input []byte) (any, error) {
+	var req struct {
+		PipelineRun json.RawMessage   `json:"pipelineRun"`
+		TaskRuns    []json.RawMessage `json:"taskRuns"`
+		CustomRuns  []json.RawMessage `json:"customRuns"`
+	}
+	if err := decode(input, &req); err != nil {
+		return nil, fmt.Errorf("request: %w", err)
+	}
+	ctx := context.Background()
+	pr, err := toPipelineRunV1(ctx, req.PipelineRun)
+	if err != nil {
+		return nil, err
+	}
+	spec := pr.Status.PipelineSpec
+	if spec == nil {
+		return nil, fmt.Errorf("PipelineRun %s has no status.pipelineSpec", pr.Name)
+	}
+	taskRuns := map[string][]*v1.TaskRun{}
+	for _, raw := range req.TaskRuns {
+		tr, err := toTaskRunV1(ctx, raw)
+		if err != nil {
+			return nil, err
+		}
+		task := tr.Labels["tekton.dev/pipelineTask"]
+		taskRuns[task] = append(taskRuns[task], tr)
+	}
+	customRuns := map[string][]*v1beta1.CustomRun{}
+	for _, raw := range req.CustomRuns {
+		run := &v1beta1.CustomRun{}
+		if err := decodeCaseSensitive(raw, run); err != nil {
+			return nil, err
+		}
+		task := run.Labels["tekton.dev/pipelineTask"]
+		customRuns[task] = append(customRuns[task], run)
+	}
+	var state resources.PipelineRunState
+	for _, list := range [][]v1.PipelineTask{spec.Tasks, spec.Finally} {
+		for i := range list {
+			task := &list[i]
+			rpt := &resources.ResolvedPipelineTask{PipelineTask: task}
+			if runs := customRuns[task.Name]; len(runs) > 0 {
+				rpt.CustomTask = true
+				rpt.CustomRuns = runs
+			} else {
+				rpt.TaskRuns = taskRuns[task.Name]
+			}
+			state = append(state, rpt)
+		}
+	}
+	tasksGraph, err := dag.Build(v1.PipelineTaskList(spec.Tasks), v1.PipelineTaskList(spec.Tasks).Deps())
+	if err != nil {
+		return nil, err
+	}
+	finalGraph, err := dag.Build(v1.PipelineTaskList(spec.Finally), map[string][]string{})
+	if err != nil {
+		return nil, err
+	}
+	facts := &resources.PipelineRunFacts{State: state, TasksGraph: tasksGraph, FinalTasksGraph: finalGraph}
+	status := facts.GetPipelineTaskStatus()
+	for key, value := range facts.GetPipelineFinalTaskStatus() {
+		status[key] = value
+	}
+	results, applyErr := resources.ApplyTaskResultsToPipelineResults(
+		spec.Results, state.GetTaskRunsResults(), state.GetRunsResults(), status)
+	out := struct {
+		Results []v1.PipelineRunResult `json:"results"`
+		Error   string                 `json:"error,omitempty"`
+	}{Results: results}
+	if out.Results == nil {
+		out.Results = []v1.PipelineRunResult{}
+	}
+	if applyErr != nil {
+		out.Error = applyErr.Error()
+	}
+	return out, nil
+}

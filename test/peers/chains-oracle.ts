@@ -53,7 +53,10 @@ export interface OracleResult {
   images?: string[];
 }
 
-async function callOracle(mode: 'payload' | 'normalize', request: unknown): Promise<unknown> {
+async function callOracle(
+  mode: 'payload' | 'normalize' | 'pipeline-results',
+  request: unknown,
+): Promise<unknown> {
   const bin = await chainsOracleBin();
   const child = execFile(bin, [mode], { maxBuffer: 512 * 1024 * 1024, timeout: 10 * 60_000 });
   const output = new Promise<string>((resolve, reject) => {
@@ -91,4 +94,26 @@ export async function normalizeThroughTekton<T = Record<string, unknown>>(
 ): Promise<T[]> {
   const response = (await callOracle('normalize', { objects, toV1 })) as { objects: T[] };
   return response.objects;
+}
+
+export interface TektonPipelineResults {
+  results: { name: string; value: unknown }[];
+  /** ApplyTaskResultsToPipelineResults' error (Tekton then fails the run, keeping the valid results). */
+  error?: string;
+}
+
+/**
+ * What Tekton's PipelineRun reconciler writes to status.results when a run with these children ends
+ * Succeeded or Failed (its own ApplyTaskResultsToPipelineResults; matrixed producers are not covered).
+ */
+export async function tektonPipelineResults(run: {
+  pipelineRun: unknown;
+  taskRuns: readonly unknown[];
+  customRuns?: readonly unknown[];
+}): Promise<TektonPipelineResults> {
+  return (await callOracle('pipeline-results', {
+    pipelineRun: run.pipelineRun,
+    taskRuns: run.taskRuns,
+    customRuns: run.customRuns ?? [],
+  })) as TektonPipelineResults;
 }
