@@ -5,19 +5,15 @@
 //
 // Chains pairs `*IMAGE_URL`/`*IMAGE_DIGEST` and `*ARTIFACT_URI`/`*ARTIFACT_DIGEST` results through a Go map
 // (artifacts/structured.go), so the order of the subjects they make changes from one call to the next:
-// `subject` is compared as a set (inOrderOfChains). Nothing else is. slsa-tekton `content` is compared
-// byte for byte.
+// `subject` is compared as a set (subjectsInOurOrder), and so are the images signed per TaskRun. Nothing
+// else is. slsa-tekton `content` is compared byte for byte.
+//
+// TaskRun cases: every generated TaskRun through Chains' artifacts.oci (the images it signs, simplesigning)
+// against the OCI images tekton-attest reads from the same results.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildStatement, serializeStatement } from '../../src/provenance/index.js';
-import {
-  BUILD_TYPE_SLSA,
-  BUILD_TYPE_SLSA_TEKTON,
-  DEFAULT_BUILDER_ID,
-  type FormatName,
-  type FormatOptions,
-} from '../../src/provenance/statement.js';
-import { buildSnapshot } from '../../src/tekton/build-snapshot.js';
-import { normalizePipelineRun, normalizeTaskRun } from '../../src/tekton/normalize.js';
+import { BUILD_TYPE_SLSA, BUILD_TYPE_SLSA_TEKTON } from '../../src/provenance/statement.js';
+import { ociImages } from '../../src/provenance/type-hints.js';
+import { normalizeTaskRun } from '../../src/tekton/normalize.js';
 import {
   CHAINS_ORACLE_BUILD_TIMEOUT_MS,
   chainsOracleBin,
@@ -27,6 +23,7 @@ import {
 } from '../peers/chains-oracle.js';
 import type { GeneratedRun } from './generate-runs.js';
 import { storedRuns } from './generated-runs.js';
+import { configLabel, type Json, ourStatement, sameSet, subjectsInOurOrder } from './oracle-compare.js';
 
 const RUN_COUNT = 60;
 const SEEDS = Array.from({ length: RUN_COUNT }, (_, i) => 1000 + i);
@@ -44,6 +41,7 @@ const CONFIGS: OracleConfig[] = [
 
 let runs: GeneratedRun[];
 let oracle: Map<string, OracleResult>;
+let taskRunOracle: Map<string, OracleResult>;
 
 beforeAll(async () => {
   await chainsOracleBin();
@@ -57,47 +55,24 @@ beforeAll(async () => {
     })),
   );
   oracle = new Map(results.map((result) => [result.id, result]));
+  const taskRunResults = await chainsPayloads(
+    runs.flatMap((run) => run.taskRuns.map((taskRun) => ({ id: nameOf(taskRun), taskRun, configs: [] }))),
+  );
+  taskRunOracle = new Map(taskRunResults.map((result) => [result.id, result]));
 }, CHAINS_ORACLE_BUILD_TIMEOUT_MS);
 
-function ours(run: GeneratedRun, config: OracleConfig): { statement: unknown; warnings: string[] } {
-  const options: FormatOptions = {
-    format: config.format as FormatName,
-    builderId: DEFAULT_BUILDER_ID,
-    buildType: config.buildType ?? BUILD_TYPE_SLSA,
-    deepInspection: config.deepInspection ?? false,
-  };
-  const snapshot = buildSnapshot({
-    pipelineRun: normalizePipelineRun(run.pipelineRun),
-    taskRuns: run.taskRuns.map(normalizeTaskRun),
+function nameOf(object: Json): string {
+  return (object.metadata as { name: string }).name;
+}
+
+/** `repo@sha256:hex` of each image in Chains' simplesigning payloads. */
+function signedImages(payloads: readonly string[]): string[] {
+  return payloads.map((payload) => {
+    const { critical } = JSON.parse(payload) as {
+      critical: { identity: { 'docker-reference': string }; image: { 'docker-manifest-digest': string } };
+    };
+    return `${critical.identity['docker-reference']}@${critical.image['docker-manifest-digest']}`;
   });
-  const warnings: string[] = [];
-  const statement = buildStatement(snapshot, options, { warn: (message) => warnings.push(message) });
-  return { statement: JSON.parse(new TextDecoder().decode(serializeStatement(statement))), warnings };
-}
-
-type Json = Record<string, unknown>;
-
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  const entries = Object.entries(value as Json).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-}
-
-/** Chains' statement with its subjects in our order when both hold the same set (else unchanged). */
-function inOrderOfChains(theirs: Json, ours: unknown): Json {
-  const theirSubjects = (theirs.subject ?? []) as unknown[];
-  const ourSubjects = ((ours as Json).subject ?? []) as unknown[];
-  const key = (subject: unknown) => canonical(subject);
-  const sameSet =
-    theirSubjects.length === ourSubjects.length &&
-    [...theirSubjects.map(key)].sort().join('\n') === [...ourSubjects.map(key)].sort().join('\n');
-  return sameSet && theirSubjects.length > 0 ? { ...theirs, subject: ourSubjects } : theirs;
-}
-
-function label(config: OracleConfig): string {
-  const buildType = config.buildType?.split('/').pop();
-  return `${config.format}${buildType ? ` ${buildType}` : ''}${config.deepInspection ? ' deep' : ''}`;
 }
 
 describe('parity with Chains v0.28.1 on generated runs', () => {
@@ -114,19 +89,46 @@ describe('parity with Chains v0.28.1 on generated runs', () => {
       expect(result.error).toBeUndefined();
       const problems: string[] = [];
       for (const payload of result.payloads ?? []) {
-        const mine = ours(run, payload.config);
+        const mine = ourStatement(run, payload.config);
         if (payload.error !== undefined) {
-          problems.push(`${label(payload.config)}: Chains failed: ${payload.error}`);
+          problems.push(`${configLabel(payload.config)}: Chains failed: ${payload.error}`);
           continue;
         }
-        const theirs = inOrderOfChains(JSON.parse(payload.payload as string), mine.statement);
+        const theirs = subjectsInOurOrder(JSON.parse(payload.payload as string), mine.statement);
         try {
           expect(mine.statement).toEqual(theirs);
         } catch (error) {
-          problems.push(`${label(payload.config)}: ${(error as Error).message.slice(0, 3000)}`);
+          problems.push(`${configLabel(payload.config)}: ${(error as Error).message.slice(0, 3000)}`);
         }
       }
       expect(problems).toEqual([]);
     });
   }
+});
+
+describe('TaskRun cases: the images Chains v0.28.1 signs (artifacts.oci) are the OCI images we read', () => {
+  it('covers every generated TaskRun, many with images', () => {
+    const taskRuns = runs.flatMap((run) => run.taskRuns);
+    expect(taskRuns.length).toBeGreaterThan(150);
+    expect([...taskRunOracle.values()].filter((result) => result.images?.length).length).toBeGreaterThan(30);
+  });
+
+  it('every TaskRun: same images, compared as a set', () => {
+    const differences: string[] = [];
+    for (const taskRun of runs.flatMap((run) => run.taskRuns)) {
+      const theirs = signedImages(taskRunOracle.get(nameOf(taskRun))?.images ?? []);
+      const normalized = normalizeTaskRun(taskRun);
+      const images = ociImages(
+        {
+          results: normalized.status?.results ?? [],
+          source: { kind: 'TaskRun', name: normalized.metadata.name },
+        },
+        () => {},
+      );
+      const ours = [...new Set(images.map((image) => `${image.name}@sha256:${image.digest.sha256}`))];
+      if (!sameSet(ours, theirs))
+        differences.push(`${nameOf(taskRun)}: ours ${ours.join(' ')} / Chains ${theirs.join(' ')}`);
+    }
+    expect(differences).toEqual([]);
+  });
 });
