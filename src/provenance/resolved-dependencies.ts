@@ -1,8 +1,10 @@
+import type { TaskRun } from '../tekton/types.js';
 import type { RunContext } from './context.js';
 import { type Dependency, removeDuplicateDependencies } from './dedup.js';
-import { goJsonBase64 } from './go-json.js';
+import { goMarshal } from './go-marshal.js';
 import { type Material, pipelineInputs, refSourceMaterial, stepInputs, taskRunImages } from './materials.js';
 import { BUILD_TYPE_SLSA_TEKTON } from './statement.js';
+import { TASKRUN_GO_LAYOUT } from './taskrun-go-layout.js';
 
 /**
  * SLSA v1.0 `buildDefinition.resolvedDependencies` (Chains' internal/resolved_dependencies), in order:
@@ -26,7 +28,7 @@ export function resolvedDependencies(context: RunContext): Dependency[] {
   for (const { taskRun } of context.executed) {
     const taskSource = refSourceMaterial(taskRun.status?.provenance?.refSource);
     if (options.buildType === BUILD_TYPE_SLSA_TEKTON) {
-      entries.push({ name: PIPELINE_TASK_CONFIG, ...taskSource, content: goJsonBase64(taskRun) });
+      entries.push({ name: PIPELINE_TASK_CONFIG, ...taskSource, content: taskRunContent(taskRun) });
     } else if (taskSource) {
       entries.push({ name: PIPELINE_TASK_CONFIG, ...taskSource });
     }
@@ -40,4 +42,13 @@ export function resolvedDependencies(context: RunContext): Dependency[] {
 
 function named(materials: Material[]): Dependency[] {
   return materials.map((material) => ({ name: INPUT_RESULT, ...material }));
+}
+
+/**
+ * The slsa-tekton `content` of a TaskRun: Go's json.Marshal of the typed TaskRun Chains holds, byte for byte.
+ * Chains gets it from client-go, whose typed objects carry no kind or apiVersion.
+ */
+function taskRunContent(taskRun: TaskRun): string {
+  const { kind: _kind, apiVersion: _apiVersion, ...typed } = taskRun;
+  return Buffer.from(goMarshal(typed, TASKRUN_GO_LAYOUT), 'utf8').toString('base64');
 }
