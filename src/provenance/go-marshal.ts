@@ -1,6 +1,6 @@
 /**
  * Go's encoding/json.Marshal of a typed object, from the object's JSON and a layout of its Go type
- * (taskrun-go-layout.ts, generated from Tekton's own types): what Chains' slsa-tekton `content` holds, byte
+ * (tekton-go-layout.ts, generated from Tekton's own types): what Chains' slsa-tekton `content` holds, byte
  * for byte. The JSON is read as Go would decode it into the type (unknown fields dropped, absent fields
  * zero) and written as Go writes it: struct fields in declaration order, `omitempty`/`omitzero` applied,
  * map keys sorted, '<', '>', '&', U+2028 and U+2029 escaped, times in RFC 3339 UTC, and the custom
@@ -23,7 +23,7 @@ import { compareUtf8, goAny, goString } from './go-json.js';
 
 type Json = Record<string, unknown>;
 
-export function goMarshal(value: unknown, layout: readonly GoType[], root = 0): string {
+export function goMarshal(value: unknown, layout: readonly GoType[], root: number): string {
   return new GoEncoder(layout).encode(value, root);
 }
 

@@ -4,7 +4,7 @@ import { type Dependency, removeDuplicateDependencies } from './dedup.js';
 import { goMarshal } from './go-marshal.js';
 import { type Material, pipelineInputs, refSourceMaterial, stepInputs, taskRunImages } from './materials.js';
 import { BUILD_TYPE_SLSA_TEKTON } from './statement.js';
-import { TASKRUN_GO_LAYOUT } from './taskrun-go-layout.js';
+import { TASK_RUN, TEKTON_GO_LAYOUT } from './tekton-go-layout.js';
 
 /**
  * SLSA v1.0 `buildDefinition.resolvedDependencies` (Chains' internal/resolved_dependencies), in order:
@@ -50,5 +50,5 @@ function named(materials: Material[]): Dependency[] {
  */
 function taskRunContent(taskRun: TaskRun): string {
   const { kind: _kind, apiVersion: _apiVersion, ...typed } = taskRun;
-  return Buffer.from(goMarshal(typed, TASKRUN_GO_LAYOUT), 'utf8').toString('base64');
+  return Buffer.from(goMarshal(typed, TEKTON_GO_LAYOUT, TASK_RUN), 'utf8').toString('base64');
 }

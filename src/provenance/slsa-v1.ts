@@ -2,9 +2,11 @@ import { byproducts } from './byproducts.js';
 import type { RunContext } from './context.js';
 import type { Dependency } from './dedup.js';
 import { featureFlagsAsTektonWrites } from './feature-flags.js';
+import { goMarshal } from './go-marshal.js';
 import { resolvedDependencies } from './resolved-dependencies.js';
 import { BUILD_TYPE_SLSA_TEKTON, PREDICATE_SLSA_V1, STATEMENT_V1, type Statement } from './statement.js';
 import { buildArtifactOnlySubjects, slsaSubjects } from './subjects.js';
+import { PIPELINE_RUN_SPEC, TEKTON_GO_LAYOUT } from './tekton-go-layout.js';
 import { rfc3339Utc } from './time.js';
 
 /**
@@ -66,30 +68,12 @@ function externalParameters({ snapshot }: RunContext): Record<string, unknown> {
 }
 
 /**
- * The spec as Go marshals a v1 PipelineRunSpec: every field is omitempty (empty lists and strings
- * vanish) except taskRunTemplate, a struct that is always written, even as {}. Object metadata inside it
- * (a workspace's volumeClaimTemplate) marshals a zero creationTimestamp not at all (omitzero in the
- * Kubernetes libraries Chains builds with), where older clients stored `creationTimestamp: null`.
+ * The spec as Chains records it: Go's json.Marshal of the typed v1 PipelineRunSpec (Tekton's field order,
+ * omitempty fields left out, structs such as taskRunTemplate always written, a zero creationTimestamp omitted
+ * at every depth, unknown fields dropped), read back as JSON.
  */
 function runSpec(spec: RunContext['snapshot']['pipelineRun']['spec']): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(spec)) {
-    if (value === '' || value === null || (Array.isArray(value) && value.length === 0)) continue;
-    out[key] = withoutNullCreationTimestamps(value);
-  }
-  out.taskRunTemplate = spec.taskRunTemplate ?? {};
-  return out;
-}
-
-function withoutNullCreationTimestamps(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutNullCreationTimestamps);
-  if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) {
-    if (key === 'creationTimestamp' && item === null) continue;
-    out[key] = withoutNullCreationTimestamps(item);
-  }
-  return out;
+  return JSON.parse(goMarshal(spec, TEKTON_GO_LAYOUT, PIPELINE_RUN_SPEC)) as Record<string, unknown>;
 }
 
 function internalParameters({ snapshot, options }: RunContext): Record<string, unknown> {

@@ -40,6 +40,18 @@ function ownCopy(object: Json): Json {
   return object.apiVersion === V1BETA1 ? structuredClone(object) : { ...object };
 }
 
+/**
+ * The conversion webhook re-encodes the converted object through Go types, where empty `labels` and
+ * `annotations` maps are omitted (omitempty), so Chains reads them as absent (null), not `{}`.
+ */
+function dropEmptyMetadataMaps(run: Json): void {
+  if (!isObject(run.metadata)) return;
+  for (const field of ['labels', 'annotations']) {
+    const map = run.metadata[field];
+    if (isObject(map) && Object.keys(map).length === 0) delete run.metadata[field];
+  }
+}
+
 /** v1beta1 Provenance.convertTo copies refSource and featureFlags only. */
 function dropConfigSource(status: Json): void {
   if (isObject(status.provenance)) delete status.provenance.configSource;
@@ -122,6 +134,7 @@ export function normalizePipelineRun(object: Json): PipelineRun {
       delete run.status.taskRuns;
       delete run.status.runs;
     }
+    dropEmptyMetadataMaps(run);
     run.apiVersion = V1;
   }
   ensureMetadataAndSpec(run);
@@ -139,6 +152,7 @@ export function normalizeTaskRun(object: Json): TaskRun {
   if (run.apiVersion === V1BETA1) {
     if (isObject(run.spec)) convertTaskSpec(run.spec.taskSpec);
     if (isObject(run.status)) convertTaskRunStatus(run.status);
+    dropEmptyMetadataMaps(run);
     run.apiVersion = V1;
   }
   ensureMetadataAndSpec(run);

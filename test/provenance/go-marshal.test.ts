@@ -6,17 +6,17 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { goMarshal } from '../../src/provenance/go-marshal.js';
-import { TASKRUN_GO_LAYOUT } from '../../src/provenance/taskrun-go-layout.js';
+import { TASK_RUN, TEKTON_GO_LAYOUT } from '../../src/provenance/tekton-go-layout.js';
 import { CHAINS_ORACLE_BUILD_TIMEOUT_MS, chainsOracleBin } from '../peers/chains-oracle.js';
 import { repoRoot } from '../peers/versions.js';
 
 describe('Go marshalling of a TaskRun', () => {
   it(
-    'src/provenance/taskrun-go-layout.ts is what the oracle generates from the pinned Tekton types',
+    'src/provenance/tekton-go-layout.ts is what the oracle generates from the pinned Tekton types',
     async () => {
       const bin = await chainsOracleBin();
       const { stdout } = await promisify(execFile)(bin, ['go-layout'], { maxBuffer: 16 * 1024 * 1024 });
-      const committed = await readFile(join(repoRoot, 'src/provenance/taskrun-go-layout.ts'), 'utf8');
+      const committed = await readFile(join(repoRoot, 'src/provenance/tekton-go-layout.ts'), 'utf8');
       expect(committed).toBe(stdout);
     },
     CHAINS_ORACLE_BUILD_TIMEOUT_MS,
@@ -30,7 +30,8 @@ describe('Go marshalling of a TaskRun', () => {
         spec: { params: [{ value: ['x'], name: 'list' }], timeout: '1h0m0s' },
         apiVersion: 'tekton.dev/v1',
       },
-      TASKRUN_GO_LAYOUT,
+      TEKTON_GO_LAYOUT,
+      TASK_RUN,
     );
     expect(bytes).toBe(
       '{"apiVersion":"tekton.dev/v1","metadata":{"name":"tr","annotations":{"a":"1","b":"\\u0026"}},' +
@@ -41,7 +42,11 @@ describe('Go marshalling of a TaskRun', () => {
   });
 
   it('writes times in RFC 3339 UTC whole seconds, as metav1.Time does', () => {
-    const bytes = goMarshal({ status: { startTime: '2026-01-02T11:00:00.123+01:00' } }, TASKRUN_GO_LAYOUT);
+    const bytes = goMarshal(
+      { status: { startTime: '2026-01-02T11:00:00.123+01:00' } },
+      TEKTON_GO_LAYOUT,
+      TASK_RUN,
+    );
     expect(bytes).toContain('"startTime":"2026-01-02T10:00:00Z"');
   });
 });

@@ -70,3 +70,30 @@ export function configLabel(config: OracleConfig): string {
   const buildType = config.buildType?.split('/').pop();
   return `${config.format}${buildType ? ` ${buildType}` : ''}${config.deepInspection ? ' deep' : ''}`;
 }
+
+/** Where two JSON values first differ (a path and both sides), or undefined when they are equal. */
+export function firstDifference(ours: unknown, theirs: unknown, path = ''): string | undefined {
+  if (Array.isArray(ours) && Array.isArray(theirs)) {
+    for (let i = 0; i < Math.max(ours.length, theirs.length); i++) {
+      const found = firstDifference(ours[i], theirs[i], `${path}[${i}]`);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (
+    ours &&
+    theirs &&
+    typeof ours === 'object' &&
+    typeof theirs === 'object' &&
+    !Array.isArray(ours) &&
+    !Array.isArray(theirs)
+  ) {
+    for (const key of new Set([...Object.keys(ours), ...Object.keys(theirs)])) {
+      const found = firstDifference((ours as Json)[key], (theirs as Json)[key], `${path}.${key}`);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (JSON.stringify(ours) === JSON.stringify(theirs)) return undefined;
+  return `${path || '(root)'}: ours ${JSON.stringify(ours)?.slice(0, 400)} / Chains ${JSON.stringify(theirs)?.slice(0, 400)}`;
+}
