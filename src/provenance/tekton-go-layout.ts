@@ -6,6 +6,7 @@
 import type { GoType } from './go-marshal.js';
 
 export const TASK_RUN = 0;
+export const TASK_RUN_SPEC = 19;
 export const PIPELINE_RUN_SPEC = 362;
 
 export const TEKTON_GO_LAYOUT: readonly GoType[] = [

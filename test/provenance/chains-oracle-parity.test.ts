@@ -8,10 +8,18 @@
 // `subject` is compared as a set (subjectsInOurOrder), and so are the images signed per TaskRun. Nothing
 // else is. slsa-tekton `content` is compared byte for byte.
 //
-// TaskRun cases: every generated TaskRun through Chains' artifacts.oci (the images it signs, simplesigning)
-// against the OCI images tekton-attest reads from the same results.
+// TaskRun cases: every generated TaskRun through Chains' TaskRun payloader (artifacts.taskrun, every format
+// and build type) against buildTaskRunStatement, and through Chains' artifacts.oci (the images it signs,
+// simplesigning) against the OCI images tekton-attest reads from the same results.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BUILD_TYPE_SLSA, BUILD_TYPE_SLSA_TEKTON } from '../../src/provenance/statement.js';
+import { serializeStatement } from '../../src/provenance/index.js';
+import {
+  BUILD_TYPE_SLSA,
+  BUILD_TYPE_SLSA_TEKTON,
+  DEFAULT_BUILDER_ID,
+  type FormatName,
+} from '../../src/provenance/statement.js';
+import { buildTaskRunStatement } from '../../src/provenance/taskrun-statement.js';
 import { ociImages } from '../../src/provenance/type-hints.js';
 import { normalizeTaskRun } from '../../src/tekton/normalize.js';
 import {
@@ -23,7 +31,14 @@ import {
 } from '../peers/chains-oracle.js';
 import type { GeneratedRun } from './generate-runs.js';
 import { storedRuns } from './generated-runs.js';
-import { configLabel, type Json, ourStatement, sameSet, subjectsInOurOrder } from './oracle-compare.js';
+import {
+  configLabel,
+  firstDifference,
+  type Json,
+  ourStatement,
+  sameSet,
+  subjectsInOurOrder,
+} from './oracle-compare.js';
 
 const RUN_COUNT = 60;
 const SEEDS = Array.from({ length: RUN_COUNT }, (_, i) => 1000 + i);
@@ -36,6 +51,13 @@ const CONFIGS: OracleConfig[] = [
       { format, buildType },
       { format, buildType, deepInspection: true },
     ]),
+  ),
+];
+
+const TASKRUN_CONFIGS: OracleConfig[] = [
+  { format: 'slsa/v1' },
+  ...['slsa/v2alpha3', 'slsa/v2alpha4'].flatMap((format) =>
+    [BUILD_TYPE_SLSA, BUILD_TYPE_SLSA_TEKTON].map((buildType) => ({ format, buildType })),
   ),
 ];
 
@@ -56,7 +78,9 @@ beforeAll(async () => {
   );
   oracle = new Map(results.map((result) => [result.id, result]));
   const taskRunResults = await chainsPayloads(
-    runs.flatMap((run) => run.taskRuns.map((taskRun) => ({ id: nameOf(taskRun), taskRun, configs: [] }))),
+    runs.flatMap((run) =>
+      run.taskRuns.map((taskRun) => ({ id: nameOf(taskRun), taskRun, configs: TASKRUN_CONFIGS })),
+    ),
   );
   taskRunOracle = new Map(taskRunResults.map((result) => [result.id, result]));
 }, CHAINS_ORACLE_BUILD_TIMEOUT_MS);
@@ -110,6 +134,10 @@ describe('TaskRun cases: the images Chains v0.28.1 signs (artifacts.oci) are the
   it('covers every generated TaskRun, many with images', () => {
     const taskRuns = runs.flatMap((run) => run.taskRuns);
     expect(taskRuns.length).toBeGreaterThan(150);
+    const statements = [...taskRunOracle.values()].flatMap((result) => result.payloads ?? []);
+    expect(statements.filter((payload) => payload.payload !== undefined)).toHaveLength(
+      taskRuns.length * TASKRUN_CONFIGS.length,
+    );
     expect([...taskRunOracle.values()].filter((result) => result.images?.length).length).toBeGreaterThan(30);
   });
 
@@ -131,4 +159,40 @@ describe('TaskRun cases: the images Chains v0.28.1 signs (artifacts.oci) are the
     }
     expect(differences).toEqual([]);
   });
+});
+
+describe('TaskRun cases: buildTaskRunStatement equals Chains v0.28.1 (artifacts.taskrun)', () => {
+  for (const seed of SEEDS) {
+    it(`the TaskRuns of seed-${seed} x ${TASKRUN_CONFIGS.length} configurations`, () => {
+      const run = runs.find((r) => r.id === `seed-${seed}`) as GeneratedRun;
+      const problems: string[] = [];
+      for (const taskRun of run.taskRuns) {
+        const normalized = normalizeTaskRun(taskRun);
+        for (const payload of taskRunOracle.get(nameOf(taskRun))?.payloads ?? []) {
+          const label = `${nameOf(taskRun)} ${configLabel(payload.config)}`;
+          if (payload.error !== undefined) {
+            problems.push(`${label}: Chains failed: ${payload.error}`);
+            continue;
+          }
+          const statement = buildTaskRunStatement(
+            normalized,
+            {
+              format: payload.config.format as FormatName,
+              builderId: DEFAULT_BUILDER_ID,
+              buildType: payload.config.buildType ?? BUILD_TYPE_SLSA,
+              deepInspection: false,
+            },
+            () => {},
+          );
+          const ours = JSON.parse(new TextDecoder().decode(serializeStatement(statement))) as Json;
+          const difference = firstDifference(
+            ours,
+            subjectsInOurOrder(JSON.parse(payload.payload as string), ours),
+          );
+          if (difference) problems.push(`${label}: ${difference}`);
+        }
+      }
+      expect(problems).toEqual([]);
+    });
+  }
 });
