@@ -66,7 +66,15 @@ const MARSHALERS: Readonly<Record<string, (value: unknown) => string>> = {
   Duration: (value) => goString(value === undefined || value === null ? '0s' : String(value)),
   IntOrString: (value) => (typeof value === 'string' ? goString(value) : String(value ?? 0)),
   FieldsV1: goRaw,
+  RawExtension: goRaw,
 };
+
+/** The types of a layout this writer cannot write (a regenerated layout may bring new ones). */
+export function unwritableGoTypes(layout: readonly GoType[]): string[] {
+  return layout
+    .filter((type) => type[0] === 'unsupported' || (type[0] === 'marshaler' && !MARSHALERS[type[1]]))
+    .map((type) => `${type[0]} ${type[1]}`);
+}
 
 class GoEncoder {
   constructor(private readonly layout: readonly GoType[]) {}

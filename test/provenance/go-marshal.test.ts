@@ -5,8 +5,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { goMarshal } from '../../src/provenance/go-marshal.js';
-import { TASK_RUN, TEKTON_GO_LAYOUT } from '../../src/provenance/tekton-go-layout.js';
+import { goMarshal, unwritableGoTypes } from '../../src/provenance/go-marshal.js';
+import { PIPELINE_RUN_SPEC, TASK_RUN, TEKTON_GO_LAYOUT } from '../../src/provenance/tekton-go-layout.js';
 import { CHAINS_ORACLE_BUILD_TIMEOUT_MS, chainsOracleBin } from '../peers/chains-oracle.js';
 import { repoRoot } from '../peers/versions.js';
 
@@ -21,6 +21,23 @@ describe('Go marshalling of a TaskRun', () => {
     },
     CHAINS_ORACLE_BUILD_TIMEOUT_MS,
   );
+
+  it('can write every type in the layout (each custom marshaler has a writer)', () => {
+    expect(unwritableGoTypes(TEKTON_GO_LAYOUT)).toEqual([]);
+  });
+
+  it("writes a custom task's embedded spec (runtime.RawExtension) as stored, compacted", () => {
+    const spec = {
+      pipelineSpec: {
+        tasks: [
+          { name: 'approve', taskSpec: { apiVersion: 'x/v1', kind: 'Approval', spec: { z: 1, a: ['<b>'] } } },
+        ],
+      },
+    };
+    expect(goMarshal(spec, TEKTON_GO_LAYOUT, PIPELINE_RUN_SPEC)).toContain(
+      '"taskSpec":{"apiVersion":"x/v1","kind":"Approval","spec":{"z":1,"a":["\\u003cb\\u003e"]}',
+    );
+  });
 
   it('writes fields in Go order, drops unknown ones, omits empty and zero values, escapes as Go does', () => {
     const bytes = goMarshal(
