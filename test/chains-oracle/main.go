@@ -44,7 +44,6 @@ import (
 	"github.com/tektoncd/pipeline/pkg/reconciler/pipelinerun/resources"
 	"google.golang.org/protobuf/encoding/protojson"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"knative.dev/pkg/apis"
 	kjson "sigs.k8s.io/json"
 )
 
@@ -137,10 +136,8 @@ func decodeCaseSensitive(raw []byte, into any) error {
 
 func readTypeMeta(raw []byte) (typeMeta, error) {
 	var tm typeMeta
-	if err := json.Unmarshal(raw, &tm); err != nil {
-		return tm, err
-	}
-	return tm, nil
+	err := json.Unmarshal(raw, &tm)
+	return tm, err
 }
 
 // viaWire encodes a converted object and decodes it again, as Chains' informer receives it from the API server.
@@ -426,8 +423,6 @@ func normalizeMode(input []byte) (any, error) {
 	}
 	return out, nil
 }
-
-var _ apis.Convertible = &v1.PipelineRun{}
 
 // pipelineResultsMode rebuilds the reconciler's PipelineRunState from the children (each pipeline task with
 // its TaskRuns or CustomRuns, by the tekton.dev/pipelineTask label, in the given order) and calls the code
