@@ -178,6 +178,27 @@ describe('behaviours that used to differ from Chains v0.28.1', () => {
     expect(JSON.stringify(statement)).not.toContain('creationTimestamp');
   });
 
+  it("runSpec keeps an embedded custom task's spec (runtime.RawExtension) as Go writes it", async () => {
+    const run = oneTaskRun();
+    run.pipelineRun.spec = {
+      pipelineSpec: {
+        tasks: [
+          { name: 'build', taskRef: { name: 'build' } },
+          {
+            name: 'approve',
+            when: [{ input: 'a', operator: 'in', values: ['b'] }],
+            taskSpec: {
+              apiVersion: 'custom.example/v1',
+              kind: 'Approval',
+              spec: { z: 1, approvers: ['<team>'] },
+            },
+          },
+        ],
+      },
+    };
+    expect(await differences(run, [{ format: 'slsa/v2alpha4' }])).toEqual([]);
+  });
+
   it('v1beta1 objects are read as Tekton converts them (computeResources, terminationReason, no configSource)', async () => {
     const build = taskRun('build-pr-build', 'build', {
       steps: [{ name: 'build', image: `registry.example/builder@${DIGEST_A}` }],
