@@ -26,6 +26,10 @@ tekton_check="$(bash "$here/../../test/task/tekton-check/build.sh")"
 step "tekton-check (Tekton's own validation): $tekton_check ($(( $(date +%s) - t ))s)"
 
 t=$(date +%s)
+chains_oracle="$(bash "$here/../../test/chains-oracle/build.sh")"
+step "chains-oracle (Tekton Chains $CHAINS_VERSION payload formatter): $chains_oracle ($(( $(date +%s) - t ))s)"
+
+t=$(date +%s)
 if [ -n "${TEKTON_CRDS_DIR:-}" ]; then
   crds="$TEKTON_CRDS_DIR"
 else

@@ -136,7 +136,8 @@ function taskRef(ref: TaskRef | undefined): Partial<TaskRef> {
   return out;
 }
 
-function stepAttestation(step: Step, state: StepState): StepAttestation {
+/** One step as Chains' attest.Step records it. */
+export function stepAttestation(step: Step, state: StepState): StepAttestation {
   return {
     entryPoint: step.script ? step.script : (step.command ?? []).join(' '),
     arguments: step.args ?? null,

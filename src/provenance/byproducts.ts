@@ -1,6 +1,7 @@
-import type { ResultValue } from '../tekton/types.js';
+import type { ResultValue, TaskRun } from '../tekton/types.js';
 import type { RunContext } from './context.js';
 import { goJsonBase64 } from './go-json.js';
+import type { FormatName } from './statement.js';
 import { buildArtifactState, isImageResultName } from './type-hints.js';
 
 /**
@@ -28,13 +29,30 @@ export function byproducts(context: RunContext): Byproduct[] {
     `pipelineRunResults/${snapshot.pipelineRun.metadata.name ?? ''}`,
   );
   if (!options.deepInspection) return out;
-  for (const { taskRun } of context.executed) {
-    const name = taskRun.metadata.name ?? '';
-    out.push(...withoutArtifacts(taskRun.status?.results ?? [], `taskRunResults/${name}`));
-    const steps = (taskRun.status?.steps ?? []).flatMap((step) => step.results ?? []);
-    out.push(...withoutArtifacts(steps, `stepResults/${name}`));
-  }
+  for (const { taskRun } of context.executed) out.push(...taskRunResultByproducts(taskRun));
   return out;
+}
+
+/**
+ * A TaskRun statement's byproducts: v2alpha3 every result as `taskRunResults/<result>`; v2alpha4
+ * `taskRunResults/<taskRun>/<result>` and `stepResults/<taskRun>/<result>` without what became a subject.
+ */
+export function taskRunByproducts(taskRun: TaskRun, format: FormatName): Byproduct[] {
+  if (format === 'slsa/v2alpha3') {
+    return (taskRun.status?.results ?? []).map((result) =>
+      byproduct(`taskRunResults/${result.name}`, result),
+    );
+  }
+  return taskRunResultByproducts(taskRun);
+}
+
+function taskRunResultByproducts(taskRun: TaskRun): Byproduct[] {
+  const name = taskRun.metadata.name ?? '';
+  const steps = (taskRun.status?.steps ?? []).flatMap((step) => step.results ?? []);
+  return [
+    ...withoutArtifacts(taskRun.status?.results ?? [], `taskRunResults/${name}`),
+    ...withoutArtifacts(steps, `stepResults/${name}`),
+  ];
 }
 
 function withoutArtifacts(results: readonly ResultValue[], prefix: string): Byproduct[] {

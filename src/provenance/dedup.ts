@@ -8,7 +8,7 @@ import type { DigestSet } from './statement.js';
  * position kept); otherwise it is appended. Indexed by name, so adding is O(1) per distinct digest set.
  *
  * Resolved dependencies (RemoveDuplicateResolvedDependencies): an entry whose {uri, digest, content} equals
- * an earlier one is dropped whatever its name, except `pipeline`, `task` and `stepAction/*` entries.
+ * an earlier one is dropped whatever its name, except `pipeline` and `task` entries.
  */
 export class ArtifactList<T> {
   readonly items: T[] = [];
@@ -48,7 +48,7 @@ export interface Dependency {
   content?: string;
 }
 
-const ALWAYS_KEPT = /^(pipeline|task|stepAction\/.*)$/;
+const ALWAYS_KEPT = /^(pipeline|task)$/;
 
 export function removeDuplicateDependencies<T extends Dependency>(entries: readonly T[]): T[] {
   const seen = new Set<string>();

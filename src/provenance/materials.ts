@@ -77,8 +77,8 @@ export function structuredInputs(results: Parameters<typeof structuredTargets>[0
   }));
 }
 
-/** A TaskRun's own inputs (deep inspection): its git pair, then its `*ARTIFACT_INPUTS` results. */
-function taskRunInputs(taskRun: TaskRun, warn: Warn): Material[] {
+/** A TaskRun's own inputs (Chains' FromTaskParamsAndResults): its git pair, then its `*ARTIFACT_INPUTS` results. */
+export function taskRunInputs(taskRun: TaskRun, warn: Warn): Material[] {
   const git = { commit: '', url: '' };
   for (const param of taskRun.status?.taskSpec?.params ?? []) readGit(git, param.name, param.default);
   for (const param of taskRun.spec.params ?? []) readGit(git, param.name, param.value);
@@ -89,13 +89,25 @@ function taskRunInputs(taskRun: TaskRun, warn: Warn): Material[] {
   return list.add(...structuredInputs(taskRunResults(taskRun), warn)).items;
 }
 
-/** Step results' `*ARTIFACT_INPUTS` of every executed TaskRun (SLSA v1.0 v2alpha4 with deep inspection). */
+/** Step results as inputs, per executed TaskRun (SLSA v1.0 v2alpha4 with deep inspection). */
 export function stepInputs(context: RunContext): Material[] {
-  return context.executed.flatMap(({ taskRun }) => {
-    const list = materialList();
-    for (const step of stepResults(taskRun)) list.add(...structuredInputs(step, context.warn));
-    return list.items;
-  });
+  return context.executed.flatMap(({ taskRun }) => taskRunStepInputs(taskRun, context.warn));
+}
+
+/**
+ * A TaskRun's step results as inputs (Chains' FromStepActionsResults): each step's
+ * `CHAINS-GIT_URL`/`CHAINS-GIT_COMMIT` pair, then every step's `*ARTIFACT_INPUTS` results.
+ */
+export function taskRunStepInputs(taskRun: TaskRun, warn: Warn): Material[] {
+  const list = materialList();
+  for (const step of taskRun.status?.steps ?? []) {
+    const git = { commit: '', url: '' };
+    for (const result of step.results ?? []) readGit(git, result.name, result.value);
+    // As for a TaskRun, Chains checks the URL only after wrapping it, so a commit alone is enough.
+    if (git.commit !== '') list.add({ uri: spdxGit(git.url), digest: { sha1: git.commit } });
+  }
+  for (const step of stepResults(taskRun)) list.add(...structuredInputs(step, warn));
+  return list.items;
 }
 
 /**
@@ -145,7 +157,11 @@ function readGit(
   else if (name === GIT_URL && value !== undefined) git.url = text;
 }
 
-/** SPDX download location for git (what in-toto recommends): git+<url>.git. */
+/**
+ * SPDX download location for git (what in-toto recommends): `git+<url>.git`, each part added only when
+ * missing, as Chains' SPDXGit does (a URL already written `git+https://host/repo.git` stays as it is).
+ */
 function spdxGit(url: string): string {
-  return `git+${url}.git`;
+  const prefixed = url.startsWith('git+') ? url : `git+${url}`;
+  return prefixed.endsWith('.git') ? prefixed : `${prefixed}.git`;
 }

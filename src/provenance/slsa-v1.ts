@@ -1,9 +1,13 @@
+import type { ObjectMeta, Provenance, RefSource } from '../tekton/types.js';
 import { byproducts } from './byproducts.js';
 import type { RunContext } from './context.js';
 import type { Dependency } from './dedup.js';
+import { featureFlagsAsTektonWrites } from './feature-flags.js';
+import { goMarshal } from './go-marshal.js';
 import { resolvedDependencies } from './resolved-dependencies.js';
 import { BUILD_TYPE_SLSA_TEKTON, PREDICATE_SLSA_V1, STATEMENT_V1, type Statement } from './statement.js';
 import { buildArtifactOnlySubjects, slsaSubjects } from './subjects.js';
+import { PIPELINE_RUN_SPEC, TEKTON_GO_LAYOUT } from './tekton-go-layout.js';
 import { rfc3339Utc } from './time.js';
 
 /**
@@ -48,10 +52,17 @@ export function slsaV1Statement(context: RunContext): Statement {
 
 function externalParameters({ snapshot }: RunContext): Record<string, unknown> {
   const run = snapshot.pipelineRun;
-  const params: Record<string, unknown> = {};
-  const refSource = run.status?.provenance?.refSource;
-  const resolver = run.spec.pipelineRef?.resolver;
   // Chains' IsRemote compares with "Cluster" (capitalized), so the cluster resolver counts as remote there.
+  return runParameters(run.spec.pipelineRef?.resolver, run.status?.provenance?.refSource, runSpec(run.spec));
+}
+
+/** `externalParameters` of a run: `buildConfigSource` when it came from a remote resolver, and its spec. */
+export function runParameters(
+  resolver: string | undefined,
+  refSource: RefSource | undefined,
+  spec: Record<string, unknown>,
+): Record<string, unknown> {
+  const params: Record<string, unknown> = {};
   if (refSource && resolver && resolver !== 'Cluster') {
     const [algorithm, hex] = Object.entries(refSource.digest ?? {})[0] ?? [];
     params.buildConfigSource = {
@@ -60,37 +71,41 @@ function externalParameters({ snapshot }: RunContext): Record<string, unknown> {
       path: refSource.entryPoint ?? '',
     };
   }
-  params.runSpec = runSpec(run.spec);
+  params.runSpec = spec;
   return params;
 }
 
 /**
- * The spec as Go marshals a v1 PipelineRunSpec: every field is omitempty (empty lists and strings
- * vanish) except taskRunTemplate, a struct that is always written, even as {}.
+ * The spec as Chains records it: Go's json.Marshal of the typed v1 PipelineRunSpec (Tekton's field order,
+ * omitempty fields left out, structs such as taskRunTemplate always written, a zero creationTimestamp omitted
+ * at every depth, unknown fields dropped), read back as JSON.
  */
 function runSpec(spec: RunContext['snapshot']['pipelineRun']['spec']): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(spec)) {
-    if (value === '' || value === null || (Array.isArray(value) && value.length === 0)) continue;
-    out[key] = value;
-  }
-  out.taskRunTemplate = spec.taskRunTemplate ?? {};
-  return out;
+  return JSON.parse(goMarshal(spec, TEKTON_GO_LAYOUT, PIPELINE_RUN_SPEC)) as Record<string, unknown>;
 }
 
 function internalParameters({ snapshot, options }: RunContext): Record<string, unknown> {
   const run = snapshot.pipelineRun;
+  return runInternalParameters(run.metadata, run.status?.provenance, options.buildType);
+}
+
+/** `internalParameters` of a run: its feature flags; with slsa-tekton also its labels and annotations. */
+export function runInternalParameters(
+  metadata: ObjectMeta,
+  provenance: Provenance | undefined,
+  buildType: string,
+): Record<string, unknown> {
   const params: Record<string, unknown> = {};
-  const featureFlags = run.status?.provenance?.featureFlags;
-  if (featureFlags) params[FEATURE_FLAGS] = featureFlags;
-  if (options.buildType === BUILD_TYPE_SLSA_TEKTON) {
-    params.labels = run.metadata.labels ?? null;
-    params.annotations = run.metadata.annotations ?? null;
+  if (provenance?.featureFlags) params[FEATURE_FLAGS] = featureFlagsAsTektonWrites(provenance.featureFlags);
+  if (buildType === BUILD_TYPE_SLSA_TEKTON) {
+    params.labels = metadata.labels ?? null;
+    params.annotations = metadata.annotations ?? null;
   }
   return params;
 }
 
-function compact(dependency: Dependency): Dependency {
+/** A dependency as protojson writes it: empty fields left out. */
+export function compact(dependency: Dependency): Dependency {
   const out: Dependency = {};
   if (dependency.name) out.name = dependency.name;
   if (dependency.uri) out.uri = dependency.uri;

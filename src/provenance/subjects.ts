@@ -1,3 +1,4 @@
+import type { TaskRun } from '../tekton/types.js';
 import {
   pipelineRunResults,
   type RunContext,
@@ -55,17 +56,26 @@ export function slsaSubjects(context: RunContext): Subject[] {
   const pipelineSubjects = typeHintedSubjects(pipelineRunResults(context), context.warn);
   if (!context.options.deepInspection) return pipelineSubjects;
   const list = subjectList();
-  for (const { taskRun } of context.executed)
-    list.add(...typeHintedSubjects(taskRunResults(taskRun), context.warn));
+  for (const { taskRun } of context.executed) list.add(...taskRunSubjects(taskRun, context.warn));
   return list.add(...pipelineSubjects).items;
 }
 
 export function buildArtifactOnlySubjects(context: RunContext): Subject[] {
   const list = subjectList().add(...buildArtifactSubjects(pipelineRunResults(context), context.warn));
   if (!context.options.deepInspection) return list.items;
-  for (const { taskRun } of context.executed) {
-    for (const step of stepResults(taskRun)) list.add(...buildArtifactSubjects(step, context.warn));
-    list.add(...buildArtifactSubjects(taskRunResults(taskRun), context.warn));
-  }
+  for (const { taskRun } of context.executed)
+    list.add(...taskRunBuildArtifactSubjects(taskRun, context.warn));
   return list.items;
+}
+
+/** A TaskRun's own subjects in slsa/v1 and slsa/v2alpha3: its type-hinted results. */
+export function taskRunSubjects(taskRun: TaskRun, warn: Warn): Subject[] {
+  return typeHintedSubjects(taskRunResults(taskRun), warn);
+}
+
+/** A TaskRun's build artifacts (slsa/v2alpha4): its step results, step by step, then its results. */
+export function taskRunBuildArtifactSubjects(taskRun: TaskRun, warn: Warn): Subject[] {
+  const list = subjectList();
+  for (const step of stepResults(taskRun)) list.add(...buildArtifactSubjects(step, warn));
+  return list.add(...buildArtifactSubjects(taskRunResults(taskRun), warn)).items;
 }

@@ -9,8 +9,12 @@ import { type CustomRun, LABEL_PIPELINE_TASK, type PipelineRun, type TaskRun } f
  * - the excluded TaskRuns (the attesting task itself) are dropped;
  * - TaskRuns are ordered as `status.childReferences` lists them (the order Chains appends them in), the
  *   others after them in the order given;
- * - `pipelineResults` are `status.results` when Tekton has written them, otherwise resolved from
- *   `status.pipelineSpec.results` (a finally task runs before Tekton computes them);
+ * - `pipelineResults` are `status.results` as they are once the run is done (its Succeeded condition is True
+ *   or False: Tekton has written them, or none, as for a cancelled run); while it runs (a finally task runs
+ *   before Tekton computes them) they are resolved from `status.pipelineSpec.results`, as Tekton v1.15's
+ *   reconciler will write them when the run ends, and none when `spec.status` is `Cancelled` (the reconciler
+ *   then marks the run cancelled without computing results; `CancelledRunFinally`, `StoppedRunFinally` and
+ *   timed-out runs do get them);
  * - `finishedOn` is the PipelineRun's completionTime, otherwise the latest completion of its children.
  */
 export interface SnapshotInput {
@@ -71,6 +75,13 @@ function inChildOrder<T extends TaskRun | CustomRun>(runs: readonly T[], pipelin
 function pipelineResultsOf(pipelineRun: PipelineRun, taskRuns: TaskRun[], customRuns: CustomRun[]) {
   const written = pipelineRun.status?.results ?? [];
   const spec = pipelineRun.status?.pipelineSpec;
+  const succeeded = pipelineRun.status?.conditions?.find((c) => c.type === 'Succeeded')?.status;
+  if (succeeded === 'True' || succeeded === 'False') return written;
+  if (pipelineRun.spec.status === 'Cancelled') {
+    if (spec?.results?.length)
+      log.info('pipeline results left out: the run is cancelled, Tekton writes none');
+    return [];
+  }
   if (written.length > 0 || !spec?.results?.length) return written;
   const resolved = resolvePipelineResults(spec, {
     taskRunsByTask: groupByPipelineTask(taskRuns),

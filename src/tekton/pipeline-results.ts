@@ -7,9 +7,10 @@ import type { CustomRun, ParamValue, PipelineSpec, ResultValue, TaskRun } from '
  * so it must do this itself:
  * - `$(tasks.<pt>.results.<r>)`, `<r>[i]`, `<r>[*]` (array or whole object), `<r>.<key>`, and references
  *   inside longer strings, array items and object values; `finally.<pt>...` too;
- * - only tasks whose every run succeeded provide results; a result that needs a skipped or failed task is
- *   omitted, exactly as Tekton omits it; a result that needs something that does not exist is omitted too,
- *   and reported as invalid;
+ * - a task provides results once its TaskRun finished, succeeded or failed (Tekton's GetTaskRunsResults
+ *   takes a failed TaskRun's results too); a matrixed task only when every run succeeded; a result whose
+ *   producer (DAG or finally task) has not succeeded and did not write it is omitted, exactly as Tekton omits
+ *   it; a result that needs something that does not exist is omitted too, and reported as invalid;
  * - a matrixed task provides each string result as an array, one item per TaskRun;
  * - a result without any reference is not a run result (Tekton skips it too).
  */
@@ -41,7 +42,7 @@ type Replacements = {
 const EXACT_SUBSTITUTION = /^\$\([_a-zA-Z0-9.-]+(\.[_a-zA-Z0-9.-]+)*(\[([0-9]+|\*)\])?\)$/;
 
 export function resolvePipelineResults(spec: PipelineSpec, sources: ResultSources): ResolvedPipelineResults {
-  const dagTasks = new Set((spec.tasks ?? []).map((task) => task.name));
+  const pipelineTasks = new Set([...(spec.tasks ?? []), ...(spec.finally ?? [])].map((task) => task.name));
   const matrixed = new Set(
     [...(spec.tasks ?? []), ...(spec.finally ?? [])].filter((task) => task.matrix).map((task) => task.name),
   );
@@ -54,7 +55,7 @@ export function resolvePipelineResults(spec: PipelineSpec, sources: ResultSource
     if (expressions.length === 0) continue;
     let problem: OmittedResult | undefined;
     for (const expression of expressions) {
-      const found = resolveExpression(expression, sources, dagTasks, matrixed, replacements);
+      const found = resolveExpression(expression, sources, pipelineTasks, matrixed, replacements);
       if (found !== undefined && problem?.kind !== 'invalid') {
         problem = { name: pipelineResult.name, ...found };
       }
@@ -73,14 +74,14 @@ export function resolvePipelineResults(spec: PipelineSpec, sources: ResultSource
 function resolveExpression(
   expression: string,
   sources: ResultSources,
-  dagTasks: ReadonlySet<string>,
+  pipelineTasks: ReadonlySet<string>,
   matrixed: ReadonlySet<string>,
   replacements: Replacements,
 ): Omit<OmittedResult, 'name'> | undefined {
   if (replacements.strings.has(expression)) return undefined;
   const ref = parseResultRef(expression);
   if (!ref) return { kind: 'invalid', reason: `$(${expression}) is not a task result reference` };
-  const taskResults = successfulResults(ref.pipelineTask, sources, matrixed);
+  const taskResults = providedResults(ref.pipelineTask, sources, matrixed);
   const value = taskResults?.find((result) => result.name === ref.result)?.value;
   if (value === undefined) {
     const customValue = customRunResult(ref.pipelineTask, ref.result, sources);
@@ -89,8 +90,8 @@ function resolveExpression(
       return undefined;
     }
     const state = taskState(ref.pipelineTask, sources);
-    // Tekton knows the state of DAG tasks only; a skipped or failed one silently drops the result.
-    if (dagTasks.has(ref.pipelineTask) && state !== 'Succeeded') {
+    // A pipeline task (DAG or finally) that was skipped or failed silently drops the result.
+    if (pipelineTasks.has(ref.pipelineTask) && state !== 'Succeeded') {
       const how = state === 'Failed' ? 'failed' : 'was skipped or has not succeeded';
       return { kind: 'producer-not-successful', reason: `task ${ref.pipelineTask} ${how}` };
     }
@@ -129,15 +130,22 @@ function resolveExpression(
   return undefined;
 }
 
-/** The results a pipeline task provides, or undefined unless every one of its TaskRuns succeeded. */
-function successfulResults(
+/**
+ * The results a pipeline task provides: its TaskRun's once it finished (succeeded or failed); a matrixed
+ * task's only when every one of its TaskRuns succeeded. Otherwise undefined.
+ */
+function providedResults(
   pipelineTask: string,
   sources: ResultSources,
   matrixed: ReadonlySet<string>,
 ): ResultValue[] | undefined {
   const taskRuns = sources.taskRunsByTask.get(pipelineTask) ?? [];
+  if (!matrixed.has(pipelineTask)) {
+    const [taskRun] = taskRuns;
+    const status = taskRun && conditionStatus(taskRun);
+    return status === 'True' || status === 'False' ? (taskRun?.status?.results ?? []) : undefined;
+  }
   if (taskRuns.length === 0 || !taskRuns.every((run) => succeeded(run))) return undefined;
-  if (!matrixed.has(pipelineTask)) return taskRuns[0]?.status?.results ?? [];
   const byName = new Map<string, string[]>();
   for (const run of taskRuns) {
     for (const result of run.status?.results ?? []) {

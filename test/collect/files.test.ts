@@ -95,7 +95,8 @@ describe('loadRunFiles', () => {
     expect(loaded.pipelineRun.status).not.toHaveProperty('taskRuns');
     expect(loaded.taskRuns[0]?.status?.results).toEqual([{ name: 'IMAGE_DIGEST', value: 'sha256:x' }]);
     expect(loaded.taskRuns[0]?.status).not.toHaveProperty('taskResults');
-    expect(loaded.taskRuns[0]?.status?.provenance?.refSource?.uri).toBe('git+https://git.example/t');
+    // Tekton's ConvertTo copies refSource only: the Pipelines 0.41-0.44 configSource does not reach Chains.
+    expect(loaded.taskRuns[0]?.status?.provenance).toEqual({});
   });
 
   it('keeps v1 objects as they are: v1beta1-only fields of a v1 object are ignored, as Chains ignores them', async () => {

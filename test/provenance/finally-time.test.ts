@@ -1,6 +1,7 @@
 // A run as the attesting finally task sees it: the PipelineRun is still Running, status.results is empty,
 // the attest TaskRun itself is running, another finally task has finished, one DAG task was skipped by
-// `when` and one failed. The statement must still be what Chains would write once the run completes.
+// `when` and one failed (having written a result, which Tekton keeps). The statement must still be what
+// Chains would write once the run completes.
 import { describe, expect, it } from 'vitest';
 import { parseFormatOptions } from '../../src/config/format.js';
 import { buildStatement } from '../../src/provenance/index.js';
@@ -63,7 +64,7 @@ const taskRuns = [
 const snapshot = buildSnapshot({ pipelineRun: run, taskRuns, exclude: ['build-pr-attest'] });
 
 describe('a finally-time run', () => {
-  it('resolves the pipeline results Tekton has not written yet, omitting skipped and failed producers', () => {
+  it("resolves the pipeline results Tekton has not written yet: a failed task's written result counts, a skipped task's are omitted", () => {
     expect(run.status?.results).toEqual([]);
     expect(snapshot.pipelineResults).toEqual([
       { name: 'CHAINS-GIT_URL', value: 'https://git.example/app' },
@@ -73,6 +74,9 @@ describe('a finally-time run', () => {
       { name: 'tags', value: ['1.0', 'latest'] },
       { name: 'sbom-ARTIFACT_OUTPUTS', value: { uri: 'registry.example/app-sbom', digest: DIGEST_B } },
       { name: 'summary', value: `built registry.example/app:1.0 from ${commit}` },
+      // Tekton's GetTaskRunsResults takes a failed TaskRun's results too (checked against Tekton's own
+      // code in test/tekton/pipeline-results-tekton.test.ts).
+      { name: 'coverage', value: '71' },
     ]);
   });
 
@@ -125,6 +129,7 @@ describe('a finally-time run', () => {
       // Not a build artifact (no isBuildArtifact), so a byproduct in v2alpha4; keys sorted as Go does.
       'pipelineRunResults/build-pr/sbom-ARTIFACT_OUTPUTS': `{"digest":"${DIGEST_B}","uri":"registry.example/app-sbom"}`,
       'pipelineRunResults/build-pr/summary': `"built registry.example/app:1.0 from ${commit}"`,
+      'pipelineRunResults/build-pr/coverage': '"71"',
     });
     expect(statement.subject).toEqual([{ name: 'registry.example/app', digest: { sha256: 'a'.repeat(64) } }]);
   });

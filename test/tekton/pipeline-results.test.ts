@@ -64,7 +64,7 @@ describe('resolvePipelineResults (what Tekton computes when the run completes)',
     ]);
   });
 
-  it('omits results of skipped and failed producers, as Tekton does, even if the failed run wrote them', () => {
+  it("takes a failed producer's written results, as Tekton does, and omits what skipped or failed producers lack", () => {
     const failed = taskRun('pr-test', 'test', {
       succeeded: 'False',
       results: [{ name: 'coverage', value: '80' }],
@@ -74,15 +74,19 @@ describe('resolvePipelineResults (what Tekton computes when the run completes)',
       results: [
         { name: 'report', value: '$(tasks.scan.results.report)' },
         { name: 'coverage', value: '$(tasks.test.results.coverage)' },
+        { name: 'lint', value: '$(tasks.test.results.lint)' },
         { name: 'mixed', value: '$(tasks.build.results.IMAGE_URL) $(tasks.scan.results.report)' },
         { name: 'IMAGE_URL', value: '$(tasks.build.results.IMAGE_URL)' },
       ],
     };
     const { results, omitted } = resolve(spec, [build, failed]);
-    expect(results).toEqual([{ name: 'IMAGE_URL', value: 'registry.example/app' }]);
+    expect(results).toEqual([
+      { name: 'coverage', value: '80' },
+      { name: 'IMAGE_URL', value: 'registry.example/app' },
+    ]);
     expect(omitted.map((o) => [o.name, o.kind])).toEqual([
       ['report', 'producer-not-successful'],
-      ['coverage', 'producer-not-successful'],
+      ['lint', 'producer-not-successful'],
       ['mixed', 'producer-not-successful'],
     ]);
     expect(omitted[1]?.reason).toContain('test failed');
