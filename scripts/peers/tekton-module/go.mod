@@ -1,11 +1,12 @@
 // Wrapper module that builds Tekton Pipelines' own controller and resolvers (sandbox peers) from
-// the Go module proxy. Built by ../build-tekton.sh; nothing here is product code.
+// the Go module proxy, and the entrypoint its step containers run. Built by ../build-tekton.sh; nothing here is product code.
 module tekton-attest.test/peers/tekton
 
 go 1.26.4
 
 tool (
 	github.com/tektoncd/pipeline/cmd/controller
+	github.com/tektoncd/pipeline/cmd/entrypoint
 	github.com/tektoncd/pipeline/cmd/resolvers
 )
 
