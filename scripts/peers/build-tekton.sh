@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Build Tekton Pipelines' own controller, resolvers and step entrypoint (cmd/controller, cmd/resolvers, cmd/entrypoint of
-# github.com/tektoncd/pipeline, pinned in scripts/peers/tekton-module/go.mod) from the Go module proxy
-# into the cache, once per module stamp. Prints the directory holding `controller`, `resolvers` and
-# `config/` (the module's release ConfigMaps and CRDs) on stdout; progress and timing go to stderr.
-# Concurrent callers wait on a lock.
+# Build Tekton Pipelines' own controller and resolvers, and the two binaries its pods run (the step
+# entrypoint and the working-dir initializer), from the Go module proxy (github.com/tektoncd/pipeline
+# cmd/{controller,resolvers,entrypoint,workingdirinit}, pinned in scripts/peers/tekton-module/go.mod) into
+# the cache, once per module stamp. Prints the directory holding the binaries and `config/` (the module's
+# CRDs and release ConfigMaps) on stdout; progress and timing go to stderr. Concurrent callers wait on a lock.
 #   TEKTON_ATTEST_CACHE=dir   cache root (default ~/.cache/tekton-attest, shared by every checkout)
 #   PEERS_GO_P=N              go build -p (default 2)
 set -euo pipefail
@@ -22,7 +22,7 @@ dir="$cache/peers/tekton-$version-$stamp"
 mkdir -p "$dir"
 exec 9>"$dir/.lock"
 flock 9
-if [ -x "$dir/controller" ] && [ -x "$dir/resolvers" ] && [ -x "$dir/entrypoint" ] && [ -d "$dir/config" ]; then echo "$dir"; exit 0; fi
+if [ -x "$dir/controller" ] && [ -x "$dir/resolvers" ] && [ -x "$dir/entrypoint" ] && [ -x "$dir/workingdirinit" ] && [ -d "$dir/config" ]; then echo "$dir"; exit 0; fi
 
 command -v go >/dev/null || { echo "build-tekton: go is not on PATH" >&2; exit 1; }
 export CGO_ENABLED=0 GOTOOLCHAIN="${GOTOOLCHAIN:-local}" GOFLAGS="-trimpath -buildvcs=false -mod=readonly"
@@ -32,7 +32,7 @@ t0=$(date +%s)
 go mod download >&2
 src="$(go list -m -f '{{.Dir}}' github.com/tektoncd/pipeline)"
 echo "build-tekton: modules ready in $(( $(date +%s) - t0 ))s" >&2
-for cmd in controller resolvers entrypoint; do
+for cmd in controller resolvers entrypoint workingdirinit; do
   t=$(date +%s)
   echo "build-tekton: go build -p $p github.com/tektoncd/pipeline/cmd/$cmd ($version)" >&2
   # Build to a temp name and rename: a concurrent reader never sees a half-written binary.

@@ -258,7 +258,7 @@ function spawnLogged(bin: string, args: string[], logFile: string): ChildProcess
  * A detached shell that kills the peers and removes their dir if this process dies without
  * stop() (a signal, a crashed or killed test worker), where the 'exit' hook cannot run.
  */
-function spawnWatchdog(pids: number[], dir: string): ChildProcess {
+export function spawnWatchdog(pids: number[], dir: string): ChildProcess {
   const script =
     'while kill -0 "$0" 2>/dev/null; do sleep 1; done; d="$1"; shift; kill -9 "$@" 2>/dev/null; rm -rf "$d"';
   const dog = spawn('/bin/sh', ['-c', script, String(process.pid), dir, ...pids.map(String)], {
@@ -318,7 +318,7 @@ async function makePki(dir: string): Promise<void> {
 // Default-on admission plugins that only matter for pods, storage, quotas, webhooks or
 // certificates. Dropping them keeps startup lean; NamespaceLifecycle stays (real clusters
 // refuse objects in missing namespaces). All of these exist since Kubernetes 1.32.
-const DISABLED_ADMISSION_PLUGINS = [
+export const DISABLED_ADMISSION_PLUGINS = [
   'LimitRanger',
   'ServiceAccount',
   'TaintNodesByCondition',

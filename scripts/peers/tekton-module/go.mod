@@ -1,5 +1,5 @@
-// Wrapper module that builds Tekton Pipelines' own controller and resolvers (sandbox peers) from
-// the Go module proxy, and the entrypoint its step containers run. Built by ../build-tekton.sh; nothing here is product code.
+// Wrapper module that builds Tekton Pipelines' controller, resolvers, step entrypoint and working-dir
+// initializer (sandbox peers) from the Go module proxy. Built by ../build-tekton.sh; not product code.
 module tekton-attest.test/peers/tekton
 
 go 1.26.4
@@ -8,6 +8,7 @@ tool (
 	github.com/tektoncd/pipeline/cmd/controller
 	github.com/tektoncd/pipeline/cmd/entrypoint
 	github.com/tektoncd/pipeline/cmd/resolvers
+	github.com/tektoncd/pipeline/cmd/workingdirinit
 )
 
 require (

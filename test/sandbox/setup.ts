@@ -1,0 +1,114 @@
+// What a user does before running the example pipeline on the sandbox, as README.md's "Use it in a Pipeline"
+// says: apply the Task, its Roles and the example ServiceAccount, make the cosign key Secret with cosign itself
+// and the registry Secret; plus the stand-ins for the catalog Tasks the example pipeline names (the sandbox has
+// no network): git-clone and buildah as cluster Tasks, trivy-scanner as a Tekton Bundle in the sandbox registry.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { runCli } from '../cli/run-built-cli.js';
+import { runCosign } from '../peers/cosign.js';
+import type { KubeObject } from '../peers/kube-apiserver.js';
+import { repoRoot } from '../peers/versions.js';
+import { loadYaml, type Sandbox } from './sandbox.js';
+
+const COSIGN_PASSWORD = 'sandbox-key-password';
+
+/** The trivy-scanner bundle task/examples/pipeline.yaml names (gcr.io, not reachable here). */
+const UPSTREAM_TRIVY_BUNDLE =
+  'gcr.io/tekton-releases/catalog/upstream/trivy-scanner@sha256:e4c2916f25ce2d42ec7016c3dc3392e527442c307f43aae3ea63f4622ee5cfe4';
+
+export interface AttestSetup {
+  namespace: string;
+  /** cosign.pub of the signing-secrets key. */
+  publicKeyFile: string;
+}
+
+/** README: `kubectl apply -f task/tekton-attest.yaml`, `-f task/rbac.yaml`, the example SA, the Secrets. */
+export async function installAttestTask(
+  sandbox: Sandbox,
+  namespace = 'default',
+  opts: { rbac?: boolean } = {},
+): Promise<AttestSetup> {
+  if (namespace !== 'default') await sandbox.kubectl(['create', 'namespace', namespace]);
+  const apply = (file: string) => sandbox.kubectl(['apply', '-n', namespace, '-f', join(repoRoot, file)]);
+  await apply('task/tekton-attest.yaml');
+  if (opts.rbac !== false) await apply('task/rbac.yaml');
+  await apply('task/examples/serviceaccount.yaml');
+  // The registry is anonymous; the Secret is what a user's pipeline carries (Tekton's credential init reads it).
+  // biome-ignore format: kubectl arguments read best as flag=value
+  await sandbox.kubectl([
+    'create', 'secret', 'docker-registry', 'registry-credentials', '-n', namespace,
+    `--docker-server=${sandbox.registry}`, '--docker-username=pipeline', '--docker-password=sandbox-registry',
+  ]);
+  const keyDir = mkdtempSync(join(tmpdir(), 'tekton-attest-sandbox-key-'));
+  const keygen = await runCosign(['generate-key-pair', `k8s://${namespace}/signing-secrets`], {
+    cwd: keyDir,
+    env: { KUBECONFIG: sandbox.kubeconfig, COSIGN_PASSWORD },
+  });
+  if (keygen.code !== 0) throw new Error(`cosign generate-key-pair failed: ${keygen.stderr}`);
+  return { namespace, publicKeyFile: join(keyDir, 'cosign.pub') };
+}
+
+/** The catalog stand-ins, and task/examples/pipeline.yaml with its trivy bundle moved to the sandbox registry. */
+export async function installExamplePipeline(sandbox: Sandbox, namespace = 'default'): Promise<void> {
+  const standIns = loadYaml('test/sandbox/catalog-standins.yaml');
+  const byName = (name: string) => standIns.find((o) => o.metadata.name === name) as KubeObject;
+  await sandbox.apply([byName('git-clone'), byName('buildah')], namespace);
+  const trivyBundle = await pushBundle(sandbox, 'catalog/upstream/trivy-scanner:0.2', [
+    byName('trivy-scanner'),
+  ]);
+  const [pipeline] = loadYaml('task/examples/pipeline.yaml');
+  const text = JSON.stringify(pipeline).replaceAll(UPSTREAM_TRIVY_BUNDLE, trivyBundle);
+  if (text === JSON.stringify(pipeline))
+    throw new Error(`task/examples/pipeline.yaml no longer names ${UPSTREAM_TRIVY_BUNDLE}`);
+  await sandbox.apply(JSON.parse(text) as KubeObject, namespace);
+}
+
+/** `tekton-attest bundle push` of `objects` to the sandbox registry; returns the pushed reference (with digest). */
+export async function pushBundle(
+  sandbox: Sandbox,
+  repoAndTag: string,
+  objects: KubeObject[],
+): Promise<string> {
+  const file = join(mkdtempSync(join(tmpdir(), 'tekton-attest-sandbox-bundle-')), 'objects.yaml');
+  writeFileSync(file, objects.map((o) => stringify(o)).join('---\n'));
+  // biome-ignore format: CLI arguments read best as flag/value pairs
+  const pushed = await runCli([
+    'bundle', 'push', `${sandbox.registry}/${repoAndTag}`, ...(objects.length ? ['--file', file] : []),
+    '--insecure-registry', sandbox.registry,
+  ]);
+  if (pushed.code !== 0) throw new Error(`bundle push failed: ${pushed.stderr}`);
+  return pushed.stdout.trim();
+}
+
+/** task/examples/pipelinerun.yaml with the image going to the sandbox registry. */
+export function examplePipelineRun(
+  sandbox: Sandbox,
+  image: string,
+  params: Record<string, string> = {},
+): KubeObject {
+  const [run] = loadYaml('task/examples/pipelinerun.yaml') as [KubeObject];
+  const values: Record<string, string> = { 'output-image': `${sandbox.registry}/${image}`, ...params };
+  const given = run.spec.params as Array<{ name: string; value: string }>;
+  for (const [name, value] of Object.entries(values)) {
+    const param = given.find((p) => p.name === name);
+    if (param) param.value = value;
+    else given.push({ name, value });
+  }
+  return run;
+}
+
+/** The PipelineRun's Chains payload annotation, decoded (the in-toto statement tekton-attest signed). */
+export function statementFromAnnotations(pipelineRun: KubeObject): KubeObject {
+  const key = `chains.tekton.dev/payload-pipelinerun-${pipelineRun.metadata.uid}`;
+  const payload = pipelineRun.metadata.annotations?.[key];
+  if (!payload) {
+    throw new Error(
+      `no ${key} annotation: ${JSON.stringify(Object.keys(pipelineRun.metadata.annotations ?? {}))}`,
+    );
+  }
+  return JSON.parse(Buffer.from(payload, 'base64').toString('utf8')) as KubeObject;
+}
+
+export { COSIGN_PASSWORD };
