@@ -6,6 +6,7 @@
 #   Tekton controller, resolvers  scripts/peers/build-tekton.sh (Go module proxy; the local sandbox)
 #   tkn                   scripts/peers/build-tkn.sh      (Go module proxy; the local sandbox)
 #   kubectl               scripts/peers/build-kubectl.sh  (same module as kube-apiserver; the local sandbox)
+#   kurator-render        test/kurator/render/build.sh    (Go text/template + sprig, as Kurator renders)
 #   docker-registry       Debian package (the OCI registry the tests run), installed when root
 # Idempotent and fast when everything is cached. Versions: scripts/peers/versions.env and
 # scripts/peers/kube-module/go.mod. Overrides: COSIGN_BIN, KUBEBUILDER_ASSETS, TEKTON_CRDS_DIR.
@@ -54,6 +55,10 @@ step "tkn $TKN_VERSION (local sandbox): $tkn ($(( $(date +%s) - t ))s)"
 t=$(date +%s)
 kubectl="$("$here/build-kubectl.sh")"
 step "kubectl (local sandbox, same module as kube-apiserver): $kubectl ($(( $(date +%s) - t ))s)"
+
+t=$(date +%s)
+kurator_render="$(bash "$here/../../test/kurator/render/build.sh")"
+step "kurator-render (Kurator's text/template + sprig rendering): $kurator_render ($(( $(date +%s) - t ))s)"
 
 t=$(date +%s)
 if command -v docker-registry >/dev/null 2>&1; then
