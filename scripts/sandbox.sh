@@ -3,7 +3,7 @@
 #   bash scripts/sandbox.sh up DIR     start it; returns once Tekton's controller is ready
 #   bash scripts/sandbox.sh down DIR   stop everything `up` started
 # `up` leaves DIR/kubeconfig (cluster admin), DIR/registry (host:port of a plain-HTTP registry),
-# DIR/bin/kubectl, DIR/bin/tkn and DIR/logs/. The peers are built into ~/.cache/tekton-attest on first use
+# DIR/bin/{kubectl,tkn,cosign,tekton-attest} (the last runs this checkout's dist/cli.js) and DIR/logs/. The peers are built into ~/.cache/tekton-attest on first use
 # (scripts/peers/build-all.sh builds them all up front).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -46,9 +46,13 @@ case "$cmd" in
     tekton="$("$root/scripts/peers/build-tekton.sh")"
     kubectl="$("$root/scripts/peers/build-kubectl.sh")"
     tkn="$("$root/scripts/peers/build-tkn.sh")"
+    cosign="$("$root/scripts/peers/build-cosign.sh")"
     mkdir -p "$dir/bin" "$dir/logs"
     ln -sf "$kubectl" "$dir/bin/kubectl"
     ln -sf "$tkn" "$dir/bin/tkn"
+    ln -sf "$cosign" "$dir/bin/cosign"
+    printf '#!/bin/sh\nexec %q %q "$@"\n' "$(command -v node)" "$root/dist/cli.js" >"$dir/bin/tekton-attest"
+    chmod +x "$dir/bin/tekton-attest"
     rm -f "$dir/ready" "$dir/kubeconfig" "$dir/registry"
     TEKTON_SANDBOX_TEKTON_DIR="$tekton" KUBEBUILDER_ASSETS="$assets" setsid \
       node --import "$root/test/sandbox/ts-resolve.mjs" "$root/test/sandbox/main.ts" "$dir" \

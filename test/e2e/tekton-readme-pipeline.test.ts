@@ -32,7 +32,7 @@ const result = (run: KubeObject, name: string) =>
 
 describe('the example pipeline with tekton-attest in finally, under the real Tekton controller', () => {
   it('succeeds, attests every executed task, and cosign verifies the image attestation', async () => {
-    const [created] = await sandbox.create(examplePipelineRun(sandbox, 'team/app:latest'));
+    const [created] = await sandbox.create(examplePipelineRun(sandbox));
     const name = created?.metadata.name as string;
     const run = await sandbox.waitForRun('pipelinerun', name);
     const succeeded = (run.status.conditions as KubeObject[]).find((c) => c.type === 'Succeeded');

@@ -27,7 +27,12 @@ const pipelineRun = (name: string): KubeObject => ({
   spec: {
     taskRunTemplate: { serviceAccountName: 'pipeline' },
     workspaces: [
-      { name: 'scratch', volumeClaimTemplate: { spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Mi' } } } } },
+      {
+        name: 'scratch',
+        volumeClaimTemplate: {
+          spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Mi' } } },
+        },
+      },
       { name: 'signing-secrets', secret: { secretName: 'signing-secrets' } },
     ],
     pipelineSpec: {
@@ -45,7 +50,12 @@ const pipelineRun = (name: string): KubeObject => ({
           matrix: { params: [{ name: 'platform', value: ['linux/amd64', 'linux/arm64'] }] },
           taskSpec: {
             params: [{ name: 'platform' }],
-            steps: [{ ...step('run', 'echo "testing on $PLATFORM"'), env: [{ name: 'PLATFORM', value: '$(params.platform)' }] }],
+            steps: [
+              {
+                ...step('run', 'echo "testing on $PLATFORM"'),
+                env: [{ name: 'PLATFORM', value: '$(params.platform)' }],
+              },
+            ],
           },
         },
         {
@@ -113,7 +123,13 @@ describe('a PipelineRun as it happens', () => {
 
     const statement = statementFromAnnotations(run);
     const text = JSON.stringify(statement);
-    for (const ref of [...taskRunsOf(run, 'checkout'), ...matrix, flakyRef, ...taskRunsOf(run, 'build'), notifyRef]) {
+    for (const ref of [
+      ...taskRunsOf(run, 'checkout'),
+      ...matrix,
+      flakyRef,
+      ...taskRunsOf(run, 'build'),
+      notifyRef,
+    ]) {
       expect(text, `statement lists ${ref?.pipelineTaskName} (${ref?.name})`).toContain(ref?.name);
     }
     expect(text).not.toContain(attestRef?.name);
@@ -123,7 +139,9 @@ describe('a PipelineRun as it happens', () => {
     await installAttestTask(sandbox, 'no-role', { rbac: false });
     const run = pipelineRun('unauthorized');
     run.spec.pipelineSpec.tasks = [{ name: 'checkout', taskSpec: taskSpec('echo checked out') }];
-    run.spec.pipelineSpec.finally = run.spec.pipelineSpec.finally.filter((t: KubeObject) => t.name === 'attest');
+    run.spec.pipelineSpec.finally = run.spec.pipelineSpec.finally.filter(
+      (t: KubeObject) => t.name === 'attest',
+    );
     await sandbox.apply(run, 'no-role');
     const done = await sandbox.waitForRun('pipelinerun', 'unauthorized', 'no-role');
     const [attestRef] = taskRunsOf(done, 'attest');

@@ -35,8 +35,8 @@ export interface Sandbox {
   get(kind: string, name: string, namespace?: string): Promise<KubeObject | undefined>;
   /** kubectl apply (objects, YAML text) in `namespace`. */
   apply(objects: KubeObject | KubeObject[] | string, namespace?: string): Promise<void>;
-  /** kubectl create (objects with generateName); returns the created objects. */
-  create(objects: KubeObject | KubeObject[], namespace?: string): Promise<KubeObject[]>;
+  /** kubectl create (objects with generateName, or YAML text); returns the created objects. */
+  create(objects: KubeObject | KubeObject[] | string, namespace?: string): Promise<KubeObject[]>;
   /** Waits until the run's Succeeded condition is True or False; returns the object then. */
   waitForRun(
     kind: 'pipelinerun' | 'taskrun',

@@ -2,7 +2,7 @@
 // says: apply the Task, its Roles and the example ServiceAccount, make the cosign key Secret with cosign itself
 // and the registry Secret; plus the stand-ins for the catalog Tasks the example pipeline names (the sandbox has
 // no network): git-clone and buildah as cluster Tasks, trivy-scanner as a Tekton Bundle in the sandbox registry.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -14,9 +14,8 @@ import { loadYaml, type Sandbox } from './sandbox.js';
 
 const COSIGN_PASSWORD = 'sandbox-key-password';
 
-/** The trivy-scanner bundle task/examples/pipeline.yaml names (gcr.io, not reachable here). */
-const UPSTREAM_TRIVY_BUNDLE =
-  'gcr.io/tekton-releases/catalog/upstream/trivy-scanner@sha256:e4c2916f25ce2d42ec7016c3dc3392e527442c307f43aae3ea63f4622ee5cfe4';
+/** The trivy-scanner bundle task/examples/pipeline.yaml names (gcr.io, not reachable here), as README's sed says. */
+const UPSTREAM_TRIVY_BUNDLE = /gcr\.io\/tekton-releases\/catalog\/upstream\/trivy-scanner@sha256:[0-9a-f]*/g;
 
 export interface AttestSetup {
   namespace: string;
@@ -50,19 +49,18 @@ export async function installAttestTask(
   return { namespace, publicKeyFile: join(keyDir, 'cosign.pub') };
 }
 
-/** The catalog stand-ins, and task/examples/pipeline.yaml with its trivy bundle moved to the sandbox registry. */
+/**
+ * README's "Try it on a local Tekton": the catalog stand-ins as cluster Tasks and as a bundle in the sandbox
+ * registry, and task/examples/pipeline.yaml with its trivy-scanner bundle replaced by that one.
+ */
 export async function installExamplePipeline(sandbox: Sandbox, namespace = 'default'): Promise<void> {
   const standIns = loadYaml('test/sandbox/catalog-standins.yaml');
-  const byName = (name: string) => standIns.find((o) => o.metadata.name === name) as KubeObject;
-  await sandbox.apply([byName('git-clone'), byName('buildah')], namespace);
-  const trivyBundle = await pushBundle(sandbox, 'catalog/upstream/trivy-scanner:0.2', [
-    byName('trivy-scanner'),
-  ]);
-  const [pipeline] = loadYaml('task/examples/pipeline.yaml');
-  const text = JSON.stringify(pipeline).replaceAll(UPSTREAM_TRIVY_BUNDLE, trivyBundle);
-  if (text === JSON.stringify(pipeline))
-    throw new Error(`task/examples/pipeline.yaml no longer names ${UPSTREAM_TRIVY_BUNDLE}`);
-  await sandbox.apply(JSON.parse(text) as KubeObject, namespace);
+  await sandbox.apply(standIns, namespace);
+  const bundle = await pushBundle(sandbox, 'catalog/trivy-scanner:0.2', standIns);
+  const text = readFileSync(join(repoRoot, 'task/examples/pipeline.yaml'), 'utf8');
+  if (!UPSTREAM_TRIVY_BUNDLE.test(text))
+    throw new Error('task/examples/pipeline.yaml names no trivy-scanner bundle');
+  await sandbox.apply(text.replace(UPSTREAM_TRIVY_BUNDLE, bundle), namespace);
 }
 
 /** `tekton-attest bundle push` of `objects` to the sandbox registry; returns the pushed reference (with digest). */
@@ -82,21 +80,10 @@ export async function pushBundle(
   return pushed.stdout.trim();
 }
 
-/** task/examples/pipelinerun.yaml with the image going to the sandbox registry. */
-export function examplePipelineRun(
-  sandbox: Sandbox,
-  image: string,
-  params: Record<string, string> = {},
-): KubeObject {
-  const [run] = loadYaml('task/examples/pipelinerun.yaml') as [KubeObject];
-  const values: Record<string, string> = { 'output-image': `${sandbox.registry}/${image}`, ...params };
-  const given = run.spec.params as Array<{ name: string; value: string }>;
-  for (const [name, value] of Object.entries(values)) {
-    const param = given.find((p) => p.name === name);
-    if (param) param.value = value;
-    else given.push({ name, value });
-  }
-  return run;
+/** task/examples/pipelinerun.yaml with its registry (registry.example.com) replaced by the sandbox's. */
+export function examplePipelineRun(sandbox: Sandbox): string {
+  const text = readFileSync(join(repoRoot, 'task/examples/pipelinerun.yaml'), 'utf8');
+  return text.replaceAll('registry.example.com', sandbox.registry);
 }
 
 /** The PipelineRun's Chains payload annotation, decoded (the in-toto statement tekton-attest signed). */
