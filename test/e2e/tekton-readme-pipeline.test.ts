@@ -1,9 +1,12 @@
 // README.md's "Use it in a Pipeline", step by step, on a local Tekton (scripts/sandbox.sh): Tekton's own
 // controller runs the TEP-0084 example pipeline (task/examples/) with tekton-attest in `finally`, and cosign
 // verifies what it stored.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCosign } from '../peers/cosign.js';
 import type { KubeObject } from '../peers/kube-apiserver.js';
+import { repoRoot } from '../peers/versions.js';
 import { type Sandbox, startSandbox } from '../sandbox/sandbox.js';
 import {
   type AttestSetup,
@@ -15,6 +18,8 @@ import {
 
 let sandbox: Sandbox;
 let setup: AttestSetup;
+/** The example PipelineRun the first test ran (the later ones attest it again, other ways). */
+let finished: string;
 
 beforeAll(async () => {
   sandbox = await startSandbox();
@@ -35,6 +40,7 @@ describe('the example pipeline with tekton-attest in finally, under the real Tek
     const [created] = await sandbox.create(examplePipelineRun(sandbox));
     const name = created?.metadata.name as string;
     const run = await sandbox.waitForRun('pipelinerun', name);
+    finished = name;
     const succeeded = (run.status.conditions as KubeObject[]).find((c) => c.type === 'Succeeded');
     expect(succeeded, sandbox.logs()).toMatchObject({ status: 'True' });
 
@@ -86,5 +92,53 @@ describe('the example pipeline with tekton-attest in finally, under the real Tek
       expect(text, `statement lists ${task}`).toContain(taskRun?.name);
     }
     expect(text, 'the attest task does not attest itself').not.toContain(attestRef?.name);
+  });
+
+  it('tkn task start attests the finished PipelineRun, as task/examples/tkn-task-start.sh does', async () => {
+    expect(finished).toBeDefined();
+    const started = await sandbox.run('bash', [join(repoRoot, 'task/examples/tkn-task-start.sh'), finished]);
+    expect(started.code, `${started.stdout}\n${started.stderr}`).toBe(0);
+    // --showlog streams the step's log through the kubelet API: the attest summary ends it.
+    expect(started.stdout).toContain(finished);
+    const runs = JSON.parse(
+      await sandbox.kubectl(['get', 'taskruns', '-l', 'tekton.dev/task=tekton-attest', '-o', 'json']),
+    );
+    const standalone = (runs.items as KubeObject[]).filter(
+      (tr) => !tr.metadata.labels?.['tekton.dev/pipelineRun'],
+    );
+    expect(standalone).toHaveLength(1);
+    const taskRun = standalone[0] as KubeObject;
+    expect((taskRun.status.conditions as KubeObject[])[0]).toMatchObject({
+      type: 'Succeeded',
+      status: 'True',
+    });
+    expect(JSON.parse(result(taskRun, 'SUBJECTS') as string)).toHaveLength(1);
+  });
+
+  it('runs the Task from a Tekton Bundle pushed by tekton-attest bundle push, resolved by the bundles resolver', async () => {
+    expect(finished).toBeDefined();
+    const pushed = await sandbox.run('tekton-attest', [
+      'bundle',
+      'push',
+      `${sandbox.registry}/tekton-attest/catalog/tekton-attest:0.1`,
+      '--insecure-registry',
+      sandbox.registry,
+    ]);
+    expect(pushed.code, pushed.stderr).toBe(0);
+    const reference = pushed.stdout.trim();
+    const text = readFileSync(join(repoRoot, 'task/examples/taskrun-bundle.yaml'), 'utf8')
+      .replace('ghcr.io/tekton-attest/catalog/tekton-attest:0.1', reference)
+      .replace('simple-build-run-abcde', finished);
+    const [created] = await sandbox.create(text);
+    const taskRun = await sandbox.waitForRun('taskrun', created?.metadata.name);
+    expect((taskRun.status.conditions as KubeObject[])[0], sandbox.logs()).toMatchObject({ status: 'True' });
+    // Tekton recorded where the Task came from: the bundle's repository and manifest digest.
+    const [repository, digest] = reference.split('@') as [string, string];
+    expect(taskRun.status.provenance.refSource).toMatchObject({
+      uri: repository.replace(/:0\.1$/, ''),
+      digest: { sha256: digest.replace('sha256:', '') },
+      entryPoint: 'tekton-attest',
+    });
+    expect(result(taskRun, 'ATTESTATION_DIGEST')).toMatch(/^sha256:/);
   });
 });

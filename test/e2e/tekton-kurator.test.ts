@@ -1,0 +1,104 @@
+// The Kurator predefined task (catalog/kurator), rendered the way Kurator renders it (Go text/template + sprig,
+// test/kurator/render), applied with its rendered Role and run under Tekton's own controller the way a Kurator
+// pipeline runs it: after git-clone, with the pipeline-named service account and the shared workspace.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderKuratorTemplate } from '../kurator/kurator-render.js';
+import { runCosign } from '../peers/cosign.js';
+import type { KubeObject } from '../peers/kube-apiserver.js';
+import { loadYaml, type Sandbox, startSandbox } from '../sandbox/sandbox.js';
+import { COSIGN_PASSWORD, statementFromAnnotations } from '../sandbox/setup.js';
+
+let sandbox: Sandbox;
+
+beforeAll(async () => {
+  sandbox = await startSandbox();
+}, 600_000);
+
+afterAll(async () => {
+  await sandbox?.down();
+});
+
+const namespace = 'kurator-pipeline';
+const pipeline = 'quick-start';
+
+describe('the Kurator predefined task on Tekton', () => {
+  it('runs after git-clone with the pipeline-named service account and attests the run', async () => {
+    await sandbox.kubectl(['create', 'namespace', namespace]);
+    await sandbox.kubectl(['create', 'serviceaccount', pipeline, '-n', namespace]);
+    const keygen = await runCosign(['generate-key-pair', `k8s://${namespace}/signing-secrets`], {
+      cwd: mkdtempSync(join(tmpdir(), 'tekton-attest-kurator-key-')),
+      env: { KUBECONFIG: sandbox.kubeconfig, COSIGN_PASSWORD },
+    });
+    expect(keygen.code, keygen.stderr).toBe(0);
+    const task = await renderKuratorTemplate('catalog/kurator/tekton-attest.tmpl', {
+      PipelineName: pipeline,
+      Namespace: namespace,
+      TemplateName: 'tekton-attest',
+      PredefinedTaskName: `tekton-attest-${pipeline}`,
+      Params: { storage: 'tekton', format: 'slsa/v2alpha4' },
+      OwnerReference: null,
+    });
+    const rbac = await renderKuratorTemplate('catalog/kurator/rbac.tmpl', {
+      PipelineName: pipeline,
+      PipelineNamespace: namespace,
+      ServiceAccountName: pipeline,
+      OwnerReference: null,
+    });
+    await sandbox.apply(task, namespace);
+    await sandbox.apply(rbac, namespace);
+    const gitClone = loadYaml('test/sandbox/catalog-standins.yaml').find(
+      (o) => o.metadata.name === 'git-clone',
+    );
+    await sandbox.apply(gitClone as KubeObject, namespace);
+
+    // What Kurator's controller creates for the pipeline: sequential tasks, one shared workspace.
+    await sandbox.apply(
+      {
+        apiVersion: 'tekton.dev/v1',
+        kind: 'PipelineRun',
+        metadata: { name: `${pipeline}-run` },
+        spec: {
+          taskRunTemplate: { serviceAccountName: pipeline },
+          workspaces: [
+            {
+              name: 'kurator-pipeline-shared-data',
+              volumeClaimTemplate: {
+                spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Mi' } } },
+              },
+            },
+          ],
+          pipelineSpec: {
+            workspaces: [{ name: 'kurator-pipeline-shared-data' }],
+            tasks: [
+              {
+                name: 'git-clone',
+                taskRef: { name: 'git-clone' },
+                params: [{ name: 'url', value: 'https://github.com/kurator-dev/kurator' }],
+                workspaces: [{ name: 'output', workspace: 'kurator-pipeline-shared-data' }],
+              },
+              {
+                name: 'tekton-attest',
+                runAfter: ['git-clone'],
+                taskRef: { name: `tekton-attest-${pipeline}` },
+                workspaces: [{ name: 'source', workspace: 'kurator-pipeline-shared-data' }],
+              },
+            ],
+          },
+        },
+      },
+      namespace,
+    );
+    const run = await sandbox.waitForRun('pipelinerun', `${pipeline}-run`, namespace);
+    expect((run.status.conditions as KubeObject[])[0], sandbox.logs()).toMatchObject({ status: 'True' });
+    const children = run.status.childReferences as KubeObject[];
+    const clone = children.find((c) => c.pipelineTaskName === 'git-clone');
+    const attest = children.find((c) => c.pipelineTaskName === 'tekton-attest');
+    // The Task found its PipelineRun from its own pod label (no pipelinerun-name param in Kurator).
+    const statement = statementFromAnnotations(run);
+    expect(JSON.stringify(statement)).toContain(clone?.name);
+    expect(JSON.stringify(statement)).not.toContain(attest?.name);
+  });
+});
