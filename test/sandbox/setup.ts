@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { runCli } from '../cli/run-built-cli.js';
 import { runCosign } from '../peers/cosign.js';
 import type { KubeObject } from '../peers/kube-apiserver.js';
@@ -53,14 +53,22 @@ export async function installAttestTask(
  * README's "Try it on a local Tekton": the catalog stand-ins as cluster Tasks and as a bundle in the sandbox
  * registry, and task/examples/pipeline.yaml with its trivy-scanner bundle replaced by that one.
  */
-export async function installExamplePipeline(sandbox: Sandbox, namespace = 'default'): Promise<void> {
+export async function installExamplePipeline(
+  sandbox: Sandbox,
+  namespace = 'default',
+  attestParams: Record<string, string> = {},
+): Promise<void> {
   const standIns = loadYaml('test/sandbox/catalog-standins.yaml');
   await sandbox.apply(standIns, namespace);
   const bundle = await pushBundle(sandbox, 'catalog/trivy-scanner:0.2', standIns);
   const text = readFileSync(join(repoRoot, 'task/examples/pipeline.yaml'), 'utf8');
-  if (!UPSTREAM_TRIVY_BUNDLE.test(text))
-    throw new Error('task/examples/pipeline.yaml names no trivy-scanner bundle');
-  await sandbox.apply(text.replace(UPSTREAM_TRIVY_BUNDLE, bundle), namespace);
+  const replaced = text.replaceAll(UPSTREAM_TRIVY_BUNDLE, bundle);
+  if (replaced === text) throw new Error('task/examples/pipeline.yaml names no trivy-scanner bundle');
+  const pipeline = parse(replaced) as KubeObject;
+  // Task params the example's Pipeline does not expose (e.g. a test Fulcio and Rekor instead of sigstore.dev).
+  const attest = (pipeline.spec.finally as KubeObject[]).find((t) => t.name === 'attest') as KubeObject;
+  for (const [name, value] of Object.entries(attestParams)) attest.params.push({ name, value });
+  await sandbox.apply(pipeline, namespace);
 }
 
 /** `tekton-attest bundle push` of `objects` to the sandbox registry; returns the pushed reference (with digest). */
