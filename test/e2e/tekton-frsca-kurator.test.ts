@@ -17,7 +17,6 @@ import { repoRoot } from '../peers/versions.js';
 import { loadYaml, type Sandbox, startSandbox } from '../sandbox/sandbox.js';
 import {
   COSIGN_PASSWORD,
-  examplePipelineRun,
   installAttestTask,
   installExamplePipeline,
   statementFromAnnotations,
