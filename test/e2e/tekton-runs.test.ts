@@ -3,7 +3,7 @@
 // without the Role, where attest fails and says which Role grants what it lacks.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../peers/kube-apiserver.js';
-import { type Sandbox, startSandbox } from '../sandbox/sandbox.js';
+import { RUN_TIMEOUT_MS, type Sandbox, startSandbox } from '../sandbox/sandbox.js';
 import { installAttestTask, statementFromAnnotations } from '../sandbox/setup.js';
 
 let sandbox: Sandbox;
@@ -95,64 +95,79 @@ const taskRunsOf = (run: KubeObject, pipelineTask: string) =>
   ((run.status.childReferences ?? []) as KubeObject[]).filter((c) => c.pipelineTaskName === pipelineTask);
 
 describe('a PipelineRun as it happens', () => {
-  it('attests the failed build, the matrix, the retried task and the still-running finally sibling, not the skipped task', async () => {
-    await installAttestTask(sandbox, 'runs');
-    await sandbox.apply(pipelineRun('everything'), 'runs');
-    const run = await sandbox.waitForRun('pipelinerun', 'everything', 'runs');
+  it(
+    'attests the failed build, the matrix, the retried task and the still-running finally sibling, not the skipped task',
+    async () => {
+      await installAttestTask(sandbox, 'runs');
+      await sandbox.apply(pipelineRun('everything'), 'runs');
+      const run = await sandbox.waitForRun('pipelinerun', 'everything', 'runs');
 
-    const succeeded = (run.status.conditions as KubeObject[]).find((c) => c.type === 'Succeeded');
-    expect(succeeded).toMatchObject({ status: 'False', reason: 'Failed' });
-    expect((run.status.skippedTasks as KubeObject[]).map((t) => t.name)).toContain('lint');
-    expect(taskRunsOf(run, 'lint')).toEqual([]);
-    const [attestRef] = taskRunsOf(run, 'attest');
-    const attest = (await sandbox.get('taskrun', attestRef?.name, 'runs')) as KubeObject;
-    expect(
-      (attest.status.conditions as KubeObject[]).find((c) => c.type === 'Succeeded'),
-      sandbox.logs(),
-    ).toMatchObject({ status: 'True' });
+      const succeeded = (run.status.conditions as KubeObject[]).find((c) => c.type === 'Succeeded');
+      expect(succeeded).toMatchObject({ status: 'False', reason: 'Failed' });
+      expect((run.status.skippedTasks as KubeObject[]).map((t) => t.name)).toContain('lint');
+      expect(taskRunsOf(run, 'lint')).toEqual([]);
+      const [attestRef] = taskRunsOf(run, 'attest');
+      const attest = (await sandbox.get('taskrun', attestRef?.name, 'runs')) as KubeObject;
+      expect(
+        (attest.status.conditions as KubeObject[]).find((c) => c.type === 'Succeeded'),
+        sandbox.logs(),
+      ).toMatchObject({ status: 'True' });
 
-    const matrix = taskRunsOf(run, 'unit-tests');
-    expect(matrix).toHaveLength(2);
-    const [flakyRef] = taskRunsOf(run, 'flaky-integration');
-    const flaky = (await sandbox.get('taskrun', flakyRef?.name, 'runs')) as KubeObject;
-    expect(flaky.status.retriesStatus).toHaveLength(1);
-    const [notifyRef] = taskRunsOf(run, 'notify');
-    const notify = (await sandbox.get('taskrun', notifyRef?.name, 'runs')) as KubeObject;
-    // notify was still running when attest started: attest waited for it.
-    expect(Date.parse(notify.status.completionTime)).toBeGreaterThan(Date.parse(attest.status.startTime));
+      const matrix = taskRunsOf(run, 'unit-tests');
+      expect(matrix).toHaveLength(2);
+      const [flakyRef] = taskRunsOf(run, 'flaky-integration');
+      const flaky = (await sandbox.get('taskrun', flakyRef?.name, 'runs')) as KubeObject;
+      expect(flaky.status.retriesStatus).toHaveLength(1);
+      const [notifyRef] = taskRunsOf(run, 'notify');
+      const notify = (await sandbox.get('taskrun', notifyRef?.name, 'runs')) as KubeObject;
+      // notify was still running when attest started: attest waited for it.
+      expect(Date.parse(notify.status.completionTime)).toBeGreaterThan(Date.parse(attest.status.startTime));
 
-    const statement = statementFromAnnotations(run);
-    const text = JSON.stringify(statement);
-    for (const ref of [
-      ...taskRunsOf(run, 'checkout'),
-      ...matrix,
-      flakyRef,
-      ...taskRunsOf(run, 'build'),
-      notifyRef,
-    ]) {
-      expect(text, `statement lists ${ref?.pipelineTaskName} (${ref?.name})`).toContain(ref?.name);
-    }
-    expect(text).not.toContain(attestRef?.name);
-  });
+      const statement = statementFromAnnotations(run);
+      const text = JSON.stringify(statement);
+      for (const ref of [
+        ...taskRunsOf(run, 'checkout'),
+        ...matrix,
+        flakyRef,
+        ...taskRunsOf(run, 'build'),
+        notifyRef,
+      ]) {
+        expect(text, `statement lists ${ref?.pipelineTaskName} (${ref?.name})`).toContain(ref?.name);
+      }
+      expect(text).not.toContain(attestRef?.name);
+    },
+    RUN_TIMEOUT_MS,
+  );
 
-  it('without the Role, the attest TaskRun fails and its log names the verb, the resource and the Role', async () => {
-    await installAttestTask(sandbox, 'no-role', { rbac: false });
-    const run = pipelineRun('unauthorized');
-    run.spec.pipelineSpec.tasks = [{ name: 'checkout', taskSpec: taskSpec('echo checked out') }];
-    run.spec.pipelineSpec.finally = run.spec.pipelineSpec.finally.filter(
-      (t: KubeObject) => t.name === 'attest',
-    );
-    await sandbox.apply(run, 'no-role');
-    const done = await sandbox.waitForRun('pipelinerun', 'unauthorized', 'no-role');
-    const [attestRef] = taskRunsOf(done, 'attest');
-    const attest = (await sandbox.get('taskrun', attestRef?.name, 'no-role')) as KubeObject;
-    expect((attest.status.conditions as KubeObject[]).find((c) => c.type === 'Succeeded')).toMatchObject({
-      status: 'False',
-    });
-    const logs = await sandbox.kubectl(['logs', '-n', 'no-role', attest.status.podName, '-c', 'step-attest']);
-    expect(logs).toMatch(/\bget\b/);
-    expect(logs).toContain('pipelineruns');
-    expect(logs).toContain('Role "tekton-attest"');
-    expect(logs).toContain('task/rbac.yaml');
-  });
+  it(
+    'without the Role, the attest TaskRun fails and its log names the verb, the resource and the Role',
+    async () => {
+      await installAttestTask(sandbox, 'no-role', { rbac: false });
+      const run = pipelineRun('unauthorized');
+      run.spec.pipelineSpec.tasks = [{ name: 'checkout', taskSpec: taskSpec('echo checked out') }];
+      run.spec.pipelineSpec.finally = run.spec.pipelineSpec.finally.filter(
+        (t: KubeObject) => t.name === 'attest',
+      );
+      await sandbox.apply(run, 'no-role');
+      const done = await sandbox.waitForRun('pipelinerun', 'unauthorized', 'no-role');
+      const [attestRef] = taskRunsOf(done, 'attest');
+      const attest = (await sandbox.get('taskrun', attestRef?.name, 'no-role')) as KubeObject;
+      expect((attest.status.conditions as KubeObject[]).find((c) => c.type === 'Succeeded')).toMatchObject({
+        status: 'False',
+      });
+      const logs = await sandbox.kubectl([
+        'logs',
+        '-n',
+        'no-role',
+        attest.status.podName,
+        '-c',
+        'step-attest',
+      ]);
+      expect(logs).toMatch(/\bget\b/);
+      expect(logs).toContain('pipelineruns');
+      expect(logs).toContain('Role "tekton-attest"');
+      expect(logs).toContain('task/rbac.yaml');
+    },
+    RUN_TIMEOUT_MS,
+  );
 });

@@ -521,6 +521,8 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     const gid = sc.runAsGroup ?? 0;
     const groups = [...(pod.spec.securityContext?.supplementalGroups ?? [])];
     if (pod.spec.securityContext?.fsGroup !== undefined) groups.push(pod.spec.securityContext.fsGroup);
+    // The container runtime sets HOME from the image's passwd entry when the pod spec does not.
+    if (!env.has('HOME')) env.set('HOME', uid === 0 ? '/root' : '/');
     const argv = [
       `--userspec=${uid}:${gid}`,
       ...(groups.length ? [`--groups=${groups.join(',')}`] : []),

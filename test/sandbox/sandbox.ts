@@ -14,6 +14,9 @@ export interface CommandResult {
   stderr: string;
 }
 
+/** How long an e2e test may take: a PipelineRun on the sandbox takes tens of seconds on a loaded machine. */
+export const RUN_TIMEOUT_MS = 300_000;
+
 export interface RunOptions {
   input?: string;
   env?: Record<string, string>;
