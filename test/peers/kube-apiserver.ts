@@ -50,6 +50,11 @@ export interface StartKubeApiServerOptions {
   apiAudiences?: string[];
   /** Keep the temp dir on stop() (also: TEKTON_ATTEST_KEEP_PEER_DIRS=1). */
   keepDir?: boolean;
+  /**
+   * Keep the ServiceAccount admission plugin on (default off): pods then need their ServiceAccount to exist
+   * and get the projected token volume, as in a real cluster.
+   */
+  serviceAccountAdmission?: boolean;
 }
 
 export interface HttpResult<T = KubeObject> {
@@ -318,7 +323,7 @@ async function makePki(dir: string): Promise<void> {
 // Default-on admission plugins that only matter for pods, storage, quotas, webhooks or
 // certificates. Dropping them keeps startup lean; NamespaceLifecycle stays (real clusters
 // refuse objects in missing namespaces). All of these exist since Kubernetes 1.32.
-export const DISABLED_ADMISSION_PLUGINS = [
+const DISABLED_ADMISSION_PLUGINS = [
   'LimitRanger',
   'ServiceAccount',
   'TaintNodesByCondition',
@@ -447,7 +452,7 @@ async function startOnce(
         `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
         `--api-audiences=${audiences.join(',')}`,
         '--service-cluster-ip-range=10.0.0.0/24',
-        `--disable-admission-plugins=${DISABLED_ADMISSION_PLUGINS.join(',')}`,
+        `--disable-admission-plugins=${DISABLED_ADMISSION_PLUGINS.filter((p) => !(opts.serviceAccountAdmission && p === 'ServiceAccount')).join(',')}`,
         '--profiling=false',
         ...(opts.extraApiServerArgs ?? []),
       ],

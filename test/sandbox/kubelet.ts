@@ -139,10 +139,8 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
 
   // ---- the Node the pods are bound to ----
   const nodeStatus = {
-    addresses: [
-      { type: 'InternalIP', address: '127.0.0.1' },
-      { type: 'Hostname', address: nodeName },
-    ],
+    // Only an IP: the apiserver reaches the kubelet API (logs) by the first address type it prefers.
+    addresses: [{ type: 'InternalIP', address: '127.0.0.1' }],
     daemonEndpoints: { kubeletEndpoint: { Port: port } },
     conditions: [
       {

@@ -10,12 +10,7 @@ import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writ
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { freePort, makeTestCa, startRegistry } from '../harness/registry.js';
-import {
-  DISABLED_ADMISSION_PLUGINS,
-  type KubeObject,
-  spawnWatchdog,
-  startKubeApiServer,
-} from '../peers/kube-apiserver.js';
+import { type KubeObject, spawnWatchdog, startKubeApiServer } from '../peers/kube-apiserver.js';
 import { repoRoot } from '../peers/versions.js';
 import { type ImageMount, startKubelet } from './kubelet.js';
 
@@ -112,11 +107,8 @@ async function main(): Promise<void> {
   if (!tektonDir) throw new Error('TEKTON_SANDBOX_TEKTON_DIR is not set (run scripts/sandbox.sh up DIR)');
   const api = await startKubeApiServer({
     startTimeoutMs: 120_000,
-    // The ServiceAccount admission plugin stays on here: it gives every pod its service-account token
-    // volume, as in a real cluster.
-    extraApiServerArgs: [
-      `--disable-admission-plugins=${DISABLED_ADMISSION_PLUGINS.filter((p) => p !== 'ServiceAccount').join(',')}`,
-    ],
+    // Every pod gets its service-account token volume, as in a real cluster.
+    serviceAccountAdmission: true,
   });
   stops.push(() => api.stop());
   writeFileSync(join(dir, 'kubeconfig'), api.kubeconfig(), { mode: 0o600 });
@@ -248,7 +240,7 @@ async function main(): Promise<void> {
   for (;;) {
     const held = [...(await holders('tekton-pipelines')), ...(await holders('tekton-pipelines-resolvers'))];
     const has = (s: string) => held.some((n) => n.includes(s));
-    if (has('reconciler.taskrun') && has('reconciler.pipelinerun') && has('resolution')) break;
+    if (has('reconciler.taskrun') && has('reconciler.pipelinerun') && has('bundleresolver')) break;
     if (Date.now() > deadline)
       throw new Error(`controller not ready after 120s (leases held: ${held.join(', ')})`);
     await new Promise((r) => setTimeout(r, 250));
