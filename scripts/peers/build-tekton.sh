@@ -17,7 +17,7 @@ if [ "$version" != "$pinned" ]; then
   echo "build-tekton: $mod/go.mod has tektoncd/pipeline $version but versions.env pins $pinned: make them agree" >&2
   exit 1
 fi
-stamp="$(cat "$mod/go.mod" "$mod/go.sum" "$mod/resolvers/main.go" | sha256sum | cut -c1-16)"
+stamp="$(cat "$mod/go.mod" "$mod/go.sum" "$mod/controller/main.go" "$mod/resolvers/main.go" | sha256sum | cut -c1-16)"
 dir="$cache/peers/tekton-$version-$stamp"
 mkdir -p "$dir"
 exec 9>"$dir/.lock"
@@ -32,10 +32,11 @@ t0=$(date +%s)
 go mod download >&2
 src="$(go list -m -f '{{.Dir}}' github.com/tektoncd/pipeline)"
 echo "build-tekton: modules ready in $(( $(date +%s) - t0 ))s" >&2
-# The resolvers are built from ./resolvers (upstream's main with its :8080 probe server off, see there).
+# The controller and resolvers are built from ./controller and ./resolvers: upstream's mains with knative's
+# fixed :8080 probe server off (see there).
 for cmd in controller resolvers entrypoint workingdirinit; do
   pkg="github.com/tektoncd/pipeline/cmd/$cmd"
-  [ "$cmd" = resolvers ] && pkg=./resolvers
+  [ -d "$mod/$cmd" ] && pkg="./$cmd"
   t=$(date +%s)
   echo "build-tekton: go build -p $p $pkg ($version)" >&2
   # Build to a temp name and rename: a concurrent reader never sees a half-written binary.

@@ -1,5 +1,5 @@
 // The sandbox's Tekton resolvers: github.com/tektoncd/pipeline cmd/resolvers/main.go (Apache-2.0, The Tekton
-// Authors) as released, with one change: sharedmain's health-probe server is off. Upstream it listens on a
+// Authors) as released, with one change: knative sharedmain's health-probe server is off. Upstream it listens on a
 // hard-coded :8080 on every interface, which two sandboxes (or anything else on 8080) cannot share; nothing
 // here probes it. Every resolver is Tekton's own code from the module.
 package main
