@@ -224,7 +224,6 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
       podIP: '127.0.0.1',
       podIPs: [{ ip: '127.0.0.1' }],
       startTime: run.startTime,
-      qosClass: 'BestEffort',
       conditions: [
         condition('PodScheduled', true),
         condition('Initialized', initialized),
@@ -533,6 +532,9 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
       ...command,
     ];
     if (argv.some((a) => a.includes('\0'))) throw new Error(`container ${c.name}: NUL in an argument`);
+    // Parents before children (/workspace before /workspace/output), as the container runtime orders mounts.
+    const depth = (line: string) => (line.split('\t')[1] ?? '').replace(/\/+$/, '').split('/').length;
+    mounts.sort((a, b) => depth(a) - depth(b));
     writeFileSync(join(spec, 'mounts'), mounts.length ? `${mounts.join('\n')}\n` : '');
     writeFileSync(join(spec, 'exec'), `${argv.join('\0')}\0`);
     writeFileSync(join(spec, 'workdir'), c.workingDir ?? '/');
