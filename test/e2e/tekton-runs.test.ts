@@ -41,7 +41,7 @@ const pipelineRun = (name: string): KubeObject => ({
         { name: 'checkout', taskSpec: taskSpec('echo checked out') },
         {
           name: 'lint',
-          when: [{ input: 'no', operator: 'in', values: ['yes'] }],
+          when: [{ input: 'skip', operator: 'in', values: ['run'] }],
           taskSpec: taskSpec('echo never runs'),
         },
         {

@@ -4,7 +4,7 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseAllDocuments, stringify } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../peers/kube-apiserver.js';
 import { repoRoot } from '../peers/versions.js';
 
@@ -97,10 +97,11 @@ export async function startSandbox(): Promise<Sandbox> {
     if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
     return r.stdout;
   };
-  const toYaml = (objects: KubeObject | KubeObject[] | string) =>
+  // Objects go to kubectl as JSON: YAML 1.1 would read a string such as `no` back as a boolean.
+  const manifest = (objects: KubeObject | KubeObject[] | string) =>
     typeof objects === 'string'
       ? objects
-      : (Array.isArray(objects) ? objects : [objects]).map((o) => stringify(o)).join('---\n');
+      : JSON.stringify(Array.isArray(objects) ? { apiVersion: 'v1', kind: 'List', items: objects } : objects);
   const sandbox: Sandbox = {
     dir,
     kubeconfig,
@@ -117,10 +118,10 @@ export async function startSandbox(): Promise<Sandbox> {
       return JSON.parse(r.stdout) as KubeObject;
     },
     async apply(objects, namespace = 'default') {
-      await kubectl(['apply', '-n', namespace, '-f', '-'], toYaml(objects));
+      await kubectl(['apply', '-n', namespace, '-f', '-'], manifest(objects));
     },
     async create(objects, namespace = 'default') {
-      const out = await kubectl(['create', '-n', namespace, '-o', 'json', '-f', '-'], toYaml(objects));
+      const out = await kubectl(['create', '-n', namespace, '-o', 'json', '-f', '-'], manifest(objects));
       const parsed = JSON.parse(out) as KubeObject;
       return parsed.kind === 'List' ? (parsed.items as KubeObject[]) : [parsed];
     },
