@@ -6,7 +6,6 @@
 // pipeline-named service account and the shared workspace.
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SigstoreStack, startSigstore } from '../harness/sigstore.js';
@@ -97,7 +96,7 @@ describe('the Kurator predefined task on Tekton', () => {
       await sandbox.kubectl(['create', 'namespace', namespace]);
       await sandbox.kubectl(['create', 'serviceaccount', pipeline, '-n', namespace]);
       const keygen = await runCosign(['generate-key-pair', `k8s://${namespace}/signing-secrets`], {
-        cwd: mkdtempSync(join(tmpdir(), 'tekton-attest-kurator-key-')),
+        cwd: mkdtempSync(join(sandbox.dir, 'kurator-key-')),
         env: { KUBECONFIG: sandbox.kubeconfig, COSIGN_PASSWORD },
       });
       expect(keygen.code, keygen.stderr).toBe(0);

@@ -3,7 +3,6 @@
 // and the registry Secret; plus the stand-ins for the catalog Tasks the example pipeline names (the sandbox has
 // no network): git-clone and buildah as cluster Tasks, trivy-scanner as a Tekton Bundle in the sandbox registry.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { runCli } from '../cli/run-built-cli.js';
@@ -40,7 +39,7 @@ export async function installAttestTask(
     'create', 'secret', 'docker-registry', 'registry-credentials', '-n', namespace,
     `--docker-server=${sandbox.registry}`, '--docker-username=pipeline', '--docker-password=sandbox-registry',
   ]);
-  const keyDir = mkdtempSync(join(tmpdir(), 'tekton-attest-sandbox-key-'));
+  const keyDir = mkdtempSync(join(sandbox.dir, 'key-'));
   const keygen = await runCosign(['generate-key-pair', `k8s://${namespace}/signing-secrets`], {
     cwd: keyDir,
     env: { KUBECONFIG: sandbox.kubeconfig, COSIGN_PASSWORD },
@@ -77,7 +76,7 @@ export async function pushBundle(
   repoAndTag: string,
   objects: KubeObject[],
 ): Promise<string> {
-  const file = join(mkdtempSync(join(tmpdir(), 'tekton-attest-sandbox-bundle-')), 'objects.yaml');
+  const file = join(mkdtempSync(join(sandbox.dir, 'bundle-')), 'objects.yaml');
   writeFileSync(file, objects.map((o) => stringify(o)).join('---\n'));
   // biome-ignore format: CLI arguments read best as flag/value pairs
   const pushed = await runCli([
