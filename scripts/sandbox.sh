@@ -29,7 +29,8 @@ down() {
     while read -r pid; do [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null || true; done < "$dir/pids"
     rm -f "$dir/pids"
   fi
-  rm -f "$pidfile" "$dir/ready"
+  # The pods' volumes hold copies of Secrets and service-account tokens.
+  rm -rf "$pidfile" "$dir/ready" "$dir/state"
 }
 
 case "$cmd" in

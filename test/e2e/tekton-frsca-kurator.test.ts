@@ -163,7 +163,8 @@ describe('the Kurator predefined task on Tekton', () => {
       const children = run.status.childReferences as KubeObject[];
       const clone = children.find((c) => c.pipelineTaskName === 'git-clone');
       const attest = children.find((c) => c.pipelineTaskName === 'tekton-attest');
-      // The Task found its PipelineRun from its own pod label (no pipelinerun-name param in Kurator).
+      // The Task found its PipelineRun from its own pod label (Kurator passes no pipelinerun-name): the
+      // statement is on this run.
       const statement = statementFromAnnotations(run);
       expect(JSON.stringify(statement)).toContain(clone?.name);
       expect(JSON.stringify(statement)).not.toContain(attest?.name);

@@ -46,6 +46,12 @@ describe('the example pipeline with tekton-attest in finally, under the real Tek
       const succeeded = (run.status.conditions as KubeObject[]).find((c) => c.type === 'Succeeded');
       expect(succeeded, sandbox.logs()).toMatchObject({ status: 'True' });
 
+      // README: `tkn pr logs -f` shows every task's log (through the kubelet API), attest's summary last.
+      const logs = await sandbox.run('tkn', ['pr', 'logs', '-f', name]);
+      expect(logs.code, logs.stderr).toBe(0);
+      expect(logs.stdout).toContain('[image-build : build-and-push] buildah: pushed');
+      expect(logs.stdout).toContain('[attest : attest] tekton-attest summary');
+
       // The attest TaskRun set its results.
       const children = run.status.childReferences as KubeObject[];
       const attestRef = children.find((c) => c.pipelineTaskName === 'attest');

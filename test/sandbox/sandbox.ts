@@ -1,6 +1,6 @@
 // The e2e tests' handle on a local Tekton sandbox: `scripts/sandbox.sh up` in a temp dir (as a user runs it),
 // kubectl/tkn/cosign/tekton-attest against it, and waiting for runs. One sandbox per test file.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -157,20 +157,4 @@ export function loadYaml(path: string): KubeObject[] {
   return parseAllDocuments(readFileSync(join(repoRoot, path), 'utf8'))
     .map((d) => d.toJS() as KubeObject | null)
     .filter((o): o is KubeObject => o !== null);
-}
-
-/** Spawns a long-running command with the sandbox env (e.g. `tkn pr logs -f`); resolves when it exits. */
-export function follow(sandbox: Sandbox, cmd: string, args: readonly string[]): Promise<CommandResult> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { env: sandbox.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
 }
