@@ -38,7 +38,13 @@ const pipelineRun = (name: string): KubeObject => ({
     pipelineSpec: {
       workspaces: [{ name: 'scratch' }, { name: 'signing-secrets' }],
       tasks: [
-        { name: 'checkout', taskSpec: taskSpec('echo checked out') },
+        {
+          name: 'checkout',
+          // A sidecar that would run forever: Tekton stops it (nop image) when the steps are done.
+          taskSpec: taskSpec('echo checked out', {
+            sidecars: [{ name: 'cache', image: 'docker.io/library/redis:7', script: 'sleep 3600' }],
+          }),
+        },
         {
           name: 'lint',
           when: [{ input: 'skip', operator: 'in', values: ['run'] }],
@@ -114,6 +120,15 @@ describe('a PipelineRun as it happens', () => {
         (attest.status.conditions as KubeObject[]).find((c) => c.type === 'Succeeded'),
         sandbox.logs(),
       ).toMatchObject({ status: 'True' });
+
+      const [checkoutRef] = taskRunsOf(run, 'checkout');
+      const checkout = (await sandbox.get('taskrun', checkoutRef?.name, 'runs')) as KubeObject;
+      const checkoutPod = (await sandbox.get('pod', checkout.status.podName, 'runs')) as KubeObject;
+      expect(checkoutPod.status.phase).toBe('Succeeded');
+      const sidecar = (checkoutPod.status.containerStatuses as KubeObject[]).find(
+        (c) => c.name === 'sidecar-cache',
+      );
+      expect(sidecar?.state.terminated).toMatchObject({ exitCode: 0 });
 
       const matrix = taskRunsOf(run, 'unit-tests');
       expect(matrix).toHaveLength(2);

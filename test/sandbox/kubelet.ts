@@ -67,6 +67,8 @@ interface ContainerRun {
   process?: ChildProcess;
   status: KubeObject;
   done: boolean;
+  /** Tekton swapped the image (the nop image, to stop a sidecar): the container ends as if it had run it. */
+  imageReplaced?: boolean;
 }
 
 interface PodRun {
@@ -561,11 +563,13 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     };
     opts.log(`pod ${run.namespace}/${run.name}: container ${c.name} started`);
     void writeStatus(run);
-    const exitCode = await new Promise<number>((resolve) => {
+    const processExit = await new Promise<number>((resolve) => {
       child.once('error', () => resolve(128));
       child.once('exit', (code, signal) => resolve(code ?? (signal === 'SIGKILL' ? 137 : 143)));
     });
     cr.process = undefined;
+    // The kubelet restarts a container whose image changed; Tekton's nop image exits 0 at once.
+    const exitCode = cr.imageReplaced ? 0 : processExit;
     let message = readFileSync(terminationFile, 'utf8');
     if (!message && exitCode !== 0 && c.terminationMessagePolicy === 'FallbackToLogsOnError') {
       message = readFileSync(cr.logFile, 'utf8').split('\n').slice(-80).join('\n');
@@ -587,6 +591,8 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     };
     cr.done = true;
     opts.log(`pod ${run.namespace}/${run.name}: container ${c.name} exited ${exitCode}`);
+    // Each container's end is reported when it happens (Tekton then stops the sidecars still running).
+    void writeStatus(run);
     return exitCode;
   };
 
@@ -658,16 +664,18 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
     await writeStatus(run);
   };
 
+  const killGroup = (pid: number) => {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+
   const killRun = (run: PodRun) => {
     run.stopped = true;
     for (const cr of [...run.initContainers.values(), ...run.containers.values()]) {
-      if (cr.process?.pid) {
-        try {
-          process.kill(-cr.process.pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
+      if (cr.process?.pid) killGroup(cr.process.pid);
     }
   };
 
@@ -730,6 +738,14 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
         continue;
       }
       run.pod = pod;
+      // Tekton stops a sidecar by swapping its image for the nop image.
+      for (const c of (pod.spec.containers ?? []) as KubeObject[]) {
+        const cr = run.containers.get(c.name);
+        if (!cr?.process?.pid || c.image === cr.image) continue;
+        cr.imageReplaced = true;
+        cr.status = { ...cr.status, image: c.image };
+        killGroup(cr.process.pid);
+      }
       for (const refresh of run.refreshers) await refresh();
     }
     for (const [uid, run] of runs) {
