@@ -205,14 +205,11 @@ export async function startKubelet(opts: KubeletOptions): Promise<Kubelet> {
   // ---- status writing (serialized per pod) ----
   const writeStatus = (run: PodRun) => {
     const containerStatuses = (list: Map<string, ContainerRun>) => [...list.values()].map((c) => c.status);
-    const allStarted = [...run.containers.values()].every(
-      (c) => c.status.state.running || c.status.state.terminated,
-    );
-    const running = [...run.containers.values()].filter((c) => c.status.state.running);
     const initialized = [...run.initContainers.values()].every(
       (c) => c.status.state.terminated?.exitCode === 0,
     );
-    const ready = run.phase === 'Running' && allStarted && running.length === run.containers.size;
+    const ready =
+      run.phase === 'Running' && [...run.containers.values()].every((c) => c.status.state.running);
     const condition = (type: string, status: boolean) => ({
       type,
       status: status ? 'True' : 'False',
