@@ -6,7 +6,6 @@ import { AttestError } from '../../src/errors.js';
 import { maskSecrets } from '../../src/log.js';
 import { digestOf, MEDIA_TYPES, RegistryClient, type RepositoryRef } from '../../src/oci/client.js';
 import { dockerConfigSources } from '../../src/oci/docker-config.js';
-import { isLocalRegistry } from '../../src/oci/transport.js';
 import { type FaultProxy, startFaultProxy } from '../harness/fault-proxy.js';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
 import { pushTestImage, RegistryHttp } from '../harness/registry-http.js';
@@ -200,24 +199,6 @@ describe('registry client: TLS and plain HTTP are explicit', () => {
     await client.close();
     expect(error.code).toBe('REGISTRY');
     expect(error.hint).toContain(`--insecure-registry ${remote}`);
-  });
-
-  it('a local plain-HTTP registry (127.0.0.1, localhost, private ranges) works without flags, as in Chains', async () => {
-    const client = new RegistryClient({ retry: { attempts: 1 } });
-    expect(await client.getManifest({ registry: plain.host, repository: 'a/b' }, 'latest')).toBeUndefined();
-    expect(await client.transport.baseUrl(plain.host)).toBe(`http://${plain.host}`);
-    await client.close();
-    const local = ['localhost:5001', 'registry.localhost', '127.0.0.1:5000', '[::1]:5000', '10.96.0.5:5000'];
-    const remote = [
-      'ghcr.io',
-      '0.0.0.0:5000',
-      '127.0.0.2:5000',
-      '172.32.0.1',
-      '192.169.0.1:80',
-      'localhost.example',
-    ];
-    expect(local.filter((h) => !isLocalRegistry(h))).toEqual([]);
-    expect(remote.filter((h) => isLocalRegistry(h))).toEqual([]);
   });
 });
 
