@@ -157,8 +157,6 @@ describe('the example pipeline with tekton-attest in finally, under the real Tek
         'bundle',
         'push',
         `${sandbox.registry}/tekton-attest/catalog/tekton-attest:0.1`,
-        '--insecure-registry',
-        sandbox.registry,
       ]);
       expect(pushed.code, pushed.stderr).toBe(0);
       const reference = pushed.stdout.trim();

@@ -5,7 +5,6 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { runCli } from '../cli/run-built-cli.js';
 import { runCosign } from '../peers/cosign.js';
 import type { KubeObject } from '../peers/kube-apiserver.js';
 import { repoRoot } from '../peers/versions.js';
@@ -78,10 +77,12 @@ export async function pushBundle(
 ): Promise<string> {
   const file = join(mkdtempSync(join(sandbox.dir, 'bundle-')), 'objects.yaml');
   writeFileSync(file, objects.map((o) => stringify(o)).join('---\n'));
-  // biome-ignore format: CLI arguments read best as flag/value pairs
-  const pushed = await runCli([
-    'bundle', 'push', `${sandbox.registry}/${repoAndTag}`, ...(objects.length ? ['--file', file] : []),
-    '--insecure-registry', sandbox.registry,
+  const pushed = await sandbox.run('tekton-attest', [
+    'bundle',
+    'push',
+    `${sandbox.registry}/${repoAndTag}`,
+    '--file',
+    file,
   ]);
   if (pushed.code !== 0) throw new Error(`bundle push failed: ${pushed.stderr}`);
   return pushed.stdout.trim();
