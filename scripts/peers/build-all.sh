@@ -3,6 +3,10 @@
 #   cosign CLI            scripts/peers/build-cosign.sh   (Go module proxy)
 #   kube-apiserver, etcd  scripts/peers/build-kube.sh     (Go module proxy)
 #   Tekton CRDs           go mod download github.com/tektoncd/pipeline@<pinned> (config/300-crds)
+#   Tekton controller, resolvers  scripts/peers/build-tekton.sh (Go module proxy; the local sandbox)
+#   tkn                   scripts/peers/build-tkn.sh      (Go module proxy; the local sandbox)
+#   kubectl               scripts/peers/build-kubectl.sh  (same module as kube-apiserver; the local sandbox)
+#   kurator-render        test/kurator/render/build.sh    (Go text/template + sprig, as Kurator renders)
 #   docker-registry       Debian package (the OCI registry the tests run), installed when root
 # Idempotent and fast when everything is cached. Versions: scripts/peers/versions.env and
 # scripts/peers/kube-module/go.mod. Overrides: COSIGN_BIN, KUBEBUILDER_ASSETS, TEKTON_CRDS_DIR.
@@ -43,6 +47,22 @@ else
 fi
 [ -d "$crds" ] || { echo "build-all: Tekton CRDs not found at $crds" >&2; exit 1; }
 step "tekton CRDs ($TEKTON_PIPELINE_VERSION): $crds ($(( $(date +%s) - t ))s)"
+
+t=$(date +%s)
+tekton="$("$here/build-tekton.sh")"
+step "Tekton controller + resolvers (local sandbox): $tekton ($(( $(date +%s) - t ))s)"
+
+t=$(date +%s)
+tkn="$("$here/build-tkn.sh")"
+step "tkn $TKN_VERSION (local sandbox): $tkn ($(( $(date +%s) - t ))s)"
+
+t=$(date +%s)
+kubectl="$("$here/build-kubectl.sh")"
+step "kubectl (local sandbox, same module as kube-apiserver): $kubectl ($(( $(date +%s) - t ))s)"
+
+t=$(date +%s)
+kurator_render="$(bash "$here/../../test/kurator/render/build.sh")"
+step "kurator-render (Kurator's text/template + sprig rendering): $kurator_render ($(( $(date +%s) - t ))s)"
 
 t=$(date +%s)
 if command -v docker-registry >/dev/null 2>&1; then

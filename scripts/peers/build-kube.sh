@@ -52,12 +52,9 @@ mv -f "$dir/etcd.tmp.$$" "$dir/etcd"
 t2=$(date +%s)
 echo "build-kube: etcd $etcd_version built in $((t2 - t1))s" >&2
 
-minor="${kube_version#v1.}"; minor="${minor%%.*}"
-vflags=""
-for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-  vflags+=" -X $pkg.gitVersion=$kube_version -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
-  vflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
-done
+# shellcheck source=kube-ldflags.sh
+. "$here/kube-ldflags.sh"
+vflags="$(kube_version_ldflags "$kube_version")"
 echo "build-kube: go build -p $p -o $dir/kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver" >&2
 go build -p "$p" -ldflags="-s -w$vflags" -o "$dir/kube-apiserver.tmp.$$" k8s.io/kubernetes/cmd/kube-apiserver >&2
 mv -f "$dir/kube-apiserver.tmp.$$" "$dir/kube-apiserver"

@@ -8,7 +8,8 @@ import { send } from '../http/send.js';
 import { log } from '../log.js';
 
 /**
- * HTTP for registries: TLS trust, plain-HTTP opt-in per host, bounded retries. Knows nothing about the
+ * HTTP for registries: TLS trust, plain-HTTP opt-in per host (and for local hosts, as go-containerregistry),
+ * bounded retries. Knows nothing about the
  * distribution API or credentials (client.ts and auth.ts do).
  */
 
@@ -79,9 +80,12 @@ export class Transport {
     return this.#insecureHosts.some((h) => h === wanted || h === bare);
   }
 
-  /** `https://host` or, for an insecure host that does not speak TLS, `http://host`. */
+  /**
+   * `https://host` or, for an insecure or local host that does not speak TLS, `http://host`. Local hosts are
+   * the ones go-containerregistry (Chains, cosign, Tekton's bundles resolver) also tries over plain HTTP.
+   */
   async baseUrl(host: string): Promise<string> {
-    if (!this.isInsecure(host)) return `https://${host}`;
+    if (!this.isInsecure(host) && !isLocalRegistry(host)) return `https://${host}`;
     let scheme = this.#schemes.get(host);
     if (!scheme) {
       scheme = this.#probe(host);
@@ -95,7 +99,11 @@ export class Transport {
       await this.#once({ method: 'GET', url: `https://${host}/v2/` });
       return 'https';
     } catch (error) {
-      log.debug(`${host}: TLS probe failed (${classifyNetworkError(error).summary}), using plain HTTP`);
+      const failure = classifyNetworkError(error);
+      // A local host that was not named insecure falls back only when it answers without TLS: a TLS
+      // registry with an untrusted certificate keeps failing with the TLS error (and its hint).
+      if (!this.isInsecure(host) && failure.kind !== 'not-tls') return 'https';
+      log.debug(`${host}: TLS probe failed (${failure.summary}), using plain HTTP`);
       return 'http';
     }
   }
@@ -155,6 +163,21 @@ export class Transport {
   async close(): Promise<void> {
     await Promise.all([this.#secureDispatcher?.close(), this.#insecure.close()]);
   }
+}
+
+/**
+ * go-containerregistry's `name.Registry.Scheme()` rule for plain-HTTP fallback without any flag: localhost,
+ * `*.localhost`, 127.0.0.1, ::1 and the RFC 1918 private ranges (e.g. kind's `localhost:5001`, an in-cluster
+ * registry Service). TLS is still tried first, with verification.
+ */
+export function isLocalRegistry(host: string): boolean {
+  const name = host.toLowerCase();
+  if (name.startsWith('localhost:') || /^(.*\.)?localhost(:\d{1,5})?$/.test(name)) return true;
+  if (/^127\.0\.0\.1(:\d{1,5})?$/.test(name) || /^(::1|\[::1\](:\d{1,5})?)$/.test(name)) return true;
+  const octets = /^(\d{1,3})\.(\d{1,3})\.\d{1,3}\.\d{1,3}(:\d{1,5})?$/.exec(name);
+  if (!octets) return false;
+  const [a, b] = [Number(octets[1]), Number(octets[2])];
+  return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
 }
 
 function dispatcher(tls: { ca?: string[]; rejectUnauthorized?: boolean }): Dispatcher {

@@ -306,6 +306,11 @@ export interface SigstoreOptions {
   rekorStoresProposed?: boolean;
   /** Serve HTTPS with a fresh test CA (`caFile`), as a private deployment with an internal CA would. */
   tls?: boolean;
+  /**
+   * Also accept tokens signed by this key: a real cluster's service-account signing key (from its
+   * /openid/v1/jwks, as Fulcio's kubernetes issuer fetches it), for pods whose tokens a kube-apiserver issued.
+   */
+  clusterIssuerKey?: KeyObject;
 }
 
 export async function startSigstore(options: SigstoreOptions = {}): Promise<SigstoreStack> {
@@ -372,7 +377,10 @@ export async function startSigstore(options: SigstoreOptions = {}): Promise<Sigs
     const [h, p, s] = token.split('.');
     const unauthenticated = () => new HttpFailure(401, 'There was an error processing the identity token');
     if (!h || !p || !s) throw unauthenticated();
-    if (!verify('sha256', Buffer.from(`${h}.${p}`), issuerKeys.publicKey, Buffer.from(s, 'base64url'))) {
+    const trusted = [issuerKeys.publicKey, ...(options.clusterIssuerKey ? [options.clusterIssuerKey] : [])];
+    if (
+      !trusted.some((key) => verify('sha256', Buffer.from(`${h}.${p}`), key, Buffer.from(s, 'base64url')))
+    ) {
       throw unauthenticated();
     }
     const claims = JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as {

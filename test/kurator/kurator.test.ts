@@ -10,7 +10,7 @@ import { stepProblems } from '../catalog/catlin.js';
 import { repoRoot } from '../peers/versions.js';
 import { TEKTON_CHECK_BUILD_TIMEOUT_MS, tektonValidate } from '../task/tekton-check.js';
 import { taskProblems } from '../task/validate-task.js';
-import { renderGoTemplate } from './go-template.js';
+import { type KuratorRenderData, renderKuratorTemplate } from './kurator-render.js';
 
 type Json = Record<string, unknown>;
 interface Task {
@@ -25,7 +25,6 @@ interface Task {
 
 const read = (file: string) => readFileSync(join(repoRoot, file), 'utf8');
 const taskTemplate = read('catalog/kurator/tekton-attest.tmpl');
-const rbacTemplate = read('catalog/kurator/rbac.tmpl');
 const catalogTask = parse(read('task/tekton-attest.yaml')) as Task;
 const camel = (name: string) => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
@@ -37,8 +36,11 @@ const ownerReference = {
 };
 
 /** Kurator's PredefinedTaskConfig for template `tekton-attest` in pipeline `quick-start`. */
-function renderTaskText(params: Record<string, string>, owner: Json | null = ownerReference): string {
-  return renderGoTemplate(taskTemplate, {
+function renderTaskText(
+  params: Record<string, string>,
+  owner: KuratorRenderData['OwnerReference'] = ownerReference,
+): Promise<string> {
+  return renderKuratorTemplate('catalog/kurator/tekton-attest.tmpl', {
     PipelineName: 'quick-start',
     Namespace: 'kurator-pipeline',
     TemplateName: 'tekton-attest',
@@ -48,15 +50,18 @@ function renderTaskText(params: Record<string, string>, owner: Json | null = own
   });
 }
 
-function renderTask(params: Record<string, string>, owner: Json | null = ownerReference): Task {
-  return parse(renderTaskText(params, owner)) as Task;
+async function renderTask(
+  params: Record<string, string>,
+  owner: KuratorRenderData['OwnerReference'] = ownerReference,
+): Promise<Task> {
+  return parse(await renderTaskText(params, owner)) as Task;
 }
 
 const defaults = (task: Task) => Object.fromEntries(task.spec.params.map((p) => [p.name, p.default]));
 
 describe('the predefined-task template', () => {
-  test('renders a valid Task named <template>-<pipeline>, owned by the Kurator Pipeline', () => {
-    const task = renderTask({ format: 'slsa/v1', storage: 'tekton' });
+  test('renders a valid Task named <template>-<pipeline>, owned by the Kurator Pipeline', async () => {
+    const task = await renderTask({ format: 'slsa/v1', storage: 'tekton' });
     expect(taskProblems(task)).toEqual([]);
     expect(stepProblems(task as unknown as Json)).toEqual([]);
     expect(task.metadata.name).toBe('tekton-attest-quick-start');
@@ -75,10 +80,10 @@ describe('the predefined-task template', () => {
     "Tekton's own validation accepts the rendered Task, with and without params",
     async () => {
       const dir = mkdtempSync(join(tmpdir(), 'kurator-'));
-      writeFileSync(join(dir, 'default.yaml'), renderTaskText({}, null));
+      writeFileSync(join(dir, 'default.yaml'), await renderTaskText({}, null));
       writeFileSync(
         join(dir, 'custom.yaml'),
-        renderTaskText({ signer: 'keyless', transparency: 'true', storage: 'oci' }),
+        await renderTaskText({ signer: 'keyless', transparency: 'true', storage: 'oci' }),
       );
       const reports = await tektonValidate([join(dir, 'default.yaml'), join(dir, 'custom.yaml')]);
       expect(reports.map((r) => [r.kind, r.name, r.error])).toEqual([
@@ -89,11 +94,11 @@ describe('the predefined-task template', () => {
     TEKTON_CHECK_BUILD_TIMEOUT_MS,
   );
 
-  test('user params become the param defaults; unset ones keep the catalog defaults', () => {
-    const rendered = defaults(renderTask({ format: 'slsa/v1', storage: 'tekton', waitTimeout: '2m' }));
+  test('user params become the param defaults; unset ones keep the catalog defaults', async () => {
+    const rendered = defaults(await renderTask({ format: 'slsa/v1', storage: 'tekton', waitTimeout: '2m' }));
     expect(rendered).toMatchObject({ format: 'slsa/v1', storage: 'tekton', 'wait-timeout': '2m' });
     const catalog = defaults(catalogTask);
-    const untouched = defaults(renderTask({}));
+    const untouched = defaults(await renderTask({}));
     for (const [name, value] of Object.entries(untouched)) {
       if (['key', 'deep-inspection'].includes(name)) continue;
       expect(value, name).toBe(catalog[name]);
@@ -101,8 +106,8 @@ describe('the predefined-task template', () => {
     expect(Object.keys(untouched)).toEqual(Object.keys(catalog));
   });
 
-  test('Kurator specifics: the source workspace, the key Secret by API, docker-credentials, deep inspection', () => {
-    const task = renderTask({}, null);
+  test('Kurator specifics: the source workspace, the key Secret by API, docker-credentials, deep inspection', async () => {
+    const task = await renderTask({}, null);
     expect(task.metadata.ownerReferences).toBeUndefined();
     expect(task.spec.workspaces).toEqual([expect.objectContaining({ name: 'source', optional: true })]);
     expect(defaults(task)).toMatchObject({
@@ -136,20 +141,12 @@ describe('the predefined-task template', () => {
     expect(go).toContain('package render');
     expect(go).toContain(`const TektonAttestTaskContent = \`${taskTemplate}\``);
   });
-
-  test('the renderer refuses what it does not implement', () => {
-    expect(() => renderGoTemplate('{{ range .Params }}x{{ end }}', { Params: {} })).toThrow(/unsupported/);
-    expect(() => renderGoTemplate('{{ .Nope }}', {})).toThrow(/can't evaluate field Nope/);
-    expect(() => renderGoTemplate('{{ if .A }}x', { A: true })).toThrow(/without/);
-    expect(renderGoTemplate('a\n{{- if .A }}\nb{{- end }}\n', { A: true })).toBe('a\nb\n');
-    expect(renderGoTemplate('{{ default "x" .Params.k }}', { Params: {} })).toBe('x');
-  });
 });
 
 describe('the RBAC template', () => {
-  test("renders a Role and RoleBinding for the pipeline's service account", () => {
+  test("renders a Role and RoleBinding for the pipeline's service account", async () => {
     const objects = parseAllDocuments(
-      renderGoTemplate(rbacTemplate, {
+      await renderKuratorTemplate('catalog/kurator/rbac.tmpl', {
         PipelineName: 'quick-start',
         PipelineNamespace: 'kurator-pipeline',
         ServiceAccountName: 'quick-start',
@@ -194,13 +191,13 @@ describe('the RBAC template', () => {
       name: 'quick-start-tekton-attest',
     });
     // The key the Task reads is one the Role lets it read.
-    const key = defaults(renderTask({})).key ?? '';
+    const key = defaults(await renderTask({})).key ?? '';
     expect(key.split('/').pop()).toBe('signing-secrets');
   });
 });
 
 describe('the README', () => {
-  test('its Kurator Pipeline uses the predefined task last, with params the template knows', () => {
+  test('its Kurator Pipeline uses the predefined task last, with params the template knows', async () => {
     const readme = read('catalog/kurator/README.md');
     const yamlBlock = /```yaml\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
     const pipeline = parse(yamlBlock) as {
@@ -215,8 +212,8 @@ describe('the README', () => {
     expect(last?.predefinedTask?.name).toBe('tekton-attest');
     const known = new Set([...taskTemplate.matchAll(/\.Params\.([A-Za-z]+)/g)].map((m) => m[1]));
     for (const key of Object.keys(last?.predefinedTask?.params ?? {})) expect(known.has(key), key).toBe(true);
-    const rendered = defaults(renderTask(last?.predefinedTask?.params ?? {}));
-    expect(taskProblems(renderTask(last?.predefinedTask?.params ?? {}))).toEqual([]);
+    const rendered = defaults(await renderTask(last?.predefinedTask?.params ?? {}));
+    expect(taskProblems(await renderTask(last?.predefinedTask?.params ?? {}))).toEqual([]);
     expect(rendered.storage).toBe('tekton,oci');
   });
 });

@@ -50,6 +50,11 @@ export interface StartKubeApiServerOptions {
   apiAudiences?: string[];
   /** Keep the temp dir on stop() (also: TEKTON_ATTEST_KEEP_PEER_DIRS=1). */
   keepDir?: boolean;
+  /**
+   * Keep the ServiceAccount admission plugin on (default off): pods then need their ServiceAccount to exist
+   * and get the projected token volume, as in a real cluster.
+   */
+  serviceAccountAdmission?: boolean;
 }
 
 export interface HttpResult<T = KubeObject> {
@@ -258,7 +263,7 @@ function spawnLogged(bin: string, args: string[], logFile: string): ChildProcess
  * A detached shell that kills the peers and removes their dir if this process dies without
  * stop() (a signal, a crashed or killed test worker), where the 'exit' hook cannot run.
  */
-function spawnWatchdog(pids: number[], dir: string): ChildProcess {
+export function spawnWatchdog(pids: number[], dir: string): ChildProcess {
   const script =
     'while kill -0 "$0" 2>/dev/null; do sleep 1; done; d="$1"; shift; kill -9 "$@" 2>/dev/null; rm -rf "$d"';
   const dog = spawn('/bin/sh', ['-c', script, String(process.pid), dir, ...pids.map(String)], {
@@ -447,7 +452,7 @@ async function startOnce(
         `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
         `--api-audiences=${audiences.join(',')}`,
         '--service-cluster-ip-range=10.0.0.0/24',
-        `--disable-admission-plugins=${DISABLED_ADMISSION_PLUGINS.join(',')}`,
+        `--disable-admission-plugins=${DISABLED_ADMISSION_PLUGINS.filter((p) => !(opts.serviceAccountAdmission && p === 'ServiceAccount')).join(',')}`,
         '--profiling=false',
         ...(opts.extraApiServerArgs ?? []),
       ],
