@@ -9,7 +9,7 @@ import { checkAttestations } from '../harness/cosign-checker.js';
 import { FakeKube } from '../harness/fake-kube.js';
 import { type FaultProxy, startFaultProxy } from '../harness/fault-proxy.js';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
-import { pushTestImage } from '../harness/registry-http.js';
+import { pushTestImage, RegistryHttp } from '../harness/registry-http.js';
 import { type CliResult, runCli } from '../harness/run-built-cli.js';
 import type { Scenario } from '../harness/scenario.js';
 import { buildAndNotify, targetArgs } from '../harness/scenario.js';
@@ -136,4 +136,59 @@ describe('attest with oci storage, end to end', () => {
     });
     expect(check.verified).toHaveLength(1);
   });
+});
+
+describe('attest with oci storage: existing layers that are redirected or unreadable', () => {
+  let redirecting: TestRegistry;
+  beforeAll(async () => {
+    redirecting = await startRegistry({ redirectBlobs: true });
+  });
+  afterAll(async () => {
+    await redirecting?.stop();
+  });
+
+  /** The layers of the image's `.att` tag, read from the manifest (the blobs sit behind the redirect). */
+  async function attLayers(url: string, repository: string, digest: string): Promise<unknown[]> {
+    const manifest = await new RegistryHttp({ url }).manifest(repository, `${digest.replace(':', '-')}.att`);
+    return manifest ? (JSON.parse(manifest.bytes.toString('utf8')) as { layers: unknown[] }).layers : [];
+  }
+
+  it('a registry that redirects blob reads (as hosted ones do): a re-run adds nothing; verify and cosign agree', async () => {
+    const image = await pushTestImage({ url: redirecting.url }, 'team/cdn-cli', 'v1');
+    const scenario = scenarioFor('cdn-cli', redirecting.host, 'team/cdn-cli', image.digest);
+    for (let run = 0; run < 2; run++) {
+      const result = await attest(scenario, redirecting.host);
+      expect(result.code, result.stderr).toBe(0);
+    }
+    expect(await attLayers(redirecting.url, 'team/cdn-cli', image.digest)).toHaveLength(1);
+    expect(redirecting.blobStore!.requests.some((r) => r.method === 'GET')).toBe(true);
+    const reference = `${redirecting.host}/team/cdn-cli:v1`;
+    const verify = await runCli([
+      'verify',
+      reference,
+      ...['--key', key.publicKeyFile, '--type', 'slsaprovenance1', '--insecure-ignore-tlog'],
+      ...['--insecure-registry', redirecting.host],
+    ]);
+    expect(verify.code, verify.stderr).toBe(0);
+    const cosign = await runCosign([
+      'verify-attestation',
+      ...['--key', key.publicKeyFile, '--type', 'slsaprovenance1', '--insecure-ignore-tlog'],
+      '--allow-http-registry',
+      reference,
+    ]);
+    expect(cosign.code, cosign.stderr).toBe(0);
+  }, 120_000);
+
+  it('an existing layer that cannot be read (HTTP 500): the re-run fails and appends no copy', async () => {
+    const image = await pushTestImage({ url: registry.url }, 'team/unreadable-cli');
+    const scenario = scenarioFor('unreadable-cli', proxy.host, 'team/unreadable-cli', image.digest);
+    const first = await attest(scenario, proxy.host);
+    expect(first.code, first.stderr).toBe(0);
+    proxy.addFault({ kind: '500', method: 'GET', path: /blobs\/sha256/, times: 10 });
+    const rerun = await attest(scenario, proxy.host);
+    expect(rerun.code).toBe(1);
+    expect(rerun.stderr).toContain('cannot tell whether');
+    expect(rerun.stderr).toContain('HTTP 500');
+    expect(await attLayers(registry.url, 'team/unreadable-cli', image.digest)).toHaveLength(1);
+  }, 120_000);
 });
