@@ -1,4 +1,5 @@
 import { AttestError } from '../errors.js';
+import { parseReference } from '../oci/reference.js';
 import { type KubeAccess, parseKubeAccess } from './kube.js';
 import { resolvePredicateType } from './predicate-types.js';
 import {
@@ -31,7 +32,7 @@ export interface VerifyConfig {
 export function parseVerifyConfig(options: RawOptions): VerifyConfig {
   const key = text(options, 'key');
   return {
-    image: text(options, 'image') ?? '',
+    image: checkedImage(text(options, 'image') ?? ''),
     key,
     keyPasswordFile: text(options, 'key-password-file'),
     predicateType: resolvePredicateType(text(options, 'type')),
@@ -44,6 +45,19 @@ export function parseVerifyConfig(options: RawOptions): VerifyConfig {
     ignoreTlog: flag(options, 'insecure-ignore-tlog'),
     kube: parseKubeAccess(options),
   };
+}
+
+/** The IMAGE argument, refused before any request when a registry could not address it. */
+function checkedImage(image: string): string {
+  try {
+    parseReference(image);
+  } catch (error) {
+    if (!(error instanceof AttestError)) throw error;
+    throw new AttestError('INVALID_ARGUMENT', `verify IMAGE: ${error.message}`, {
+      ...(error.hint ? { hint: error.hint } : {}),
+    });
+  }
+  return image;
 }
 
 /** Who may have signed a keyless attestation (cosign's flags of the same names). */

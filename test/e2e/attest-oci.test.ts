@@ -1,6 +1,6 @@
 // The oci backend through the built CLI: many `tekton-attest attest` processes (fake Kubernetes API) pushing
 // provenance for one image at once, then `tekton-attest verify`, the independent checker and cosign.
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,12 +34,19 @@ afterAll(async () => {
 });
 
 /** A PipelineRun (in the fake API) whose build produced `host/repository@digest`. */
-function scenarioFor(name: string, host: string, repository: string, digest: string): Scenario {
+function scenarioFor(
+  name: string,
+  host: string,
+  repository: string,
+  digest: string,
+  moreResults: { name: string; type: string; value: string }[] = [],
+): Scenario {
   const scenario = buildAndNotify({ name });
   const build = scenario.taskRuns.find((t) => t.metadata.name.endsWith('-build'))!;
   build.status.results = [
     { name: 'IMAGE_URL', type: 'string', value: `${host}/${repository}` },
     { name: 'IMAGE_DIGEST', type: 'string', value: digest },
+    ...moreResults,
   ];
   for (const object of [scenario.pipelineRun, ...scenario.taskRuns]) fake.add(object);
   return scenario;
@@ -135,6 +142,61 @@ describe('attest with oci storage, end to end', () => {
       type: 'slsaprovenance1',
     });
     expect(check.verified).toHaveLength(1);
+  });
+});
+
+describe('attest and verify: image names a registry cannot address', () => {
+  it('a TaskRun result naming ../ paths is skipped as a subject with a warning; no request leaves /v2/', async () => {
+    const image = await pushTestImage({ url: registry.url }, 'team/escape-cli');
+    // A build step chooses its results: this one names a path outside the registry API.
+    const scenario = scenarioFor('escape-cli', proxy.host, 'team/escape-cli', image.digest, [
+      { name: 'evil-IMAGE_URL', type: 'string', value: `${proxy.host}/team/../../api/v4/projects` },
+      { name: 'evil-IMAGE_DIGEST', type: 'string', value: image.digest },
+    ]);
+    const build = scenario.taskRuns.find((t) => t.metadata.name.endsWith('-build'))!;
+    const before = proxy.log.length;
+    const outputDir = await mkdtemp(join(dir, 'escape-'));
+    const result = await runCli(
+      [
+        'attest',
+        ...targetArgs(scenario, await fake.writeKubeconfig(dir)),
+        ...['--key', key.privateKeyFile, '--storage', 'oci,file', '--output-dir', outputDir],
+        ...['--insecure-registry', proxy.host, '--deep-inspection', '--wait-timeout', '5s'],
+      ],
+      {
+        env: {
+          HOME: dir,
+          DOCKER_CONFIG: undefined,
+          KUBERNETES_SERVICE_HOST: undefined,
+          KUBECONFIG: undefined,
+        },
+      },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(
+      `TaskRun ${build.metadata.name}: skipping image from results evil-IMAGE_URL`,
+    );
+    const requests = proxy.log.slice(before);
+    expect(requests.length).toBeGreaterThan(0);
+    expect(requests.filter((line) => !line.split(' ')[1]!.startsWith('/v2/'))).toEqual([]);
+    const statement = JSON.parse(
+      await readFile(join(outputDir, `${scenario.name}.statement.json`), 'utf8'),
+    ) as {
+      subject: { name: string }[];
+    };
+    expect(statement.subject.map((s) => s.name)).toEqual([`${proxy.host}/team/escape-cli`]);
+  }, 60_000);
+
+  it('verify refuses such an IMAGE argument (exit 2) before any request', async () => {
+    const before = proxy.log.length;
+    const result = await runCli([
+      'verify',
+      `${proxy.host}/team/../../api/v4/projects:v1`,
+      ...['--key', key.publicKeyFile, '--insecure-registry', proxy.host],
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("no '.' or '..' components");
+    expect(proxy.log.length).toBe(before);
   });
 });
 
