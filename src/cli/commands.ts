@@ -14,6 +14,7 @@ import {
   kubeOptions,
   payloadOptions,
   registryOptions,
+  runOptions,
   signerOptions,
   storageOptions,
   verifyIdentityOptions,
@@ -38,6 +39,7 @@ const registry = {
   'docker-config': registryOptions['docker-config'],
   'registry-ca': registryOptions['registry-ca'],
   'insecure-registry': registryOptions['insecure-registry'],
+  'registry-request-timeout': registryOptions['registry-request-timeout'],
 };
 
 /** Every command, declaring its options. Config parsers load lazily: `--help` stays fast. */
@@ -55,6 +57,7 @@ export function commands(found: Found): Command[] {
           .options(signerOptions)
           .options(storageOptions)
           .options(registryOptions)
+          .options(runOptions)
           .example(
             '$0 attest --key k8s://tekton-chains/signing-secrets',
             "in the Task pod: attest the pod's own PipelineRun",
@@ -166,6 +169,7 @@ export function commands(found: Found): Command[] {
             'key-password-file': keyOptions['key-password-file'],
             'oci-repository': storageOptions['oci-repository'],
             ...registry,
+            ...runOptions,
             kubeconfig: kubeOptions.kubeconfig,
             context: kubeOptions.context,
           })

@@ -11,6 +11,14 @@ export const DEFAULTS = {
   builderId: DEFAULT_BUILDER_ID,
   storage: ['tekton', 'oci'] as readonly StorageName[],
   waitTimeoutMs: 5 * 60_000,
+  /**
+   * The whole run (`--timeout`): well inside a Task's default 1h timeout, so a registry or API that stops
+   * answering fails the step with a message naming it instead of Tekton killing the pod silently; and above
+   * the default wait for siblings (5m) plus the minute or so signing and storing take.
+   */
+  runTimeoutMs: 10 * 60_000,
+  /** Each registry request, body included (`--registry-request-timeout`). */
+  registryRequestTimeoutMs: 60_000,
   fulcioUrl: 'https://fulcio.sigstore.dev',
   rekorUrl: 'https://rekor.sigstore.dev',
   identityTokenFile: '/var/run/sigstore/cosign/oidc-token',

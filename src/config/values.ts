@@ -24,6 +24,24 @@ export function list(options: RawOptions, name: string): string[] {
   return items.map(String).filter((item) => item.trim() !== '');
 }
 
+/** A duration that must be more than zero: a deadline of 0 would fail everything at once. */
+export function parsePositiveDuration(value: unknown, flagName: string, fallbackMs: number): number {
+  const ms = parseDuration(value, flagName, fallbackMs);
+  if (ms <= 0) {
+    throw new AttestError('INVALID_ARGUMENT', `${flagName} ${String(value)} must be more than 0`, {
+      hint: 'write it like 30s, 5m or 1h',
+    });
+  }
+  return ms;
+}
+
+/** A duration as a user writes it: 1500ms, 45s, 5m (an hour and a half is 90m). */
+export function formatDuration(ms: number): string {
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
 /** Parses durations like 300, 300s, 5m, 1h, 1500ms into milliseconds. */
 export function parseDuration(value: unknown, flagName: string, fallbackMs: number): number {
   if (value === undefined || value === '') return fallbackMs;

@@ -1,5 +1,6 @@
 import { AttestError } from '../errors.js';
 import { parseReference } from '../oci/reference.js';
+import { DEFAULTS } from './defaults.js';
 import { type KubeAccess, parseKubeAccess } from './kube.js';
 import { resolvePredicateType } from './predicate-types.js';
 import {
@@ -8,7 +9,7 @@ import {
   type RegistryAccess,
   type Repository,
 } from './registry.js';
-import { flag, type RawOptions, text } from './values.js';
+import { flag, parsePositiveDuration, type RawOptions, text } from './values.js';
 
 /** `verify IMAGE`: what to read, what must have signed it, and how. */
 export interface VerifyConfig {
@@ -27,6 +28,8 @@ export interface VerifyConfig {
   readonly ignoreTlog: boolean;
   /** For `--key k8s://NS/SECRET`. */
   readonly kube: KubeAccess;
+  /** Deadline of the whole run (`--timeout`). */
+  readonly timeoutMs: number;
 }
 
 export function parseVerifyConfig(options: RawOptions): VerifyConfig {
@@ -44,6 +47,7 @@ export function parseVerifyConfig(options: RawOptions): VerifyConfig {
     trustedRoot: text(options, 'trusted-root'),
     ignoreTlog: flag(options, 'insecure-ignore-tlog'),
     kube: parseKubeAccess(options),
+    timeoutMs: parsePositiveDuration(options.timeout, '--timeout', DEFAULTS.runTimeoutMs),
   };
 }
 

@@ -22,8 +22,39 @@ export interface SendResponse {
   body: Buffer;
 }
 
+/** A request on the wire, for the run's deadline to name what it was waiting on. */
+export interface InFlight {
+  readonly method: string;
+  /** origin and path, without the query (which may carry a signed URL's credentials). */
+  readonly url: string;
+  readonly startedAt: number;
+}
+
+const inFlight = new Set<InFlight>();
+
+/** The request that has waited longest, if any is on the wire. */
+export function longestInFlight(): InFlight | undefined {
+  let oldest: InFlight | undefined;
+  for (const request of inFlight) if (!oldest || request.startedAt < oldest.startedAt) oldest = request;
+  return oldest;
+}
+
 export async function send(req: SendRequest): Promise<SendResponse> {
   const url = new URL(req.url);
+  const tracked: InFlight = {
+    method: req.method,
+    url: `${url.origin}${url.pathname}`,
+    startedAt: Date.now(),
+  };
+  inFlight.add(tracked);
+  try {
+    return await exchange(req, url);
+  } finally {
+    inFlight.delete(tracked);
+  }
+}
+
+async function exchange(req: SendRequest, url: URL): Promise<SendResponse> {
   const res = await req.dispatcher.request({
     origin: url.origin,
     path: `${url.pathname}${url.search}`,

@@ -226,8 +226,13 @@ export class RegistryClient {
         await uploadBlob((...args) => this.#sendScoped(...args), repo, data, digest, options.mountFrom);
         return descriptor;
       } catch (error) {
+        // A request that timed out was already retried by the transport: a registry that slow is not
+        // helped by restarting the upload, which would only multiply the wait.
+        const timedOut = error instanceof AttestError && error.code === 'TIMEOUT';
         const retryable =
-          error instanceof UploadStatusError ? isTransientStatus(error.status) : isRetryableError(error);
+          error instanceof UploadStatusError
+            ? isTransientStatus(error.status)
+            : !timedOut && isRetryableError(error);
         if (!retryable || attempt >= this.transport.attempts) {
           throw error instanceof UploadStatusError ? error.toAttestError() : error;
         }

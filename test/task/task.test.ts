@@ -12,6 +12,7 @@ import {
   keyOptions,
   kubeOptions,
   registryOptions,
+  runOptions,
   signerOptions,
   storageOptions,
 } from '../../src/cli/options.js';
@@ -70,6 +71,7 @@ const attestOptions: Record<string, Options> = {
   ...signerOptions,
   ...registryOptions,
   ...storageOptions,
+  ...runOptions,
   'log-level': { type: 'string', choices: ['debug', 'info', 'warn', 'error'] },
 };
 const optionOfEnv = (name: string) =>
