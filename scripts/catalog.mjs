@@ -380,7 +380,7 @@ package render
 //   - deepInspection: take subjects from every task's results (default: true)
 //   - builderId, buildType, ociRepository, ociEncoding, signImages, markSigned, rekorUrl, fulcioUrl,
 //     registryCredentialsFromApi, insecureRegistry, waitTimeout, requireComplete, timeout,
-//     registryRequestTimeout, bestEffort, logLevel
+//     registryRequestTimeout, maxInputSize, bestEffort, logLevel
 const TektonAttestTaskContent = \`${template}\`
 `;
 }

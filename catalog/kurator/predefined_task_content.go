@@ -12,7 +12,7 @@ package render
 //   - deepInspection: take subjects from every task's results (default: true)
 //   - builderId, buildType, ociRepository, ociEncoding, signImages, markSigned, rekorUrl, fulcioUrl,
 //     registryCredentialsFromApi, insecureRegistry, waitTimeout, requireComplete, timeout,
-//     registryRequestTimeout, bestEffort, logLevel
+//     registryRequestTimeout, maxInputSize, bestEffort, logLevel
 const TektonAttestTaskContent = `apiVersion: tekton.dev/v1
 kind: Task
 metadata:
@@ -116,6 +116,10 @@ spec:
       type: string
       default: "{{ default "60s" .Params.registryRequestTimeout }}"
       description: Deadline of each registry request, the whole answer included (a slow registry cannot hold the run past it).
+    - name: max-input-size
+      type: string
+      default: "{{ default "64Mi" .Params.maxInputSize }}"
+      description: Most bytes read from one Kubernetes API answer or registry blob; larger ones fail naming this param. Raising it may need a larger memory limit.
     - name: require-complete
       type: string
       default: "{{ default "false" .Params.requireComplete }}"
@@ -220,6 +224,8 @@ spec:
           value: $(params.timeout)
         - name: TEKTON_ATTEST_REGISTRY_REQUEST_TIMEOUT
           value: $(params.registry-request-timeout)
+        - name: TEKTON_ATTEST_MAX_INPUT_SIZE
+          value: $(params.max-input-size)
         - name: TEKTON_ATTEST_REQUIRE_COMPLETE
           value: $(params.require-complete)
         - name: TEKTON_ATTEST_BEST_EFFORT
@@ -245,7 +251,7 @@ spec:
           cpu: 50m
           memory: 64Mi
         limits:
-          memory: 256Mi
+          memory: 512Mi
       securityContext:
         runAsNonRoot: true
         runAsUser: 65532

@@ -12,6 +12,7 @@ import {
   keygenOptions,
   keyOptions,
   kubeOptions,
+  limitOptions,
   payloadOptions,
   registryOptions,
   runOptions,
@@ -58,6 +59,7 @@ export function commands(found: Found): Command[] {
           .options(storageOptions)
           .options(registryOptions)
           .options(runOptions)
+          .options(limitOptions)
           .example(
             '$0 attest --key k8s://tekton-chains/signing-secrets',
             "in the Task pod: attest the pod's own PipelineRun",
@@ -128,6 +130,7 @@ export function commands(found: Found): Command[] {
       builder: (yargs) =>
         yargs
           .options(payloadOptions)
+          .options(limitOptions)
           .options(formatOptions)
           .options(keyOptions)
           .example(
@@ -170,6 +173,7 @@ export function commands(found: Found): Command[] {
             'oci-repository': storageOptions['oci-repository'],
             ...registry,
             ...runOptions,
+            ...limitOptions,
             kubeconfig: kubeOptions.kubeconfig,
             context: kubeOptions.context,
           })

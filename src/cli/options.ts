@@ -68,6 +68,15 @@ export const kubeOptions = {
   },
 } satisfies OptionGroup;
 
+/** What one read may hold (attest, payload, verify). */
+export const limitOptions = {
+  'max-input-size': {
+    type: 'string',
+    describe:
+      'Most bytes read from one input file, Kubernetes API response or registry blob (e.g. 128Mi; default 64Mi)',
+  },
+} satisfies OptionGroup;
+
 /** The whole command's deadline (attest, verify). */
 export const runOptions = {
   timeout: {

@@ -15,7 +15,8 @@ let currentStep = 'starting';
 /** Records what the run is doing now, for the deadline's message. */
 export function step(name: string): void {
   currentStep = name;
-  log.debug(`step: ${name}`);
+  // The resident set at each step: where a run that nears the Task's memory limit spends it.
+  log.debug(`step: ${name} (rss ${Math.round(process.memoryUsage.rss() / 2 ** 20)} MiB)`);
 }
 
 /** Thrown when the deadline passes; the process must then end, since the work it cut short still runs. */

@@ -16,5 +16,6 @@ export async function openRegistry(
     registryCaFiles: [...access.caFiles],
     insecureRegistries: [...access.insecureRegistries],
     requestTimeoutMs: access.requestTimeoutMs,
+    maxResponseBytes: access.maxBlobBytes,
   });
 }

@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_INPUT_BYTES } from '../files.js';
 import { BUILD_TYPE_SLSA, DEFAULT_BUILDER_ID, type FormatName } from '../provenance/statement.js';
 
 /** The storage backends `--storage` names (each a file in storage/). */
@@ -17,6 +18,7 @@ export const DEFAULTS = {
    * the default wait for siblings (5m) plus the minute or so signing and storing take.
    */
   runTimeoutMs: 10 * 60_000,
+  maxInputBytes: DEFAULT_MAX_INPUT_BYTES,
   /** Each registry request, body included (`--registry-request-timeout`). */
   registryRequestTimeoutMs: 60_000,
   fulcioUrl: 'https://fulcio.sigstore.dev',

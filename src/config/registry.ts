@@ -1,7 +1,7 @@
 import { AttestError } from '../errors.js';
 import { parseReference } from '../oci/reference.js';
 import { DEFAULTS } from './defaults.js';
-import { list, parsePositiveDuration, type RawOptions, text } from './values.js';
+import { list, parseMaxInputSize, parsePositiveDuration, type RawOptions, text } from './values.js';
 
 /** How to reach registries: `--docker-config`, `--registry-ca`, `--insecure-registry` (attest, bundle, verify). */
 export interface RegistryAccess {
@@ -12,6 +12,8 @@ export interface RegistryAccess {
   readonly insecureRegistries: readonly string[];
   /** Deadline of each registry request, the whole body included (`--registry-request-timeout`). */
   readonly requestTimeoutMs: number;
+  /** The largest blob read (`--max-input-size`); manifests keep the OCI spec's 4 MiB. */
+  readonly maxBlobBytes: number;
 }
 
 /** A repository, without tag or digest. */
@@ -31,6 +33,7 @@ export function parseRegistryAccess(options: RawOptions): RegistryAccess {
       '--registry-request-timeout',
       DEFAULTS.registryRequestTimeoutMs,
     ),
+    maxBlobBytes: parseMaxInputSize(options),
   };
 }
 

@@ -192,13 +192,9 @@ export class RegistryClient {
     return true;
   }
 
-  /** GET a blob and check it hashes to its digest. */
-  async getBlob(repo: RepositoryRef, digest: string, maxBytes = 64 * 1024 * 1024): Promise<Buffer> {
-    const res = await this.#read(repo, {
-      method: 'GET',
-      path: `blobs/${digest}`,
-      maxResponseBytes: maxBytes,
-    });
+  /** GET a blob (at most the transport's `--max-input-size`) and check it hashes to its digest. */
+  async getBlob(repo: RepositoryRef, digest: string): Promise<Buffer> {
+    const res = await this.#read(repo, { method: 'GET', path: `blobs/${digest}` });
     this.#expect(res, [200], repo, `read blob ${digest}`);
     const actual = digestOf(res.body, algorithmOf(digest) ?? 'sha256');
     if (actual !== digest) {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { getCACertificates, rootCertificates } from 'node:tls';
 import { Agent, type Dispatcher, EnvHttpProxyAgent } from 'undici';
 import { AttestError } from '../errors.js';
+import { DEFAULT_MAX_INPUT_BYTES } from '../files.js';
 import { classifyNetworkError, type NetworkFailure } from '../http/network-error.js';
 import { backoff, isTransientStatus, type RetryPolicy, retryDelay, sleep } from '../http/retry.js';
 import { send } from '../http/send.js';
@@ -31,6 +32,8 @@ export interface TransportOptions {
    * an idle one: a registry that trickles a byte at a time cannot hold the run past it. Default 60s.
    */
   requestTimeoutMs?: number;
+  /** The largest answer read (`--max-input-size`; default 64 MiB). Requests may ask for less. */
+  maxResponseBytes?: number;
 }
 
 export interface HttpRequest {
@@ -54,7 +57,6 @@ export interface HttpResponse {
   url: string;
 }
 
-const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 export class Transport {
@@ -66,6 +68,7 @@ export class Transport {
   readonly #retry: RetryPolicy;
   readonly #userAgent: string;
   readonly #timeoutMs: number;
+  readonly #maxResponseBytes: number;
   /** Per insecure host: the scheme that answered (TLS is tried first, like docker and cosign do). */
   readonly #schemes = new Map<string, Promise<'https' | 'http'>>();
 
@@ -79,6 +82,7 @@ export class Transport {
     this.#retry = { ...DEFAULT_RETRY, ...options.retry };
     this.#userAgent = options.userAgent ?? 'tekton-attest';
     this.#timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.#maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_INPUT_BYTES;
   }
 
   isInsecure(host: string): boolean {
@@ -149,7 +153,11 @@ export class Transport {
       headers: { 'user-agent': this.#userAgent, ...req.headers },
       body: req.body,
       dispatcher: this.isInsecure(url.host) ? this.#insecure : this.#secure,
-      maxResponseBytes: req.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+      maxResponseBytes: Math.min(req.maxResponseBytes ?? Number.POSITIVE_INFINITY, this.#maxResponseBytes),
+      limitFlag:
+        req.maxResponseBytes === undefined || req.maxResponseBytes >= this.#maxResponseBytes
+          ? '--max-input-size'
+          : undefined,
       timeoutMs: this.#timeoutMs,
     });
     log.debug(`${req.method} ${req.url} -> ${res.status}`);

@@ -275,6 +275,19 @@ describe('registry client: a failing registry', () => {
     expect(proxy.log.filter((l) => l.includes('manifests/gone')).length).toBe(3);
   });
 
+  it('refuses a blob over the --max-input-size limit, naming the limit and the flag', async () => {
+    const http = new RegistryHttp({ url: registry.url });
+    const digest = await http.putBlob('team/big', randomBytes(4096));
+    const c = new RegistryClient({ insecureRegistries: [proxy.host], maxResponseBytes: 2048 });
+    const error = (await c
+      .getBlob({ registry: proxy.host, repository: 'team/big' }, digest)
+      .catch((e: unknown) => e)) as AttestError;
+    await c.close();
+    expect(error.code).toBe('TOO_LARGE');
+    expect(error.message).toContain('the answer is larger than 2 KiB (--max-input-size)');
+    expect(error.hint).toContain('raise --max-input-size');
+  });
+
   it('rejects a blob whose bytes do not match its digest', async () => {
     const http = new RegistryHttp({ url: registry.url });
     const digest = await http.putBlob('team/corrupt', randomBytes(64));

@@ -11,6 +11,7 @@ import {
   formatOptions,
   keyOptions,
   kubeOptions,
+  limitOptions,
   registryOptions,
   runOptions,
   signerOptions,
@@ -72,6 +73,7 @@ const attestOptions: Record<string, Options> = {
   ...registryOptions,
   ...storageOptions,
   ...runOptions,
+  ...limitOptions,
   'log-level': { type: 'string', choices: ['debug', 'info', 'warn', 'error'] },
 };
 const optionOfEnv = (name: string) =>
