@@ -334,7 +334,7 @@ export class RegistryClient {
           'REGISTRY',
           `${req.method} ${repo.registry}/${repo.repository}/${req.path}: ${hops >= MAX_REDIRECTS ? `more than ${MAX_REDIRECTS} redirects` : 'redirected to a non-HTTP URL'}, last to ${next.host}`,
           {
-            hint: `the registry ${repo.registry} (or a proxy in front of it) redirects in a loop; report it to its operator`,
+            hint: `the registry ${repo.registry} (or a proxy in front of it) sends blob reads where they cannot be read; report it to its operator`,
           },
         );
       }
