@@ -76,6 +76,10 @@ interface Row {
   note: string;
   /** node dist/cli.js without the image's flags and compile cache (the other rows run as the image does). */
   plain?: boolean;
+  /** `--format` (default: the CLI's, slsa/v2alpha4). */
+  format?: FormatName;
+  /** Bytes of step scripts per TaskRun (bench/generate.ts); default: a few lines. */
+  scriptBytes?: number;
 }
 
 const ROWS: Row[] = [
@@ -87,6 +91,12 @@ const ROWS: Row[] = [
   { tasks: 500, subjects: 3, key: 'cosign', storage: 'tekton', runs: VARIANT_RUNS, note: 'storage tekton' },
   // biome-ignore format: one row per line
   { tasks: 100, subjects: 3, key: 'cosign', storage: 'tekton,oci', runs: RUNS, note: 'plain node dist/cli.js', plain: true },
+  // Peak memory of a large legitimate run, in both formats, against the Task's memory limit (issue 17).
+  // oci storage only: a v0.2 statement this large (32 MB) is over Kubernetes' annotation limit.
+  // biome-ignore format: one row per line
+  { tasks: 500, subjects: 3, key: 'cosign', storage: 'oci', runs: VARIANT_RUNS, note: '60 KB scripts per TaskRun, slsa/v2alpha4', format: 'slsa/v2alpha4', scriptBytes: 60_000 },
+  // biome-ignore format: one row per line
+  { tasks: 500, subjects: 3, key: 'cosign', storage: 'oci', runs: VARIANT_RUNS, note: '60 KB scripts per TaskRun, slsa/v1', format: 'slsa/v1', scriptBytes: 60_000 },
 ];
 
 interface Stats {
@@ -458,13 +468,19 @@ async function attestOnce(
     const { digest } = await pushTestImage({ url: registry.url }, repository);
     images.push({ url: `${proxy.host}/${repository}`, digest });
   }
-  const run = generateRun({ tasks: row.tasks, images, name: `shop-build-${++runCounter}` });
+  const run = generateRun({
+    tasks: row.tasks,
+    images,
+    name: `shop-build-${++runCounter}`,
+    ...(row.scriptBytes ? { scriptBytes: row.scriptBytes } : {}),
+  });
   let fake = await serve(run);
   // biome-ignore format: flag/value pairs
   const args = [
     cli, 'attest', '--kubeconfig', await fake.writeKubeconfig(work), '--namespace', run.namespace,
     '--pipelinerun', run.name, '--taskrun', run.attestTaskRun, '--key', setup.keys[row.key],
     '--storage', row.storage, '--insecure-registry', proxy.host, '--wait-timeout', '30s',
+    ...(row.format ? ['--format', row.format] : []),
   ];
   proxy.requests.length = 0;
   const how = row.plain ? { nodeArgs: [], env: {} } : AS_IMAGE;

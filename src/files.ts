@@ -1,4 +1,5 @@
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { open, rename, rm, writeFile } from 'node:fs/promises';
+import { AttestError } from './errors.js';
 
 /** Writes via a temporary file and a rename, so a failure never leaves half a file behind. */
 export async function writeFileAtomically(path: string, content: string | Uint8Array): Promise<void> {
@@ -10,4 +11,54 @@ export async function writeFileAtomically(path: string, content: string | Uint8A
     await rm(temporary, { force: true });
     throw error;
   }
+}
+
+/**
+ * The most read from one input file, one Kubernetes API response or one registry blob (`--max-input-size`):
+ * above a v0.2 envelope of a 500-task run with 60 KB scripts (43 MB), far below the Task's memory limit.
+ */
+export const DEFAULT_MAX_INPUT_BYTES = 64 * 2 ** 20;
+
+/**
+ * A file's text, refusing more than `maxBytes`: input files are untrusted in size (`--pipelinerun /dev/zero`,
+ * a FIFO, a 2 GB dump), so it is read in pieces and stops one byte past the limit instead of growing until
+ * the process dies. `what` names the file and `flag` the option that raises the limit, in the error.
+ */
+export async function readTextWithin(
+  path: string,
+  maxBytes: number,
+  what: { name: string; flag: string },
+): Promise<string> {
+  const file = await open(path, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(1024 * 1024, maxBytes + 1 - size));
+      const { bytesRead } = await file.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      chunks.push(chunk.subarray(0, bytesRead));
+      size += bytesRead;
+      if (size > maxBytes) {
+        throw new AttestError('INVALID_INPUT', `${what.name} is larger than ${formatBytes(maxBytes)}`, {
+          hint: `check that it is the file meant; if it is, raise the limit with ${what.flag} (e.g. ${what.flag} ${formatBytes(maxBytes * 4).replace(' ', '')})`,
+        });
+      }
+    }
+    return Buffer.concat(chunks, size).toString('utf8');
+  } finally {
+    await file.close();
+  }
+}
+
+/** 64 MiB, 1.5 KiB, 12 B. */
+export function formatBytes(bytes: number): string {
+  for (const [unit, size] of [
+    ['GiB', 2 ** 30],
+    ['MiB', 2 ** 20],
+    ['KiB', 2 ** 10],
+  ] as const) {
+    if (bytes >= size) return `${Number((bytes / size).toFixed(1))} ${unit}`;
+  }
+  return `${bytes} B`;
 }

@@ -11,7 +11,8 @@ package render
 //   - transparency: upload to Rekor, true/false (default: false)
 //   - deepInspection: take subjects from every task's results (default: true)
 //   - builderId, buildType, ociRepository, ociEncoding, signImages, markSigned, rekorUrl, fulcioUrl,
-//     registryCredentialsFromApi, insecureRegistry, waitTimeout, requireComplete, bestEffort, logLevel
+//     registryCredentialsFromApi, insecureRegistry, waitTimeout, requireComplete, timeout,
+//     registryRequestTimeout, maxInputSize, bestEffort, logLevel
 const TektonAttestTaskContent = `apiVersion: tekton.dev/v1
 kind: Task
 metadata:
@@ -107,6 +108,18 @@ spec:
       type: string
       default: "{{ default "5m" .Params.waitTimeout }}"
       description: How long to wait for sibling TaskRuns (other finally tasks) still running.
+    - name: timeout
+      type: string
+      default: "{{ default "10m" .Params.timeout }}"
+      description: "Deadline of the whole run, well inside a Task's default 1h timeout: past it the step fails naming the step and the host it waited on. Keep it above wait-timeout and below the Task's timeout."
+    - name: registry-request-timeout
+      type: string
+      default: "{{ default "60s" .Params.registryRequestTimeout }}"
+      description: Deadline of each registry request, the whole answer included (a slow registry cannot hold the run past it).
+    - name: max-input-size
+      type: string
+      default: "{{ default "64Mi" .Params.maxInputSize }}"
+      description: Most bytes read from one Kubernetes API answer or registry blob; larger ones fail naming this param. Raising it may need a larger memory limit.
     - name: require-complete
       type: string
       default: "{{ default "false" .Params.requireComplete }}"
@@ -207,6 +220,12 @@ spec:
           value: $(params.registry-credentials-from-api)
         - name: TEKTON_ATTEST_WAIT_TIMEOUT
           value: $(params.wait-timeout)
+        - name: TEKTON_ATTEST_TIMEOUT
+          value: $(params.timeout)
+        - name: TEKTON_ATTEST_REGISTRY_REQUEST_TIMEOUT
+          value: $(params.registry-request-timeout)
+        - name: TEKTON_ATTEST_MAX_INPUT_SIZE
+          value: $(params.max-input-size)
         - name: TEKTON_ATTEST_REQUIRE_COMPLETE
           value: $(params.require-complete)
         - name: TEKTON_ATTEST_BEST_EFFORT
@@ -232,7 +251,7 @@ spec:
           cpu: 50m
           memory: 64Mi
         limits:
-          memory: 256Mi
+          memory: 512Mi
       securityContext:
         runAsNonRoot: true
         runAsUser: 65532

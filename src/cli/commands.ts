@@ -12,8 +12,10 @@ import {
   keygenOptions,
   keyOptions,
   kubeOptions,
+  limitOptions,
   payloadOptions,
   registryOptions,
+  runOptions,
   signerOptions,
   storageOptions,
   verifyIdentityOptions,
@@ -38,6 +40,7 @@ const registry = {
   'docker-config': registryOptions['docker-config'],
   'registry-ca': registryOptions['registry-ca'],
   'insecure-registry': registryOptions['insecure-registry'],
+  'registry-request-timeout': registryOptions['registry-request-timeout'],
 };
 
 /** Every command, declaring its options. Config parsers load lazily: `--help` stays fast. */
@@ -55,6 +58,8 @@ export function commands(found: Found): Command[] {
           .options(signerOptions)
           .options(storageOptions)
           .options(registryOptions)
+          .options(runOptions)
+          .options(limitOptions)
           .example(
             '$0 attest --key k8s://tekton-chains/signing-secrets',
             "in the Task pod: attest the pod's own PipelineRun",
@@ -125,6 +130,7 @@ export function commands(found: Found): Command[] {
       builder: (yargs) =>
         yargs
           .options(payloadOptions)
+          .options(limitOptions)
           .options(formatOptions)
           .options(keyOptions)
           .example(
@@ -166,6 +172,8 @@ export function commands(found: Found): Command[] {
             'key-password-file': keyOptions['key-password-file'],
             'oci-repository': storageOptions['oci-repository'],
             ...registry,
+            ...runOptions,
+            ...limitOptions,
             kubeconfig: kubeOptions.kubeconfig,
             context: kubeOptions.context,
           })

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { hideBin } from 'yargs/helpers';
+import { DeadlineExceeded } from '../commands/deadline.js';
 import { isAttestError, reasonOf } from '../errors.js';
 import { log, maskSecrets } from '../log.js';
 import type { Invocation } from './commands.js';
@@ -41,4 +42,6 @@ main(hideBin(process.argv)).catch((error: unknown) => {
   log.error(maskSecrets(reasonOf(error)));
   if (!isAttestError(error) && error instanceof Error && error.stack) log.debug(error.stack);
   process.exitCode = isAttestError(error) && error.code.startsWith('INVALID') ? EXIT_USAGE : EXIT_FAILED;
+  // The work the deadline cut short is still waiting on sockets and timers: end here, as the deadline says.
+  if (error instanceof DeadlineExceeded) process.exit();
 });

@@ -68,6 +68,24 @@ export const kubeOptions = {
   },
 } satisfies OptionGroup;
 
+/** What one read may hold (attest, payload, verify). */
+export const limitOptions = {
+  'max-input-size': {
+    type: 'string',
+    describe:
+      'Most bytes read from one input file, Kubernetes API response or registry blob (e.g. 128Mi; default 64Mi)',
+  },
+} satisfies OptionGroup;
+
+/** The whole command's deadline (attest, verify). */
+export const runOptions = {
+  timeout: {
+    type: 'string',
+    describe:
+      "Deadline of the whole run (default 10m, inside a Task's 1h); past it, fail naming the step and the host waited on",
+  },
+} satisfies OptionGroup;
+
 export const keyOptions = {
   key: {
     type: 'string',
@@ -112,6 +130,11 @@ export const registryOptions = {
     type: 'string',
     array: true,
     describe: 'Registry host[:port] reached over plain HTTP or without TLS verification (repeatable)',
+  },
+  'registry-request-timeout': {
+    type: 'string',
+    describe:
+      'Deadline of each registry request, the whole answer included (e.g. 30s; default 60s); timed-out requests are retried',
   },
   'registry-credentials-from-api': {
     type: 'boolean',

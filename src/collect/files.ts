@@ -1,7 +1,8 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { AttestError } from '../errors.js';
+import { DEFAULT_MAX_INPUT_BYTES, readTextWithin } from '../files.js';
 import { log } from '../log.js';
 import { buildSnapshot } from '../tekton/build-snapshot.js';
 import {
@@ -33,6 +34,8 @@ export interface RunFiles {
   pipelineRun: string;
   /** Files or directories holding the TaskRuns (and CustomRuns) of that PipelineRun. */
   taskRuns: readonly string[];
+  /** The largest file read (`--max-input-size`; default DEFAULT_MAX_INPUT_BYTES). */
+  maxInputBytes?: number;
 }
 
 export interface LoadedRun {
@@ -96,7 +99,8 @@ export async function loadRunFiles(files: RunFiles): Promise<LoadedRun> {
   const sources = new Map<string, string>();
   const pipelineRuns: Located[] = [];
   const children: Located[] = [];
-  for (const item of await readObjects(files.pipelineRun)) {
+  const maxBytes = files.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
+  for (const item of await readObjects(files.pipelineRun, maxBytes)) {
     (kindOf(item, 'PipelineRun') === 'PipelineRun' ? pipelineRuns : children).push(item);
   }
   if (pipelineRuns.length !== 1) {
@@ -113,7 +117,7 @@ export async function loadRunFiles(files: RunFiles): Promise<LoadedRun> {
 
   for (const path of files.taskRuns) {
     // The PipelineRun's file was read already (it may hold the TaskRuns too).
-    if (resolve(path) !== resolve(files.pipelineRun)) children.push(...(await readObjects(path)));
+    if (resolve(path) !== resolve(files.pipelineRun)) children.push(...(await readObjects(path, maxBytes)));
   }
   const taskRuns: TaskRun[] = [];
   const customRuns: CustomRun[] = [];
@@ -152,7 +156,7 @@ export async function loadRunFiles(files: RunFiles): Promise<LoadedRun> {
 }
 
 /** The objects of a file or directory, Lists expanded, each with where it was found. */
-async function readObjects(path: string): Promise<Located[]> {
+async function readObjects(path: string, maxBytes: number): Promise<Located[]> {
   let isDirectory: boolean;
   try {
     isDirectory = (await stat(path)).isDirectory();
@@ -165,12 +169,13 @@ async function readObjects(path: string): Promise<Located[]> {
       },
     );
   }
-  if (!isDirectory) return parseFile(path, await readFile(path, 'utf8'));
+  const read = (file: string) => readTextWithin(file, maxBytes, { name: file, flag: '--max-input-size' });
+  if (!isDirectory) return parseFile(path, await read(path));
   const names = (await readdir(path)).filter((name) => DATA_EXTENSIONS.has(extname(name))).sort();
   const objects: Located[] = [];
   for (const name of names) {
     const file = join(path, name);
-    objects.push(...parseFile(file, await readFile(file, 'utf8')));
+    objects.push(...parseFile(file, await read(file)));
   }
   return objects;
 }

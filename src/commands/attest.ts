@@ -7,6 +7,7 @@ import { reportAttestation } from '../report/attestation.js';
 import { taskResults, writeTaskResults } from '../report/task-results.js';
 import { assertImageSignaturesLoggable, logEnvelope, transparencyWanted } from '../signing/transparency.js';
 import { storeEverywhere } from './backends.js';
+import { step, withinDeadline } from './deadline.js';
 import { kubeSecrets, lazyKubeClient } from './kube.js';
 import { signAttestation } from './sign.js';
 import { createSigner, describeSigner } from './signer.js';
@@ -16,16 +17,23 @@ import { createSigner, describeSigner } from './signer.js';
  * sign -> log -> store in every requested backend (each tried, whatever the others did) -> summary and Task
  * results. The config was checked whole before this runs; the key is decrypted before anything is read.
  */
-export async function runAttest(config: AttestConfig): Promise<void> {
+export function runAttest(config: AttestConfig): Promise<void> {
+  return withinDeadline('attest', config.timeoutMs, () => attest(config));
+}
+
+async function attest(config: AttestConfig): Promise<void> {
+  step('load the signing key');
   const kube = lazyKubeClient(config.kube);
   // A cosign key's scrypt holds 64 MiB for ~150 ms. Decrypted before the Kubernetes and registry code
   // (client-node, undici: most of the JS attest runs) is loaded and the run is read, the process's peak
   // memory is the larger of the two phases instead of their sum (docs/benchmark.md). Overlapping it with
   // the API reads would save its wall time but put the 64 MiB on top of everything else.
   const signer = await createSigner(config.signer, kubeSecrets(kube));
+  step('read the run from the Kubernetes API');
   const client = await kube();
   const collected = await collectRun(client, config.run);
 
+  step('build and sign the provenance');
   const statement = buildStatement(collected.snapshot, config.format);
   let attestation = await signAttestation(statement, signer);
   // Where this run's signatures are logged (the attestation here, image signatures before they are stored).
@@ -35,11 +43,16 @@ export async function runAttest(config: AttestConfig): Promise<void> {
   const signImages = config.storage.includes('oci') && config.oci.signImages;
   // Before the attestation's own entry: a run refused for its image signatures leaves nothing in the log.
   if (rekorUrl && signImages) assertImageSignaturesLoggable(signer);
-  if (rekorUrl) attestation = await logEnvelope(attestation, rekorUrl);
+  if (rekorUrl) {
+    step(`log the attestation in ${rekorUrl}`);
+    attestation = await logEnvelope(attestation, rekorUrl);
+  }
 
+  step(`store the attestation (${config.storage.join(', ')})`);
   const outcomes = await storeEverywhere(config, { client, collected, signer, rekorUrl }, attestation);
   reportAttestation(collected, attestation, config.format, describeSigner(signer), outcomes);
   if (config.resultsDir) {
+    step('write the Task results');
     await writeTaskResults(
       config.resultsDir,
       taskResults({ envelopeJson: attestation.envelopeJson, subjects: statement.subject, outcomes }),

@@ -19,7 +19,10 @@ export function lazyKubeClient(access: KubeAccess): () => Promise<KubeClient> {
         context: access.context,
         serviceAccountRoot: access.serviceAccountRoot,
       });
-      return new KubeClient(connection, { requestTimeoutMs: access.requestTimeoutMs });
+      return new KubeClient(connection, {
+        requestTimeoutMs: access.requestTimeoutMs,
+        maxResponseBytes: access.maxResponseBytes,
+      });
     })();
     return client;
   };

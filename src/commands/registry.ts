@@ -15,5 +15,7 @@ export async function openRegistry(
     credentials: [...dockerConfigSources({ dockerConfigDir: access.dockerConfigDir }), ...extra],
     registryCaFiles: [...access.caFiles],
     insecureRegistries: [...access.insecureRegistries],
+    requestTimeoutMs: access.requestTimeoutMs,
+    maxResponseBytes: access.maxBlobBytes,
   });
 }

@@ -10,11 +10,17 @@ import {
   verifyAttestations,
   verifyImageSignatures,
 } from '../verify/verify-image.js';
+import { step, withinDeadline } from './deadline.js';
 import { kubeSecrets, lazyKubeClient } from './kube.js';
 import { openRegistry } from './registry.js';
 
 /** `tekton-attest verify IMAGE`: prints what verified; fails (exit 1) when nothing did, with each reason. */
-export async function runVerify(config: VerifyConfig): Promise<void> {
+export function runVerify(config: VerifyConfig): Promise<void> {
+  return withinDeadline('verify', config.timeoutMs, () => verify(config));
+}
+
+async function verify(config: VerifyConfig): Promise<void> {
+  step('load the verification key');
   const publicKeyPem = config.key
     ? await loadVerificationKey(config.key, {
         secrets: kubeSecrets(lazyKubeClient(config.kube)),
@@ -24,6 +30,7 @@ export async function runVerify(config: VerifyConfig): Promise<void> {
   let root: Promise<TrustedRoot> | undefined;
   const client = await openRegistry(config.registry);
   let report: VerifyReport;
+  step(`read and verify what is stored for ${config.image}`);
   try {
     const request = {
       client,

@@ -10,7 +10,14 @@ import {
   type RegistryAccess,
   type Repository,
 } from './registry.js';
-import { flag, parseDuration, type RawOptions, text } from './values.js';
+import {
+  flag,
+  formatDuration,
+  parseDuration,
+  parsePositiveDuration,
+  type RawOptions,
+  text,
+} from './values.js';
 
 /** `--transparency` / Chains' `transparency.enabled`. */
 export type TransparencyMode = 'false' | 'true' | 'manual';
@@ -53,6 +60,8 @@ export interface AttestConfig {
   readonly outputDir: string | undefined;
   readonly resultsDir: string | undefined;
   readonly bestEffort: boolean;
+  /** Deadline of the whole run (`--timeout`). */
+  readonly timeoutMs: number;
 }
 
 /** Flags and TEKTON_ATTEST_* env, then the Chains config map for what is still unset, into one AttestConfig. */
@@ -69,13 +78,22 @@ export async function parseAttestConfig(given: RawOptions): Promise<AttestConfig
   const repository = parseRepositoryOverride(options);
   const transparency = parseTransparencyMode(options.transparency);
   const signer = parseSigner(options);
+  const waitTimeoutMs = parseDuration(options['wait-timeout'], '--wait-timeout', DEFAULTS.waitTimeoutMs);
+  const timeoutMs = parsePositiveDuration(options.timeout, '--timeout', DEFAULTS.runTimeoutMs);
+  if (timeoutMs <= waitTimeoutMs) {
+    throw new AttestError(
+      'INVALID_ARGUMENT',
+      `--timeout ${formatDuration(timeoutMs)} does not leave time to sign and store after --wait-timeout ${formatDuration(waitTimeoutMs)}`,
+      { hint: 'make --timeout longer than --wait-timeout (the defaults are 10m and 5m)' },
+    );
+  }
   return {
     run: {
       pipelineRun: text(options, 'pipelinerun'),
       namespace: text(options, 'namespace'),
       selfTaskRun: text(options, 'taskrun'),
       podLabelsFile: text(options, 'pod-labels-file'),
-      waitTimeoutMs: parseDuration(options['wait-timeout'], '--wait-timeout', DEFAULTS.waitTimeoutMs),
+      waitTimeoutMs,
       requireComplete: flag(options, 'require-complete'),
     },
     kube: parseKubeAccess(options),
@@ -94,6 +112,7 @@ export async function parseAttestConfig(given: RawOptions): Promise<AttestConfig
     outputDir,
     resultsDir: text(options, 'results-dir'),
     bestEffort: flag(options, 'best-effort'),
+    timeoutMs,
   };
 }
 

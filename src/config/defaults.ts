@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_INPUT_BYTES } from '../files.js';
 import { BUILD_TYPE_SLSA, DEFAULT_BUILDER_ID, type FormatName } from '../provenance/statement.js';
 
 /** The storage backends `--storage` names (each a file in storage/). */
@@ -11,6 +12,15 @@ export const DEFAULTS = {
   builderId: DEFAULT_BUILDER_ID,
   storage: ['tekton', 'oci'] as readonly StorageName[],
   waitTimeoutMs: 5 * 60_000,
+  /**
+   * The whole run (`--timeout`): well inside a Task's default 1h timeout, so a registry or API that stops
+   * answering fails the step with a message naming it instead of Tekton killing the pod silently; and above
+   * the default wait for siblings (5m) plus the minute or so signing and storing take.
+   */
+  runTimeoutMs: 10 * 60_000,
+  maxInputBytes: DEFAULT_MAX_INPUT_BYTES,
+  /** Each registry request, body included (`--registry-request-timeout`). */
+  registryRequestTimeoutMs: 60_000,
   fulcioUrl: 'https://fulcio.sigstore.dev',
   rekorUrl: 'https://rekor.sigstore.dev',
   identityTokenFile: '/var/run/sigstore/cosign/oidc-token',

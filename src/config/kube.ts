@@ -1,4 +1,4 @@
-import { parseDuration, type RawOptions, text } from './values.js';
+import { parseDuration, parseMaxInputSize, type RawOptions, text } from './values.js';
 
 /** How to reach the Kubernetes API: a kubeconfig (and context), else the pod's in-cluster config. */
 export interface KubeAccess {
@@ -8,6 +8,8 @@ export interface KubeAccess {
   readonly serviceAccountRoot: string | undefined;
   /** Unset: the API client's default. */
   readonly requestTimeoutMs: number | undefined;
+  /** The largest API response read (`--max-input-size`). */
+  readonly maxResponseBytes: number;
 }
 
 export function parseKubeAccess(options: RawOptions): KubeAccess {
@@ -19,5 +21,6 @@ export function parseKubeAccess(options: RawOptions): KubeAccess {
       options['request-timeout'] === undefined
         ? undefined
         : parseDuration(options['request-timeout'], '--request-timeout', 0),
+    maxResponseBytes: parseMaxInputSize(options),
   };
 }

@@ -1,7 +1,7 @@
 import { AttestError } from '../errors.js';
 import type { FormatOptions } from '../provenance/statement.js';
 import { parseFormatOptions } from './format.js';
-import { flag, list, type RawOptions, text } from './values.js';
+import { flag, list, parseMaxInputSize, type RawOptions, text } from './values.js';
 
 /** `payload`: the run's files, what to build, and whether and where to sign. */
 export interface PayloadConfig {
@@ -12,6 +12,8 @@ export interface PayloadConfig {
   readonly format: Readonly<FormatOptions>;
   /** Where the statement goes (default: stdout). */
   readonly output: string | undefined;
+  /** The largest input file read (`--max-input-size`). */
+  readonly maxInputBytes: number;
   /** `--sign`: the key, and where the envelope goes (default: stdout). */
   readonly sign:
     | {
@@ -49,6 +51,7 @@ export function parsePayloadConfig(options: RawOptions): PayloadConfig {
     exclude: list(options, 'exclude-taskrun'),
     format,
     output: text(options, 'output'),
+    maxInputBytes: parseMaxInputSize(options),
     sign: sign && key ? { key, passwordFile: text(options, 'key-password-file'), envelopeOutput } : undefined,
   };
 }

@@ -1,6 +1,7 @@
 import { AttestError } from '../errors.js';
 import { parseReference } from '../oci/reference.js';
-import { list, type RawOptions, text } from './values.js';
+import { DEFAULTS } from './defaults.js';
+import { list, parseMaxInputSize, parsePositiveDuration, type RawOptions, text } from './values.js';
 
 /** How to reach registries: `--docker-config`, `--registry-ca`, `--insecure-registry` (attest, bundle, verify). */
 export interface RegistryAccess {
@@ -9,6 +10,10 @@ export interface RegistryAccess {
   readonly caFiles: readonly string[];
   /** host[:port] reached over plain HTTP or without TLS verification. */
   readonly insecureRegistries: readonly string[];
+  /** Deadline of each registry request, the whole body included (`--registry-request-timeout`). */
+  readonly requestTimeoutMs: number;
+  /** The largest blob read (`--max-input-size`); manifests keep the OCI spec's 4 MiB. */
+  readonly maxBlobBytes: number;
 }
 
 /** A repository, without tag or digest. */
@@ -23,6 +28,12 @@ export function parseRegistryAccess(options: RawOptions): RegistryAccess {
     dockerConfigDir: text(options, 'docker-config'),
     caFiles: ca ? [ca] : [],
     insecureRegistries: list(options, 'insecure-registry'),
+    requestTimeoutMs: parsePositiveDuration(
+      options['registry-request-timeout'],
+      '--registry-request-timeout',
+      DEFAULTS.registryRequestTimeoutMs,
+    ),
+    maxBlobBytes: parseMaxInputSize(options),
   };
 }
 

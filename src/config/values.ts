@@ -1,4 +1,5 @@
 import { AttestError } from '../errors.js';
+import { DEFAULTS } from './defaults.js';
 
 /**
  * What the command line hands to config/: flags (and TEKTON_ATTEST_* env) by option name, an unset option
@@ -24,6 +25,40 @@ export function list(options: RawOptions, name: string): string[] {
   return items.map(String).filter((item) => item.trim() !== '');
 }
 
+/** Parses sizes like 64Mi, 64MiB, 512Ki, 1Gi or plain bytes into bytes; unset gives `fallback`. */
+export function parseSize(value: unknown, flagName: string, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const match = /^(\d+(?:\.\d+)?)\s*(b|ki|kib|mi|mib|gi|gib)?$/i.exec(String(value).trim());
+  const unit = { b: 1, ki: 2 ** 10, mi: 2 ** 20, gi: 2 ** 30 }[
+    (match?.[2] ?? 'b').toLowerCase().replace(/b$/, '') || 'b'
+  ];
+  const bytes = match && unit ? Math.floor(Number(match[1]) * unit) : Number.NaN;
+  if (!(bytes > 0)) {
+    throw new AttestError('INVALID_ARGUMENT', `${flagName} ${String(value)} is not a size`, {
+      hint: 'write it like 64Mi, 512Ki or 1Gi (binary units), or a number of bytes',
+    });
+  }
+  return bytes;
+}
+
+/** A duration that must be more than zero: a deadline of 0 would fail everything at once. */
+export function parsePositiveDuration(value: unknown, flagName: string, fallbackMs: number): number {
+  const ms = parseDuration(value, flagName, fallbackMs);
+  if (ms <= 0) {
+    throw new AttestError('INVALID_ARGUMENT', `${flagName} ${String(value)} must be more than 0`, {
+      hint: 'write it like 30s, 5m or 1h',
+    });
+  }
+  return ms;
+}
+
+/** A duration as a user writes it: 1500ms, 45s, 5m (an hour and a half is 90m). */
+export function formatDuration(ms: number): string {
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
 /** Parses durations like 300, 300s, 5m, 1h, 1500ms into milliseconds. */
 export function parseDuration(value: unknown, flagName: string, fallbackMs: number): number {
   if (value === undefined || value === '') return fallbackMs;
@@ -35,4 +70,9 @@ export function parseDuration(value: unknown, flagName: string, fallbackMs: numb
   }
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's'] ?? 1000;
   return Math.round(Number(match[1]) * unit);
+}
+
+/** `--max-input-size`: the most read from one input file, API response or registry blob. */
+export function parseMaxInputSize(options: RawOptions): number {
+  return parseSize(options['max-input-size'], '--max-input-size', DEFAULTS.maxInputBytes);
 }

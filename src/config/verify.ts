@@ -1,4 +1,6 @@
 import { AttestError } from '../errors.js';
+import { parseReference } from '../oci/reference.js';
+import { DEFAULTS } from './defaults.js';
 import { type KubeAccess, parseKubeAccess } from './kube.js';
 import { resolvePredicateType } from './predicate-types.js';
 import {
@@ -7,7 +9,7 @@ import {
   type RegistryAccess,
   type Repository,
 } from './registry.js';
-import { flag, type RawOptions, text } from './values.js';
+import { flag, parsePositiveDuration, type RawOptions, text } from './values.js';
 
 /** `verify IMAGE`: what to read, what must have signed it, and how. */
 export interface VerifyConfig {
@@ -26,12 +28,14 @@ export interface VerifyConfig {
   readonly ignoreTlog: boolean;
   /** For `--key k8s://NS/SECRET`. */
   readonly kube: KubeAccess;
+  /** Deadline of the whole run (`--timeout`). */
+  readonly timeoutMs: number;
 }
 
 export function parseVerifyConfig(options: RawOptions): VerifyConfig {
   const key = text(options, 'key');
   return {
-    image: text(options, 'image') ?? '',
+    image: checkedImage(text(options, 'image') ?? ''),
     key,
     keyPasswordFile: text(options, 'key-password-file'),
     predicateType: resolvePredicateType(text(options, 'type')),
@@ -43,7 +47,21 @@ export function parseVerifyConfig(options: RawOptions): VerifyConfig {
     trustedRoot: text(options, 'trusted-root'),
     ignoreTlog: flag(options, 'insecure-ignore-tlog'),
     kube: parseKubeAccess(options),
+    timeoutMs: parsePositiveDuration(options.timeout, '--timeout', DEFAULTS.runTimeoutMs),
   };
+}
+
+/** The IMAGE argument, refused before any request when a registry could not address it. */
+function checkedImage(image: string): string {
+  try {
+    parseReference(image);
+  } catch (error) {
+    if (!(error instanceof AttestError)) throw error;
+    throw new AttestError('INVALID_ARGUMENT', `verify IMAGE: ${error.message}`, {
+      ...(error.hint ? { hint: error.hint } : {}),
+    });
+  }
+  return image;
 }
 
 /** Who may have signed a keyless attestation (cosign's flags of the same names). */

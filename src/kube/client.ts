@@ -4,6 +4,7 @@
 import { HttpMethod, RequestContext } from '@kubernetes/client-node';
 import { Agent, type Dispatcher } from 'undici';
 import { AttestError } from '../errors.js';
+import { DEFAULT_MAX_INPUT_BYTES } from '../files.js';
 import { classifyNetworkError } from '../http/network-error.js';
 import { isTransientStatus, type RetryPolicy, retryDelay, sleep } from '../http/retry.js';
 import { send } from '../http/send.js';
@@ -37,14 +38,19 @@ const DEFAULT_RETRY: RetryPolicy = {
   maxRetryAfterMs: 60_000,
 };
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
-const LIST_PAGE_SIZE = 500;
+/**
+ * TaskRuns per list page. A page is read whole (its bytes, their text, then the parsed objects, side by
+ * side), so pages of 500 TaskRuns with long inline scripts (60 KB each: 33 MB a page) put that three times
+ * over on the run's peak memory; 50 a page keeps the pages small and costs 10 requests for 500 TaskRuns.
+ */
+const LIST_PAGE_SIZE = 50;
 /** Lists started again after an expired continue token, before the 410 is reported. */
 const MAX_LIST_RESTARTS = 3;
-/** A page holds at most LIST_PAGE_SIZE objects of at most 1.5 MiB each (etcd's request limit). */
-const MAX_RESPONSE_BYTES = LIST_PAGE_SIZE * 1.5 * 1024 * 1024;
 
 export interface KubeClientOptions {
   requestTimeoutMs?: number;
+  /** The largest response read (`--max-input-size`): one object, or one page of a list. */
+  maxResponseBytes?: number;
   retry?: Partial<RetryPolicy>;
 }
 
@@ -65,6 +71,7 @@ interface ApiCall {
 export class KubeClient {
   readonly connection: KubeConnection;
   private readonly timeoutMs: number;
+  private readonly maxResponseBytes: number;
   private readonly retry: RetryPolicy;
   /** Kept for every request, so one TLS connection serves them all. */
   private dispatcher: Dispatcher | undefined;
@@ -72,6 +79,7 @@ export class KubeClient {
   constructor(connection: KubeConnection, options: KubeClientOptions = {}) {
     this.connection = connection;
     this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_INPUT_BYTES;
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
   }
 
@@ -246,7 +254,8 @@ export class KubeClient {
         },
         body: call.mergePatch ? JSON.stringify(call.mergePatch) : undefined,
         dispatcher,
-        maxResponseBytes: MAX_RESPONSE_BYTES,
+        maxResponseBytes: this.maxResponseBytes,
+        limitFlag: '--max-input-size',
         timeoutMs: this.timeoutMs,
       });
     } catch (error) {

@@ -44,6 +44,13 @@ const MANIFEST_ACCEPT = [
 /** Manifests beyond this are refused (the OCI spec's suggested limit). */
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
+/**
+ * Answers that send a read elsewhere: Docker Hub, GHCR, ECR, Artifact Registry and Quay answer blob reads
+ * with a redirect to a CDN or object store. Followed as docker and cosign (Go's client) do, at most 10 hops.
+ */
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 10;
+
 export interface RegistryClientOptions extends TransportOptions {
   /** Credential sources in lookup order (default: none, anonymous). */
   credentials?: CredentialSource[];
@@ -179,19 +186,15 @@ export class RegistryClient {
   // ---- blobs
 
   async blobExists(repo: RepositoryRef, digest: string): Promise<boolean> {
-    const res = await this.#send(repo, ['pull'], { method: 'HEAD', path: `blobs/${digest}` });
+    const res = await this.#read(repo, { method: 'HEAD', path: `blobs/${digest}` });
     if (res.status === 404) return false;
     this.#expect(res, [200], repo, `check blob ${digest}`);
     return true;
   }
 
-  /** GET a blob and check it hashes to its digest. */
-  async getBlob(repo: RepositoryRef, digest: string, maxBytes = 64 * 1024 * 1024): Promise<Buffer> {
-    const res = await this.#send(repo, ['pull'], {
-      method: 'GET',
-      path: `blobs/${digest}`,
-      maxResponseBytes: maxBytes,
-    });
+  /** GET a blob (at most the transport's `--max-input-size`) and check it hashes to its digest. */
+  async getBlob(repo: RepositoryRef, digest: string): Promise<Buffer> {
+    const res = await this.#read(repo, { method: 'GET', path: `blobs/${digest}` });
     this.#expect(res, [200], repo, `read blob ${digest}`);
     const actual = digestOf(res.body, algorithmOf(digest) ?? 'sha256');
     if (actual !== digest) {
@@ -219,8 +222,13 @@ export class RegistryClient {
         await uploadBlob((...args) => this.#sendScoped(...args), repo, data, digest, options.mountFrom);
         return descriptor;
       } catch (error) {
+        // A request that timed out was already retried by the transport: a registry that slow is not
+        // helped by restarting the upload, which would only multiply the wait.
+        const timedOut = error instanceof AttestError && error.code === 'TIMEOUT';
         const retryable =
-          error instanceof UploadStatusError ? isTransientStatus(error.status) : isRetryableError(error);
+          error instanceof UploadStatusError
+            ? isTransientStatus(error.status)
+            : !timedOut && isRetryableError(error);
         if (!retryable || attempt >= this.transport.attempts) {
           throw error instanceof UploadStatusError ? error.toAttestError() : error;
         }
@@ -299,6 +307,53 @@ export class RegistryClient {
     req: Omit<HttpRequest, 'url'> & { path: string },
   ): Promise<HttpResponse> {
     return this.#sendScoped(repo, [{ repository: repo.repository, actions }], req);
+  }
+
+  /**
+   * A blob read, following redirects. The registry's credentials go only to the registry itself: a hop to
+   * another origin (the CDN) is sent without Authorization, as docker and cosign do, since its URL is signed.
+   */
+  async #read(repo: RepositoryRef, req: Omit<HttpRequest, 'url'> & { path: string }): Promise<HttpResponse> {
+    let res = await this.#send(repo, ['pull'], req);
+    const registryOrigin = new URL(res.url).origin;
+    for (let hops = 0; REDIRECT_STATUSES.has(res.status); hops++) {
+      const location = res.headers.location;
+      const from = new URL(res.url);
+      if (!location) {
+        throw new AttestError(
+          'REGISTRY',
+          `${req.method} ${from.origin}${from.pathname}: HTTP ${res.status} without a Location`,
+          {
+            hint: `the registry ${repo.registry} (or a proxy in front of it) sent a broken redirect; report it to its operator`,
+          },
+        );
+      }
+      const next = new URL(location, res.url);
+      if (hops >= MAX_REDIRECTS || (next.protocol !== 'https:' && next.protocol !== 'http:')) {
+        throw new AttestError(
+          'REGISTRY',
+          `${req.method} ${repo.registry}/${repo.repository}/${req.path}: ${hops >= MAX_REDIRECTS ? `more than ${MAX_REDIRECTS} redirects` : 'redirected to a non-HTTP URL'}, last to ${next.host}`,
+          {
+            hint: `the registry ${repo.registry} (or a proxy in front of it) sends blob reads where they cannot be read; report it to its operator`,
+          },
+        );
+      }
+      log.debug(`${req.method} ${from.host}${from.pathname}: HTTP ${res.status} to ${next.host}`);
+      const { headers, method, maxResponseBytes } = req;
+      res =
+        next.origin === registryOrigin
+          ? await this.#sendScoped(repo, [{ repository: repo.repository, actions: ['pull'] }], {
+              ...req,
+              url: next.toString(),
+            })
+          : await this.transport.request({
+              method,
+              url: next.toString(),
+              ...(headers ? { headers } : {}),
+              ...(maxResponseBytes === undefined ? {} : { maxResponseBytes }),
+            });
+    }
+    return res;
   }
 
   /** Sends with the right Authorization, answering one 401 challenge; a second refusal is an auth error. */

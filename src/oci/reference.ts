@@ -18,8 +18,18 @@ export interface ImageReference {
 
 export const DEFAULT_REGISTRY = 'index.docker.io';
 const DOCKER_HUB_ALIAS = 'docker.io';
-const REPOSITORY_CHARS = /^[a-z0-9_\-./]{2,255}$/;
-const TAG_CHARS = /^[A-Za-z0-9_.-]{1,128}$/;
+/**
+ * The distribution reference grammar's remote-name (distribution/reference, regexp.go): path components of
+ * lower-case alphanumerics joined by one separator (`.`, `_`, `__` or dashes), separated by single `/`.
+ * go-containerregistry only checks the characters, so `a/../b`, `./a` or `a//b` pass there; the URL library
+ * then resolves them into other paths of the registry host (e.g. `/api/...`), with the registry login. They
+ * are refused here, before any request.
+ */
+const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const REPOSITORY_GRAMMAR = new RegExp(`^${PATH_COMPONENT}(?:/${PATH_COMPONENT})*$`);
+/** go-containerregistry's bounds of a repository name, kept so a name here is one Chains accepts. */
+const REPOSITORY_LENGTH = { min: 2, max: 255 };
+const TAG_CHARS = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const SHA256_DIGEST = /^sha256:[a-f0-9]{64}$/;
 // An RFC 3986 authority as go-containerregistry accepts it: host or IPv4, or [IPv6], then an optional port.
 const REGISTRY =
@@ -78,8 +88,17 @@ function splitRegistry(ref: string, name: string): { registry: string; repositor
   const hasRegistry = slash !== -1 && (first.includes('.') || first.includes(':'));
   const repository = hasRegistry ? name.slice(slash + 1) : name;
   let registry = hasRegistry ? first : DEFAULT_REGISTRY;
-  if (!REPOSITORY_CHARS.test(repository)) {
-    throw invalid(ref, `repository "${repository}" must be 2-255 characters of a-z 0-9 _ - . /`);
+  if (repository.length < REPOSITORY_LENGTH.min || repository.length > REPOSITORY_LENGTH.max) {
+    throw invalid(
+      ref,
+      `repository "${repository}" must be ${REPOSITORY_LENGTH.min}-${REPOSITORY_LENGTH.max} characters`,
+    );
+  }
+  if (!REPOSITORY_GRAMMAR.test(repository)) {
+    throw invalid(
+      ref,
+      `repository "${repository}" must be path components of a-z 0-9 joined by '.', '_', '__' or '-', separated by single '/' (no '.' or '..' components, no empty ones)`,
+    );
   }
   if (!REGISTRY.test(registry)) throw invalid(ref, `registry "${registry}" is not a host[:port]`);
   if (registry === DOCKER_HUB_ALIAS) registry = DEFAULT_REGISTRY;

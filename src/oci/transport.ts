@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { getCACertificates, rootCertificates } from 'node:tls';
 import { Agent, type Dispatcher, EnvHttpProxyAgent } from 'undici';
 import { AttestError } from '../errors.js';
+import { DEFAULT_MAX_INPUT_BYTES } from '../files.js';
 import { classifyNetworkError, type NetworkFailure } from '../http/network-error.js';
 import { backoff, isTransientStatus, type RetryPolicy, retryDelay, sleep } from '../http/retry.js';
 import { send } from '../http/send.js';
@@ -27,6 +28,13 @@ export interface TransportOptions {
   insecureRegistries?: string[];
   retry?: Partial<RetryPolicy>;
   userAgent?: string;
+  /**
+   * Deadline of each request, the whole answer included (`--registry-request-timeout`). A total deadline, not
+   * an idle one: a registry that trickles a byte at a time cannot hold the run past it. Default 60s.
+   */
+  requestTimeoutMs?: number;
+  /** The largest answer read (`--max-input-size`; default 64 MiB). Requests may ask for less. */
+  maxResponseBytes?: number;
 }
 
 export interface HttpRequest {
@@ -50,7 +58,7 @@ export interface HttpResponse {
   url: string;
 }
 
-const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 export class Transport {
   /** Built on first TLS use: reading the system CA store takes tens of milliseconds. */
@@ -60,6 +68,8 @@ export class Transport {
   readonly #insecureHosts: string[];
   readonly #retry: RetryPolicy;
   readonly #userAgent: string;
+  readonly #timeoutMs: number;
+  readonly #maxResponseBytes: number;
   /** Per insecure host: the scheme that answered (TLS is tried first, like docker and cosign do). */
   readonly #schemes = new Map<string, Promise<'https' | 'http'>>();
 
@@ -72,6 +82,8 @@ export class Transport {
       .filter(Boolean);
     this.#retry = { ...DEFAULT_RETRY, ...options.retry };
     this.#userAgent = options.userAgent ?? 'tekton-attest';
+    this.#timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.#maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_INPUT_BYTES;
   }
 
   isInsecure(host: string): boolean {
@@ -118,7 +130,7 @@ export class Transport {
       } catch (error) {
         const failure = classifyNetworkError(error);
         const wait = failure.retryable ? retryDelay(policy, attempt) : undefined;
-        if (wait === undefined) throw networkError(req, error, failure, attempt);
+        if (wait === undefined) throw networkError(req, error, failure, attempt, this.#timeoutMs);
         log.debug(`${req.method} ${req.url}: ${failure.summary}; retry ${attempt} in ${wait} ms`);
         await sleep(wait);
         continue;
@@ -149,7 +161,12 @@ export class Transport {
       headers: { 'user-agent': this.#userAgent, ...req.headers },
       body: req.body,
       dispatcher: this.isInsecure(url.host) ? this.#insecure : this.#secure,
-      maxResponseBytes: req.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+      maxResponseBytes: Math.min(req.maxResponseBytes ?? Number.POSITIVE_INFINITY, this.#maxResponseBytes),
+      limitFlag:
+        req.maxResponseBytes === undefined || req.maxResponseBytes >= this.#maxResponseBytes
+          ? '--max-input-size'
+          : undefined,
+      timeoutMs: this.#timeoutMs,
     });
     log.debug(`${req.method} ${req.url} -> ${res.status}`);
     return { ...res, url: req.url };
@@ -237,10 +254,21 @@ function networkError(
   error: unknown,
   failure: NetworkFailure,
   attempts: number,
+  timeoutMs: number,
 ): AttestError {
   if (error instanceof AttestError) return error;
   const url = new URL(req.url);
   const after = attempts > 1 ? ` (after ${attempts} attempts)` : '';
+  if (failure.kind === 'timeout') {
+    return new AttestError(
+      'TIMEOUT',
+      `${req.method} ${url.origin}${url.pathname}: no complete answer from ${url.host} within ${timeoutMs / 1000}s${after}`,
+      {
+        cause: error,
+        hint: `check that ${url.host} is reachable and answering from this pod, or raise --registry-request-timeout`,
+      },
+    );
+  }
   if (failure.kind === 'tls') {
     return new AttestError('REGISTRY', `TLS verification of ${url.host} failed: ${failure.summary}`, {
       cause: error,

@@ -103,9 +103,12 @@ export class UploadStatusError extends Error {
 
   toAttestError(): AttestError {
     const { registry, repository } = this.repo;
+    // A blob read may have been redirected to a CDN, an upload sent elsewhere: name the host that failed.
+    const answered = new URL(this.response.url).host;
+    const via = answered === registry ? '' : ` (answered by ${answered})`;
     return new AttestError(
       'REGISTRY',
-      `${registry}/${repository}: ${this.what} failed with HTTP ${this.status}${registryErrorText(this.response)}`,
+      `${registry}/${repository}: ${this.what} failed with HTTP ${this.status}${via}${registryErrorText(this.response)}`,
       {
         hint:
           this.status >= 500 || this.status === 429

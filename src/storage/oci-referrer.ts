@@ -1,4 +1,3 @@
-import { reasonOf } from '../errors.js';
 import { log } from '../log.js';
 import type { RegistryClient } from '../oci/client.js';
 import {
@@ -24,6 +23,7 @@ import {
   type SignatureQuery,
   storeInTargets,
   type TargetWrite,
+  unreadableExisting,
 } from './oci-subjects.js';
 
 /**
@@ -157,26 +157,40 @@ export class OciReferrerStorage implements OciBackend<SignedAttestation> {
     for (const descriptor of descriptors) {
       const type = descriptor.annotations?.[BUNDLE_ANNOTATIONS.predicateType];
       if (type !== undefined && type !== predicateType) continue;
-      try {
-        const fetched = await this.#client.getManifest(store, descriptor.digest);
-        if (!fetched) continue;
-        const manifest = parseJson<ImageManifest>(fetched.bytes, descriptor.digest);
-        const layer = manifest.layers?.[0];
-        if (!layer || manifest.annotations?.[BUNDLE_ANNOTATIONS.predicateType] !== predicateType) continue;
-        const bundle = parseJson<{
-          dsseEnvelope?: Envelope;
-          verificationMaterial?: { tlogEntries?: unknown[] };
-        }>(await this.#client.getBlob(store, layer.digest), layer.digest);
-        const envelope = bundle.dsseEnvelope;
-        // An unlogged bundle does not stand in for a logged one (verifiers require the entry by default).
-        if (query.logged && !bundle.verificationMaterial?.tlogEntries?.length) continue;
-        if (envelope && holdsSamePayload(envelope, query.payload, query.publicKeyPem)) {
-          return `${store.registry}/${store.repository}@${descriptor.digest}`;
-        }
-      } catch (error) {
-        log.debug(`oci: ignoring unreadable referrer ${descriptor.digest}: ${reasonOf(error)}`);
+      // Unreadable is not absent (that would add a copy on every re-run): registry failures are thrown.
+      // Readable content that is not a bundle of this type is someone else's, and skipped.
+      const fetched = await this.#client.getManifest(store, descriptor.digest).catch((error: unknown) => {
+        throw unreadableExisting(store, `referrer ${descriptor.digest}`, error);
+      });
+      const manifest = fetched && parsedOrUndefined<ImageManifest>(fetched.bytes, descriptor.digest);
+      const layer = manifest?.layers?.[0];
+      if (!layer || manifest?.annotations?.[BUNDLE_ANNOTATIONS.predicateType] !== predicateType) continue;
+      const bundle = parsedOrUndefined<{
+        dsseEnvelope?: Envelope;
+        verificationMaterial?: { tlogEntries?: unknown[] };
+      }>(
+        await this.#client.getBlob(store, layer.digest).catch((error: unknown) => {
+          throw unreadableExisting(store, `bundle ${layer.digest}`, error);
+        }),
+        layer.digest,
+      );
+      const envelope = bundle?.dsseEnvelope;
+      // An unlogged bundle does not stand in for a logged one (verifiers require the entry by default).
+      if (query.logged && !bundle?.verificationMaterial?.tlogEntries?.length) continue;
+      if (envelope && holdsSamePayload(envelope, query.payload, query.publicKeyPem)) {
+        return `${store.registry}/${store.repository}@${descriptor.digest}`;
       }
     }
+    return undefined;
+  }
+}
+
+/** JSON from a registry that someone else may have written: undefined when it is not JSON. */
+function parsedOrUndefined<T>(bytes: Uint8Array, what: string): T | undefined {
+  try {
+    return parseJson<T>(bytes, what);
+  } catch {
+    log.debug(`oci: ${what} is not JSON; not one of ours`);
     return undefined;
   }
 }

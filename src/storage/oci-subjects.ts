@@ -1,4 +1,4 @@
-import { reasonOf } from '../errors.js';
+import { AttestError, reasonOf } from '../errors.js';
 import { log } from '../log.js';
 import { parseReference } from '../oci/reference.js';
 import type { RepositoryRef } from '../oci/types.js';
@@ -153,4 +153,19 @@ export function preparedFor<T>(
   const prepared = imageSignatures?.get(targetKey(target));
   if (prepared && 'failed' in prepared) throw prepared.failed;
   return prepared;
+}
+
+/**
+ * The error for something stored that cannot be read while asking "is an equivalent one stored already?".
+ * Unreadable is not absent: taking it for "no" would append another copy on every re-run.
+ */
+export function unreadableExisting(store: RepositoryRef, what: string, error: unknown): AttestError {
+  return new AttestError(
+    'REGISTRY',
+    `cannot tell whether ${store.registry}/${store.repository} already holds this attestation: ${what} is unreadable: ${(error as Error).message}`,
+    {
+      hint: 'nothing was written for this image; run the task again when the registry (or its blob storage) answers',
+      cause: error,
+    },
+  );
 }

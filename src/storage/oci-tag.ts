@@ -17,7 +17,7 @@ import { verifySignature } from '../signing/key-signer.js';
 import { publicKeyFromPem } from '../signing/pem-key.js';
 import { REKOR_BUNDLE_ANNOTATION, rekorBundleAnnotation } from '../signing/rekor-bundle.js';
 import { holdsSamePayload } from '../signing/sign-payload.js';
-import type { SignedBlob } from '../signing/types.js';
+import type { Envelope, SignedBlob } from '../signing/types.js';
 import type { SignedAttestation, StorageOutcome } from './backend.js';
 import {
   type ImageSignatures,
@@ -28,6 +28,7 @@ import {
   type SignatureQuery,
   storeInTargets,
   type TargetWrite,
+  unreadableExisting,
 } from './oci-subjects.js';
 
 /**
@@ -171,10 +172,17 @@ export class OciTagStorage implements OciBackend<SignedBlob> {
         if (!verdict) {
           verdict = this.#client.getBlob(repo, existing.digest).then(
             (blob) => {
-              const stored = parseEnvelope(blob.toString('utf8'), existing.digest);
+              let stored: Envelope;
+              try {
+                stored = parseEnvelope(blob.toString('utf8'), existing.digest);
+              } catch {
+                return false; // Readable but not an envelope: whatever it is, it is not ours.
+              }
               return holdsSamePayload(stored, attestation.payload, attestation.publicKeyPem);
             },
-            () => false,
+            (error: unknown) => {
+              throw unreadableExisting(repo, `its layer ${existing.digest}`, error);
+            },
           );
           verdicts.set(existing.digest, verdict);
         }

@@ -1,6 +1,6 @@
 // The oci backend through the built CLI: many `tekton-attest attest` processes (fake Kubernetes API) pushing
 // provenance for one image at once, then `tekton-attest verify`, the independent checker and cosign.
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { checkAttestations } from '../harness/cosign-checker.js';
 import { FakeKube } from '../harness/fake-kube.js';
 import { type FaultProxy, startFaultProxy } from '../harness/fault-proxy.js';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
-import { pushTestImage } from '../harness/registry-http.js';
+import { pushTestImage, RegistryHttp } from '../harness/registry-http.js';
 import { type CliResult, runCli } from '../harness/run-built-cli.js';
 import type { Scenario } from '../harness/scenario.js';
 import { buildAndNotify, targetArgs } from '../harness/scenario.js';
@@ -34,12 +34,19 @@ afterAll(async () => {
 });
 
 /** A PipelineRun (in the fake API) whose build produced `host/repository@digest`. */
-function scenarioFor(name: string, host: string, repository: string, digest: string): Scenario {
+function scenarioFor(
+  name: string,
+  host: string,
+  repository: string,
+  digest: string,
+  moreResults: { name: string; type: string; value: string }[] = [],
+): Scenario {
   const scenario = buildAndNotify({ name });
   const build = scenario.taskRuns.find((t) => t.metadata.name.endsWith('-build'))!;
   build.status.results = [
     { name: 'IMAGE_URL', type: 'string', value: `${host}/${repository}` },
     { name: 'IMAGE_DIGEST', type: 'string', value: digest },
+    ...moreResults,
   ];
   for (const object of [scenario.pipelineRun, ...scenario.taskRuns]) fake.add(object);
   return scenario;
@@ -136,4 +143,114 @@ describe('attest with oci storage, end to end', () => {
     });
     expect(check.verified).toHaveLength(1);
   });
+});
+
+describe('attest and verify: image names a registry cannot address', () => {
+  it('a TaskRun result naming ../ paths is skipped as a subject with a warning; no request leaves /v2/', async () => {
+    const image = await pushTestImage({ url: registry.url }, 'team/escape-cli');
+    // A build step chooses its results: this one names a path outside the registry API.
+    const scenario = scenarioFor('escape-cli', proxy.host, 'team/escape-cli', image.digest, [
+      { name: 'evil-IMAGE_URL', type: 'string', value: `${proxy.host}/team/../../api/v4/projects` },
+      { name: 'evil-IMAGE_DIGEST', type: 'string', value: image.digest },
+    ]);
+    const build = scenario.taskRuns.find((t) => t.metadata.name.endsWith('-build'))!;
+    const before = proxy.log.length;
+    const outputDir = await mkdtemp(join(dir, 'escape-'));
+    const result = await runCli(
+      [
+        'attest',
+        ...targetArgs(scenario, await fake.writeKubeconfig(dir)),
+        ...['--key', key.privateKeyFile, '--storage', 'oci,file', '--output-dir', outputDir],
+        ...['--insecure-registry', proxy.host, '--deep-inspection', '--wait-timeout', '5s'],
+      ],
+      {
+        env: {
+          HOME: dir,
+          DOCKER_CONFIG: undefined,
+          KUBERNETES_SERVICE_HOST: undefined,
+          KUBECONFIG: undefined,
+        },
+      },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(
+      `TaskRun ${build.metadata.name}: skipping image from results evil-IMAGE_URL`,
+    );
+    const requests = proxy.log.slice(before);
+    expect(requests.length).toBeGreaterThan(0);
+    expect(requests.filter((line) => !line.split(' ')[1]!.startsWith('/v2/'))).toEqual([]);
+    const statement = JSON.parse(
+      await readFile(join(outputDir, `${scenario.name}.statement.json`), 'utf8'),
+    ) as {
+      subject: { name: string }[];
+    };
+    expect(statement.subject.map((s) => s.name)).toEqual([`${proxy.host}/team/escape-cli`]);
+  }, 60_000);
+
+  it('verify refuses such an IMAGE argument (exit 2) before any request', async () => {
+    const before = proxy.log.length;
+    const result = await runCli([
+      'verify',
+      `${proxy.host}/team/../../api/v4/projects:v1`,
+      ...['--key', key.publicKeyFile, '--insecure-registry', proxy.host],
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("no '.' or '..' components");
+    expect(proxy.log.length).toBe(before);
+  });
+});
+
+describe('attest with oci storage: existing layers that are redirected or unreadable', () => {
+  let redirecting: TestRegistry;
+  beforeAll(async () => {
+    redirecting = await startRegistry({ redirectBlobs: true });
+  });
+  afterAll(async () => {
+    await redirecting?.stop();
+  });
+
+  /** The layers of the image's `.att` tag, read from the manifest (the blobs sit behind the redirect). */
+  async function attLayers(url: string, repository: string, digest: string): Promise<unknown[]> {
+    const manifest = await new RegistryHttp({ url }).manifest(repository, `${digest.replace(':', '-')}.att`);
+    return manifest ? (JSON.parse(manifest.bytes.toString('utf8')) as { layers: unknown[] }).layers : [];
+  }
+
+  it('a registry that redirects blob reads (as hosted ones do): a re-run adds nothing; verify and cosign agree', async () => {
+    const image = await pushTestImage({ url: redirecting.url }, 'team/cdn-cli', 'v1');
+    const scenario = scenarioFor('cdn-cli', redirecting.host, 'team/cdn-cli', image.digest);
+    for (let run = 0; run < 2; run++) {
+      const result = await attest(scenario, redirecting.host);
+      expect(result.code, result.stderr).toBe(0);
+    }
+    expect(await attLayers(redirecting.url, 'team/cdn-cli', image.digest)).toHaveLength(1);
+    expect(redirecting.blobStore!.requests.some((r) => r.method === 'GET')).toBe(true);
+    const reference = `${redirecting.host}/team/cdn-cli:v1`;
+    const verify = await runCli([
+      'verify',
+      reference,
+      ...['--key', key.publicKeyFile, '--type', 'slsaprovenance1', '--insecure-ignore-tlog'],
+      ...['--insecure-registry', redirecting.host],
+    ]);
+    expect(verify.code, verify.stderr).toBe(0);
+    const cosign = await runCosign([
+      'verify-attestation',
+      ...['--key', key.publicKeyFile, '--type', 'slsaprovenance1', '--insecure-ignore-tlog'],
+      '--allow-http-registry',
+      reference,
+    ]);
+    expect(cosign.code, cosign.stderr).toBe(0);
+  }, 120_000);
+
+  it('an existing layer that cannot be read (HTTP 500): the re-run fails and appends no copy', async () => {
+    const image = await pushTestImage({ url: registry.url }, 'team/unreadable-cli');
+    const scenario = scenarioFor('unreadable-cli', proxy.host, 'team/unreadable-cli', image.digest);
+    const first = await attest(scenario, proxy.host);
+    expect(first.code, first.stderr).toBe(0);
+    proxy.addFault({ kind: '500', method: 'GET', path: /blobs\/sha256/, times: 10 });
+    const rerun = await attest(scenario, proxy.host);
+    expect(rerun.code).toBe(1);
+    expect(rerun.stderr).toContain('cannot tell whether');
+    expect(rerun.stderr).toContain('HTTP 500');
+    expect(await attLayers(registry.url, 'team/unreadable-cli', image.digest)).toHaveLength(1);
+  }, 120_000);
 });

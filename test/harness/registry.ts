@@ -16,6 +16,20 @@ export interface RegistryOptions {
   tls?: boolean;
   /** Logins (Basic and token auth). Default: `writer` (pull, push) and `reader` (pull only). */
   users?: Record<string, { password: string; actions: string[] }>;
+  /**
+   * Answer blob reads with a 307 to a separate blob store (another port: another host), as Docker Hub, GHCR,
+   * ECR and Quay send them to a CDN: the registry's `redirect` storage middleware, pointed at a file server
+   * over its storage directory.
+   */
+  redirectBlobs?: boolean;
+}
+
+/** The blob store a redirecting registry sends reads to, and what it was asked. */
+export interface BlobStore {
+  url: string;
+  requests: { method: string; path: string; authorization: string | undefined }[];
+  /** When set, every read is answered with this status (a failing CDN). */
+  failWith?: number;
 }
 
 export interface TestRegistry {
@@ -30,6 +44,8 @@ export interface TestRegistry {
   users: Record<string, { password: string; actions: string[] }>;
   /** Token requests the token server answered (token auth), for cache assertions. */
   tokenRequests: string[];
+  /** Set with `redirectBlobs`. */
+  blobStore?: BlobStore;
   /** A directory with a docker config.json holding this login for this registry. */
   dockerConfig(user: string, password?: string): string;
   dir: string;
@@ -276,6 +292,17 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
       `    rootcertbundle: ${token.certFile}`,
     );
   }
+  let blobStore: (BlobStore & { server: Server }) | undefined;
+  if (options.redirectBlobs) {
+    blobStore = await startBlobStore(join(dir, 'data'));
+    lines.push(
+      'middleware:',
+      '  storage:',
+      '    - name: redirect',
+      '      options:',
+      `        baseurl: ${blobStore.url}`,
+    );
+  }
   const configFile = join(dir, 'config.yml');
   writeFileSync(configFile, `${lines.join('\n')}\n`);
   const child = spawn(bin, ['serve', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -294,6 +321,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
     ...(caFile ? { caFile } : {}),
     users,
     tokenRequests,
+    ...(blobStore ? { blobStore } : {}),
     dir,
     dockerConfig(user, password) {
       const configDir = join(dir, `docker-config-${user}-${randomBytes(4).toString('hex')}`);
@@ -306,10 +334,39 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
     async stop() {
       process.removeListener('exit', killOnExit);
       await stopChild(child);
-      await new Promise<void>((resolve) => (tokenServer ? tokenServer.close(() => resolve()) : resolve()));
+      for (const server of [tokenServer, blobStore?.server]) {
+        await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A file server over the registry's storage directory: the "CDN" of `redirectBlobs`. */
+async function startBlobStore(root: string): Promise<BlobStore & { server: Server }> {
+  const store: Omit<BlobStore, 'url'> = { requests: [] };
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://blobs').pathname;
+    store.requests.push({ method: req.method ?? '', path, authorization: req.headers.authorization });
+    if (store.failWith !== undefined) {
+      res.writeHead(store.failWith).end();
+      return;
+    }
+    const file = join(root, decodeURIComponent(path));
+    let data: Buffer;
+    try {
+      if (!file.startsWith(`${root}/`)) throw new Error('outside the store');
+      data = readFileSync(file);
+    } catch {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': data.length });
+    res.end(req.method === 'HEAD' ? undefined : data);
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return Object.assign(store, { server, url: `http://127.0.0.1:${port}` });
 }
 
 async function waitUntilServing(

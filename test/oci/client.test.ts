@@ -277,6 +277,19 @@ describe('registry client: a failing registry', () => {
     expect(proxy.log.filter((l) => l.includes('manifests/gone')).length).toBe(3);
   });
 
+  it('refuses a blob over the --max-input-size limit, naming the limit and the flag', async () => {
+    const http = new RegistryHttp({ url: registry.url });
+    const digest = await http.putBlob('team/big', randomBytes(4096));
+    const c = new RegistryClient({ insecureRegistries: [proxy.host], maxResponseBytes: 2048 });
+    const error = (await c
+      .getBlob({ registry: proxy.host, repository: 'team/big' }, digest)
+      .catch((e: unknown) => e)) as AttestError;
+    await c.close();
+    expect(error.code).toBe('TOO_LARGE');
+    expect(error.message).toContain('the answer is larger than 2 KiB (--max-input-size)');
+    expect(error.hint).toContain('raise --max-input-size');
+  });
+
   it('rejects a blob whose bytes do not match its digest', async () => {
     const http = new RegistryHttp({ url: registry.url });
     const digest = await http.putBlob('team/corrupt', randomBytes(64));
@@ -288,5 +301,49 @@ describe('registry client: a failing registry', () => {
     await c.close();
     expect(error.code).toBe('REGISTRY');
     expect(error.message).toContain('hashes to');
+  });
+});
+
+describe('registry client: blob reads redirected to a blob store, as hosted registries answer them', () => {
+  let registry: TestRegistry;
+  beforeAll(async () => {
+    registry = await startRegistry({ auth: 'basic', redirectBlobs: true });
+  });
+  afterAll(async () => {
+    await registry?.stop();
+  });
+
+  it('follows the 307 for GET and HEAD, and sends the registry login only to the registry', async () => {
+    const client = clientFor(registry);
+    const repo = { registry: registry.host, repository: 'team/redirected' };
+    const data = randomBytes(2048);
+    const { digest } = await client.pushBlob(repo, data);
+    expect(Buffer.compare(await client.getBlob(repo, digest), data)).toBe(0);
+    expect(await client.blobExists(repo, digest)).toBe(true);
+    await client.close();
+    const store = registry.blobStore!.requests.filter((r) => r.path.includes(digest.slice(7)));
+    expect(store.map((r) => r.method).sort()).toEqual(['GET', 'HEAD']);
+    expect(store.every((r) => r.authorization === undefined)).toBe(true);
+  });
+
+  it('a blob store that fails is an error naming it, not an absent blob', async () => {
+    const client = new RegistryClient({
+      credentials: dockerConfigSources({
+        dockerConfigDir: registry.dockerConfig('writer'),
+        env: {},
+        home: '/nonexistent',
+      }),
+      insecureRegistries: [registry.host],
+      retry: { attempts: 2, baseDelayMs: 10 },
+    });
+    const repo = { registry: registry.host, repository: 'team/redirected' };
+    const digest = await new RegistryHttp(accessFor(registry)).putBlob('team/redirected', randomBytes(64));
+    registry.blobStore!.failWith = 503;
+    const error = (await client.getBlob(repo, digest).catch((e: unknown) => e)) as AttestError;
+    registry.blobStore!.failWith = undefined;
+    await client.close();
+    expect(error).toBeInstanceOf(AttestError);
+    expect(error.message).toContain('HTTP 503');
+    expect(error.message).toContain(`answered by ${new URL(registry.blobStore!.url).host}`);
   });
 });

@@ -17,6 +17,8 @@ describe('parseReference (go-containerregistry name semantics)', () => {
     [`gcr.io/p/app@${DIGEST}`, { registry: 'gcr.io', repository: 'p/app', digest: DIGEST }],
     [`gcr.io/p/app:1.0@${DIGEST}`, { registry: 'gcr.io', repository: 'p/app', tag: '1.0', digest: DIGEST }],
     ['[::1]:5000/app', { registry: '[::1]:5000', repository: 'app' }],
+    // Every separator of the grammar: '.', '_', '__', and runs of '-'.
+    ['r.io/a.b_c__d--e/f-g', { registry: 'r.io', repository: 'a.b_c__d--e/f-g' }],
   ])('%s', (reference, expected) => {
     expect(parseReference(reference)).toEqual(expected);
   });
@@ -39,6 +41,16 @@ describe('parseReference (go-containerregistry name semantics)', () => {
     ['gcr.io/p/app:', 'tag "" is not valid'],
     ['', 'the repository is empty'],
     ['bad_host.io:x/app', 'registry "bad_host.io:x"'],
+    // Names the URL library would resolve into other paths of the registry host (distribution's grammar).
+    [`registry.example/team/../../api/v4/projects@${DIGEST}`, "no '.' or '..' components"],
+    ['registry.example/./app', 'repository "./app"'],
+    ['registry.example/team//app', 'repository "team//app"'],
+    ['registry.example/team/app/', 'repository "team/app/"'],
+    ['registry.example/-app', 'repository "-app"'],
+    ['registry.example/app_', 'repository "app_"'],
+    ['registry.example/a..b', 'repository "a..b"'],
+    ['registry.example/a___b', 'repository "a___b"'],
+    ['registry.example/app:.hidden', 'tag ".hidden" is not valid'],
   ])('rejects %s', (reference, why) => {
     let error: unknown;
     try {

@@ -82,6 +82,22 @@ describe('type hints -> subjects', () => {
     }
   });
 
+  it('skips image names the registry cannot address (., .. and empty path components), naming the result', () => {
+    const { subjects, warnings } = subjectsFor([
+      { name: 'IMAGE_URL', value: 'registry.example/team/../../api/v4/projects' },
+      { name: 'IMAGE_DIGEST', value: DIGEST_A },
+      { name: 'IMAGES', value: `registry.example/./app@${DIGEST_B},registry.example/team//app@${DIGEST_C}` },
+      { name: 'good-IMAGE_URL', value: 'registry.example/team/app' },
+      { name: 'good-IMAGE_DIGEST', value: DIGEST_A },
+    ]);
+    expect(subjects).toEqual([{ name: 'registry.example/team/app', digest: { sha256: HEX_A } }]);
+    expect(warnings).toHaveLength(3);
+    expect(warnings[0]).toContain(
+      'PipelineRun build-pr: skipping image from results IMAGE_URL + IMAGE_DIGEST',
+    );
+    expect(warnings.slice(1).every((w) => w.includes('from result IMAGES'))).toBe(true);
+  });
+
   it('takes *ARTIFACT_URI pairs and *ARTIFACT_OUTPUTS verbatim, sha1/sha384/sha512 included', () => {
     const sha1 = '1'.repeat(40);
     const sha512 = `sha512:${'e'.repeat(128)}`;

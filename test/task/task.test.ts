@@ -11,7 +11,9 @@ import {
   formatOptions,
   keyOptions,
   kubeOptions,
+  limitOptions,
   registryOptions,
+  runOptions,
   signerOptions,
   storageOptions,
 } from '../../src/cli/options.js';
@@ -70,6 +72,8 @@ const attestOptions: Record<string, Options> = {
   ...signerOptions,
   ...registryOptions,
   ...storageOptions,
+  ...runOptions,
+  ...limitOptions,
   'log-level': { type: 'string', choices: ['debug', 'info', 'warn', 'error'] },
 };
 const optionOfEnv = (name: string) =>

@@ -82,7 +82,7 @@ describe('collect a finally-time run', () => {
     // One label-selector LIST per poll, each paginated with limit/continue.
     const first = fake.requestsFor({ verb: 'list', resource: 'taskruns' })[0]!;
     expect(first.query.labelSelector).toBe(`tekton.dev/pipelineRun=${scenario.name}`);
-    expect(first.query.limit).toBe('500');
+    expect(first.query.limit).toBe('50');
   });
 
   it('attests what finished when siblings outlive --wait-timeout, and records them', async () => {
