@@ -1,3 +1,5 @@
+import { runKeyed } from '../tekton/run-keys.js';
+
 /**
  * The bytes Go's encoding/json.Marshal writes for plain JSON data, which Chains base64-encodes into
  * byproducts and slsa-tekton dependency contents: map keys sorted, and '<', '>', '&', U+2028, U+2029
@@ -19,7 +21,7 @@ function escapeChar(char: string): string {
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value === null || typeof value !== 'object') return value;
-  const sorted: Record<string, unknown> = {};
+  const sorted = runKeyed<unknown>();
   for (const key of Object.keys(value).sort(compareUtf8)) {
     sorted[key] = sortKeys((value as Record<string, unknown>)[key]);
   }

@@ -1,3 +1,4 @@
+import { runKeyed } from '../tekton/run-keys.js';
 import { byproducts } from './byproducts.js';
 import type { RunContext } from './context.js';
 import type { Dependency } from './dedup.js';
@@ -69,7 +70,7 @@ function externalParameters({ snapshot }: RunContext): Record<string, unknown> {
  * vanish) except taskRunTemplate, a struct that is always written, even as {}.
  */
 function runSpec(spec: RunContext['snapshot']['pipelineRun']['spec']): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  const out = runKeyed<unknown>();
   for (const [key, value] of Object.entries(spec)) {
     if (value === '' || value === null || (Array.isArray(value) && value.length === 0)) continue;
     out[key] = value;

@@ -1,4 +1,5 @@
 import { parseResultRef, valueExpressions } from './result-refs.js';
+import { ownValue } from './run-keys.js';
 import { isExactSubstitution, substitutionExpressions } from './substitution.js';
 import type { CustomRun, ParamValue, PipelineSpec, ResultValue, TaskRun } from './types.js';
 
@@ -96,7 +97,8 @@ function resolveExpression(
     return { kind: 'invalid', reason: `task ${ref.pipelineTask} has no result ${ref.result}` };
   }
   if (ref.property !== undefined) {
-    const item = typeof value === 'object' && !Array.isArray(value) ? value[ref.property] : undefined;
+    const item =
+      typeof value === 'object' && !Array.isArray(value) ? ownValue(value, ref.property) : undefined;
     if (item === undefined) {
       return {
         kind: 'invalid',
