@@ -1,10 +1,12 @@
 import { AttestError } from '../errors.js';
+import { quoted } from '../log.js';
+import { isRfc3339Time } from './time.js';
 
 /**
  * Checks the fields provenance reads have the shapes Tekton gives them, so a hand-edited or truncated
  * file fails with the file and the field named instead of a TypeError deep in a format.
  */
-type Shape = 'object' | 'list' | 'string' | 'stringMap' | 'value' | 'named';
+type Shape = 'object' | 'list' | 'string' | 'time' | 'stringMap' | 'value' | 'named';
 
 const COMMON: [string, Shape][] = [
   ['metadata', 'object'],
@@ -15,8 +17,8 @@ const COMMON: [string, Shape][] = [
   ['spec', 'object'],
   ['spec.params', 'named'],
   ['status', 'object'],
-  ['status.startTime', 'string'],
-  ['status.completionTime', 'string'],
+  ['status.startTime', 'time'],
+  ['status.completionTime', 'time'],
   ['status.conditions', 'list'],
   ['status.results', 'named'],
   ['status.provenance', 'object'],
@@ -76,6 +78,12 @@ function check(value: unknown, shape: Shape): string | undefined {
       return Array.isArray(value) ? undefined : 'must be a list';
     case 'string':
       return typeof value === 'string' ? undefined : 'must be a string';
+    case 'time':
+      // Chains decodes the object into Go types first; a metav1.Time that is not RFC 3339 fails that decode.
+      if (typeof value !== 'string') return 'must be a string';
+      return isRfc3339Time(value)
+        ? undefined
+        : `must be an RFC 3339 time (2026-01-02T10:00:00Z), not ${quoted(value)}`;
     case 'stringMap':
       return isObject(value) && Object.values(value).every((v) => typeof v === 'string')
         ? undefined

@@ -169,6 +169,37 @@ describe('loadRunFiles', () => {
     );
   });
 
+  it('refuses a startTime or completionTime that is not an RFC 3339 time, as Chains fails to decode it', async () => {
+    const badStart = structuredClone(build);
+    (badStart.status as { startTime: string }).startTime = 'not-a-date';
+    const file = await write('bad-start.json', badStart);
+    const error = await loadError(await write('pr.json', run), [file]);
+    expect(error.code).toBe('INVALID_INPUT');
+    expect(error.message).toBe(
+      `${file}: TaskRun field status.startTime must be an RFC 3339 time (2026-01-02T10:00:00Z), not "not-a-date"`,
+    );
+    for (const bad of [
+      '2026-13-02T10:00:00Z',
+      '2026-02-30T10:00:00Z',
+      '2026-01-02 10:00:00Z',
+      '2026-01-02T10:00:00',
+    ]) {
+      const badEnd = structuredClone(run);
+      (badEnd.status as { completionTime: string }).completionTime = bad;
+      const prFile = await write('bad-end.json', badEnd);
+      expect((await loadError(prFile, [])).message, bad).toContain(
+        'PipelineRun field status.completionTime must be',
+      );
+    }
+    for (const good of ['2026-01-02T10:00:00.123456Z', '2024-02-29T23:59:59+05:30', '0001-01-01T00:00:00Z']) {
+      const fine = structuredClone(run);
+      (fine.status as { completionTime: string }).completionTime = good;
+      await expect(
+        loadRunFiles({ pipelineRun: await write('good.json', fine), taskRuns: [] }),
+      ).resolves.toBeDefined();
+    }
+  });
+
   it('fails clearly for a missing file and for a file without a PipelineRun', async () => {
     const missing = join(dir, 'nope.yaml');
     expect((await loadError(missing, [])).message).toBe(`cannot read ${missing}: ENOENT`);

@@ -320,4 +320,16 @@ describe('collect: API failures', () => {
     expect(error.code).toBe('KUBE_UNAUTHORIZED');
     expect(fake.requests).toHaveLength(1);
   });
+
+  it('refuses a TaskRun whose startTime is not an RFC 3339 time, naming the TaskRun and the field', async () => {
+    const scenario = buildAndNotify({ notify: 'succeeded' });
+    const build = scenario.taskRuns.find((run) => run.metadata?.name === `${scenario.name}-build`);
+    (build?.status as { startTime: string }).startTime = 'not-a-date';
+    const client = await start(scenario);
+    const error = await rejectionOf(collectRun(client, options(scenario)));
+    expect(error.code).toBe('INVALID_INPUT');
+    expect(error.message).toBe(
+      `TaskRun ci/${scenario.name}-build (from the API): TaskRun field status.startTime must be an RFC 3339 time (2026-01-02T10:00:00Z), not "not-a-date"`,
+    );
+  });
 });
