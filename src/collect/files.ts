@@ -120,13 +120,13 @@ export async function loadRunFiles(files: RunFiles): Promise<LoadedRun> {
   const seen = new Set<string>();
   for (const item of children) {
     const kind = kindOf(item, 'TaskRun');
+    validateRunShape(item.object, kind, item.where);
     if (kind === 'PipelineRun') {
       if (samePipelineRun(normalizePipelineRun(item.object), pipelineRun)) continue;
       throw new AttestError('INVALID_INPUT', `${item.where}: is another PipelineRun, not a TaskRun`, {
         hint: 'give --taskruns only the TaskRuns of the PipelineRun in --pipelinerun',
       });
     }
-    validateRunShape(item.object, kind, item.where);
     const run = kind === 'TaskRun' ? normalizeTaskRun(item.object) : normalizeCustomRun(item.object);
     checkBelongs(run, pipelineRun, item.where);
     // Names are unique per namespace; the uid alone is not trusted (Chains' fixtures reuse one).
@@ -165,14 +165,41 @@ async function readObjects(path: string): Promise<Located[]> {
       },
     );
   }
-  if (!isDirectory) return parseFile(path, await readFile(path, 'utf8'));
-  const names = (await readdir(path)).filter((name) => DATA_EXTENSIONS.has(extname(name))).sort();
+  if (!isDirectory) return parseFile(path, await readText(path));
+  const entries = await readdir(path, { withFileTypes: true });
+  const subdirectory = entries.find((entry) => entry.isDirectory());
+  if (subdirectory) {
+    // Not read silently past: its TaskRuns would be missing from the provenance without a word.
+    throw new AttestError(
+      'INVALID_INPUT',
+      `${join(path, subdirectory.name)}: is a directory; a directory given to --taskruns may hold only files`,
+      { hint: `pass it as another --taskruns ${join(path, subdirectory.name)}, or move it out of ${path}` },
+    );
+  }
+  const names = entries
+    .map((entry) => entry.name)
+    .filter((name) => DATA_EXTENSIONS.has(extname(name)))
+    .sort();
   const objects: Located[] = [];
   for (const name of names) {
     const file = join(path, name);
-    objects.push(...parseFile(file, await readFile(file, 'utf8')));
+    objects.push(...parseFile(file, await readText(file)));
   }
   return objects;
+}
+
+async function readText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    throw new AttestError(
+      'INVALID_INPUT',
+      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+      {
+        hint: 'check the path and its permissions',
+      },
+    );
+  }
 }
 
 /** Parses a JSON or YAML text into its objects (Lists expanded). Exported for tests and the demo. */
@@ -195,7 +222,15 @@ export function parseFile(file: string, text: string): Located[] {
           hint: 'fix the file, or save it again with kubectl get ... -o yaml',
         });
       }
-      const value: unknown = document.toJS();
+      let value: unknown;
+      try {
+        value = document.toJS();
+      } catch (error) {
+        // The yaml library refuses aliases that expand too far (a "billion laughs" file) here.
+        throw new AttestError('INVALID_INPUT', `${file}: unusable YAML: ${(error as Error).message}`, {
+          hint: 'write the objects out without anchors and aliases (kubectl get ... -o yaml writes none)',
+        });
+      }
       if (value !== null && value !== undefined) documents.push(value);
     }
   }

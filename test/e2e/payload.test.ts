@@ -163,4 +163,37 @@ describe('tekton-attest payload', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--pipelinerun');
   });
+
+  it('exits 2 naming the file for a YAML alias bomb, values nested thousands deep and a subdirectory of --taskruns', async () => {
+    const prFile = await write(
+      'plain-pr.json',
+      pipelineRun({ tasks: [task('build')], completionTime: '2026-01-02T10:05:00Z' }),
+    );
+    const laughs = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (const [i, name] of ['b', 'c', 'd', 'e', 'f', 'g'].entries()) {
+      const previous = String.fromCharCode('a'.charCodeAt(0) + i);
+      laughs.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(', ')}]`);
+    }
+    const bomb = await write('bomb.yaml', `kind: TaskRun\n${laughs.join('\n')}\n`);
+    // Written as text: JSON.stringify itself overflows the stack on such a value.
+    const deepValue = `${'['.repeat(20_000)}"x"${']'.repeat(20_000)}`;
+    const deep = await write(
+      'deep.json',
+      JSON.stringify({ ...taskRun('build-pr-build', 'build'), extra: 'EXTRA' }).replace('"EXTRA"', deepValue),
+    );
+    const nested = join(dir, 'nested');
+    await mkdir(join(nested, 'more'), { recursive: true });
+    await write('nested/build.json', taskRun('build-pr-build', 'build'));
+    const cases: [string, string][] = [
+      [bomb, `${bomb}: unusable YAML`],
+      [deep, `${deep}: TaskRun is nested more than 100 levels deep (at extra[0][0]`],
+      [nested, `${join(nested, 'more')}: is a directory`],
+    ];
+    for (const [taskRuns, message] of cases) {
+      const result = await runCli(['payload', '--pipelinerun', prFile, '--taskruns', taskRuns]);
+      expect(result.stderr).toContain(message);
+      expect(result.code, message).toBe(2);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
 });
