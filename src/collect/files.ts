@@ -128,7 +128,12 @@ export async function loadRunFiles(files: RunFiles): Promise<LoadedRun> {
       });
     }
     const run = kind === 'TaskRun' ? normalizeTaskRun(item.object) : normalizeCustomRun(item.object);
-    checkBelongs(run, pipelineRun, item.where);
+    if (isStale(run, pipelineRun, item.where)) {
+      log.warn(
+        `${item.where}: ignoring ${kind} ${run.metadata.name ?? ''}: it belongs to an earlier PipelineRun also named ${pipelineRun.metadata.name ?? ''}`,
+      );
+      continue;
+    }
     // Names are unique per namespace; the uid alone is not trusted (Chains' fixtures reuse one).
     const identity = `${kind}/${run.metadata.namespace ?? ''}/${run.metadata.name ?? run.metadata.uid ?? item.where}`;
     if (seen.has(identity)) {
@@ -300,8 +305,12 @@ function samePipelineRun(a: PipelineRun, b: PipelineRun): boolean {
   return a.metadata.name === b.metadata.name && a.metadata.namespace === b.metadata.namespace;
 }
 
-/** Rejects a TaskRun whose labels or owner say it belongs to another PipelineRun. */
-function checkBelongs(run: TaskRun | CustomRun, pipelineRun: PipelineRun, where: string): void {
+/**
+ * Whether a run is left over from an earlier PipelineRun of the same name (its name label matches, its uid
+ * label or owner does not): `kubectl get taskruns -l tekton.dev/pipelineRun=NAME` returns those too, and
+ * `attest` skips them the same way. Rejects a run whose labels name another PipelineRun altogether.
+ */
+function isStale(run: TaskRun | CustomRun, pipelineRun: PipelineRun, where: string): boolean {
   const { name, uid } = pipelineRun.metadata;
   const labels = run.metadata.labels ?? {};
   const owner = run.metadata.ownerReferences?.find((ref) => ref.kind === 'PipelineRun' && ref.controller);
@@ -313,7 +322,8 @@ function checkBelongs(run: TaskRun | CustomRun, pipelineRun: PipelineRun, where:
     conflicts.push(`label ${LABEL_PIPELINE_RUN_UID}=${labels[LABEL_PIPELINE_RUN_UID]}`);
   }
   if (uid && owner?.uid && owner.uid !== uid) conflicts.push(`ownerReference uid ${owner.uid}`);
-  if (conflicts.length === 0) return;
+  if (conflicts.length === 0) return false;
+  if (name !== undefined && labels[LABEL_PIPELINE_RUN] === name) return true;
   throw new AttestError(
     'INVALID_INPUT',
     `${where}: ${run.metadata.name ?? 'the TaskRun'} belongs to another PipelineRun (${conflicts.join(', ')}), not to ${name ?? uid}`,

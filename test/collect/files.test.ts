@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { loadRunFiles } from '../../src/collect/files.js';
 import { AttestError } from '../../src/errors.js';
+import { setLogSink } from '../../src/log.js';
 import { pipelineRun, task, taskRun } from '../tekton/make-run.js';
 
 let dir: string;
@@ -132,6 +133,7 @@ describe('loadRunFiles', () => {
     expect(error.message).toContain(`${file}: other-pr-build belongs to another PipelineRun`);
     expect(error.message).toContain('tekton.dev/pipelineRun=other-pr');
     const owned = structuredClone(clone);
+    delete owned.metadata.labels?.['tekton.dev/pipelineRun'];
     owned.metadata.ownerReferences = [
       { kind: 'PipelineRun', name: 'build-pr', uid: 'uid-elsewhere', controller: true },
     ];
@@ -141,6 +143,29 @@ describe('loadRunFiles', () => {
     expect((await loadError(await write('pr.json', run), [another])).message).toContain(
       'is another PipelineRun',
     );
+  });
+
+  it('skips, with one warning, the TaskRun of an earlier PipelineRun of the same name (as attest does)', async () => {
+    const stale = taskRun('build-pr-build-old', 'build');
+    stale.metadata.labels = {
+      ...stale.metadata.labels,
+      'tekton.dev/pipelineRunUID': 'uid-of-the-earlier-run',
+    };
+    stale.metadata.ownerReferences = [
+      { kind: 'PipelineRun', name: 'build-pr', uid: 'uid-of-the-earlier-run', controller: true },
+    ];
+    const list = await write('same-name.json', { kind: 'List', items: [clone, stale, build] });
+    const lines: string[] = [];
+    setLogSink((line) => lines.push(line));
+    try {
+      const loaded = await loadRunFiles({ pipelineRun: await write('pr.json', run), taskRuns: [list] });
+      expect(loaded.taskRuns.map((r) => r.metadata.name)).toEqual(['build-pr-clone', 'build-pr-build']);
+    } finally {
+      setLogSink((line) => process.stderr.write(`${line}\n`));
+    }
+    expect(lines).toEqual([
+      `warning: ${list}: items[1]: ignoring TaskRun build-pr-build-old: it belongs to an earlier PipelineRun also named build-pr`,
+    ]);
   });
 
   it('reports invalid YAML and JSON with the file and position', async () => {
