@@ -130,6 +130,20 @@ function parseSigner(options: RawOptions): SignerConfig {
   const key = text(options, 'key');
   const kind = text(options, 'signer') ?? (key ? 'key' : undefined);
   if (kind === 'keyless') {
+    const keyFlags = [
+      ...(key && key !== DEFAULTS.taskKeyDir ? [`--key ${key}`] : []),
+      ...(text(options, 'key-password-file') ? ['--key-password-file'] : []),
+    ];
+    if (keyFlags.length > 0) {
+      // Signing keyless with a key at hand would attest with an identity the user did not choose.
+      throw new AttestError(
+        'INVALID_ARGUMENT',
+        `--signer keyless signs with a Fulcio certificate and uses no key, but ${keyFlags.join(' and ')} was given`,
+        {
+          hint: 'drop --key and --key-password-file to sign keyless, or use --signer key to sign with the key',
+        },
+      );
+    }
     return {
       kind,
       fulcioUrl: text(options, 'fulcio-url') ?? DEFAULTS.fulcioUrl,
