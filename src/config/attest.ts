@@ -10,7 +10,7 @@ import {
   type RegistryAccess,
   type Repository,
 } from './registry.js';
-import { flag, parseDuration, type RawOptions, text } from './values.js';
+import { flag, outputDirectory, parseDuration, type RawOptions, text } from './values.js';
 
 /** `--transparency` / Chains' `transparency.enabled`. */
 export type TransparencyMode = 'false' | 'true' | 'manual';
@@ -60,7 +60,7 @@ export async function parseAttestConfig(given: RawOptions): Promise<AttestConfig
   const chainsConfig = text(given, 'chains-config');
   const options = chainsConfig ? applyChainsConfig(given, await loadChainsConfig(chainsConfig)) : given;
   const storage = parseStorage(options.storage);
-  const outputDir = text(options, 'output-dir');
+  const outputDir = outputDirectory(options, 'output-dir');
   if (storage.includes('file') && !outputDir) {
     throw new AttestError('INVALID_ARGUMENT', '--storage file needs --output-dir', {
       hint: 'give the directory (e.g. a workspace) to write the statement and envelope to',
@@ -92,7 +92,7 @@ export async function parseAttestConfig(given: RawOptions): Promise<AttestConfig
     registryCredentialsFromApi: flag(options, 'registry-credentials-from-api'),
     markSigned: flag(options, 'mark-signed'),
     outputDir,
-    resultsDir: text(options, 'results-dir'),
+    resultsDir: outputDirectory(options, 'results-dir'),
     bestEffort: flag(options, 'best-effort'),
   };
 }
