@@ -196,4 +196,31 @@ describe('tekton-attest payload', () => {
       expect(result.stderr).not.toMatch(/\n\s+at /);
     }
   });
+
+  it('without --exclude-taskrun counts only the TaskRuns it attested, naming the unfinished one', async () => {
+    const prFile = await write(
+      'self-pr.json',
+      pipelineRun({ tasks: [task('build')], finally: [task('attest')] }),
+    );
+    const trFile = await write('self-trs.json', {
+      kind: 'List',
+      items: [
+        taskRun('build-pr-build', 'build'),
+        taskRun('build-pr-attest', 'attest', { succeeded: 'Unknown', completionTime: null }),
+      ],
+    });
+    const result = await runCli(['payload', '--pipelinerun', prFile, '--taskruns', trFile]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain('1 run(s) attested (not finished, left out: build-pr-attest)');
+    const excluded = await runCli([
+      'payload',
+      '--pipelinerun',
+      prFile,
+      '--taskruns',
+      trFile,
+      '--exclude-taskrun',
+      'build-pr-attest',
+    ]);
+    expect(excluded.stderr).toMatch(/1 run\(s\) attested\n/);
+  });
 });
