@@ -29,7 +29,7 @@ async function runBundlePush(config: Push): Promise<void> {
       log.debug(`bundle: left out ${skipped} (not resolvable from a bundle)`);
   }
   const bundle = await buildBundle(objects, bundleCreatedTime());
-  const client = await openRegistry(config.registry);
+  const client = await openRegistry(config.registry, [], { pushes: true });
   try {
     const pushed = await pushBundle(client, ref, bundle);
     for (const o of bundle.objects) log.info(`bundle: ${o.kind} ${o.name} (${o.apiVersion})`);
