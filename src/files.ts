@@ -9,7 +9,14 @@ export async function writeFileAtomically(path: string, content: string | Uint8A
     await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true });
-    throw error;
+    throw new AttestError(
+      'STORAGE_FAILED',
+      `cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+      {
+        hint: 'check that the path names a file in an existing, writable directory',
+        cause: error,
+      },
+    );
   }
 }
 

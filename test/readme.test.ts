@@ -1,9 +1,13 @@
-// The README must stay true: every flag each command accepts, and every Task param, is documented there.
+// The README must stay true: every flag each command accepts, and every Task param, is documented there, and
+// the newcomer's commands (the CLI from a clone, demo's cosign check) run as written.
 import { readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { runCli } from './harness/run-built-cli.js';
+import { runCosign } from './peers/cosign.js';
 import { repoRoot } from './peers/versions.js';
 
 const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
@@ -35,5 +39,31 @@ describe('README.md', () => {
       return documentedDefault !== `\`${param.default === '' ? '""' : param.default}\``;
     });
     expect(rows.map((param) => param.name)).toEqual([]);
+  });
+
+  it("documents demo's cosign check with the whole subject digest, and the command passes as documented", async () => {
+    const root = await mkdtemp(join(tmpdir(), 'readme-demo-'));
+    const demo = await runCli(['demo', '--output-dir', root], { env: { COSIGN_PASSWORD: undefined } });
+    expect(demo.code, demo.stderr).toBe(0);
+    const printed = demo.stderr.split('\n').find((line) => line.includes('cosign verify-blob-attestation'));
+    const block = /```sh\n(cosign verify-blob-attestation[^`]*)```/.exec(readme)?.[1] ?? '';
+    const documented = block.replace(/\\\n/g, ' ').replaceAll('DIR', root).trim().split(/\s+/);
+    const digestOf = (args: readonly string[]) => args[args.indexOf('--digest') + 1];
+    expect(digestOf(documented)).toMatch(/^[a-f0-9]{64}$/);
+    expect(digestOf(documented)).toBe(digestOf((printed ?? '').trim().split(/\s+/)));
+    const [command, ...args] = documented;
+    expect(command).toBe('cosign');
+    const result = await runCosign(args);
+    expect(result.code, result.stderr).toBe(0);
+  });
+
+  it('says how to run the CLI from a clone, and the documented commands run', async () => {
+    for (const line of ['npm ci && npm run build', 'node dist/cli.js --help', 'npm link']) {
+      expect(readme).toContain(line);
+    }
+    expect(readme).toContain('https://github.com/sigstore/cosign/releases');
+    const help = await runCli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('tekton-attest <command>');
   });
 });

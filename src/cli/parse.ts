@@ -35,7 +35,7 @@ export async function parseCommandLine(argv: readonly string[]): Promise<Invocat
         invocation = found;
       }),
     )
-    .demandCommand(1, 'Name a command; see --help.')
+    .demandCommand(1, 'Name a command: attest, payload, verify, bundle, keygen or demo (see --help).')
     .strict()
     .wrap(Math.min(120, process.stdout.columns ?? 120))
     .exitProcess(false)
@@ -109,7 +109,9 @@ function typedOptions(argv: readonly string[], options: ParserOptions): Map<stri
  * us as an empty TEKTON_ATTEST_* variable: that means "not set" (so defaults and --chains-config apply),
  * never the empty string (which choices would reject) nor false (yargs' reading of "" for a boolean). A
  * true/false(/manual) flag a user types without a value means true: `--transparency` turns the log on, as
- * `--sign-images` does; `--sign-images=` or `--transparency=` is refused rather than read as off.
+ * `--sign-images` does; `--sign-images=` or `--transparency=` is refused rather than read as off. Any other
+ * option typed with an empty value (`--output-dir ''`) is refused too, rather than read as unset: its default
+ * (the current directory, for keygen) is not what the user asked for.
  */
 function settleEmptyValues(
   args: Record<string, unknown>,
@@ -134,7 +136,10 @@ function settleEmptyValues(
     const empty = value === '' || (Array.isArray(value) && value.every((item) => item === ''));
     if (!empty) continue;
     if (trueFalse && how === 'bare') args[name] = 'true';
-    else delete args[name];
+    else
+      throw new UsageError(
+        `--${option} has an empty value: give it a value, or leave it out for its default`,
+      );
   }
 }
 

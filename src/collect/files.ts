@@ -124,15 +124,20 @@ export async function loadRunFiles(files: RunFiles): Promise<LoadedRun> {
   const seen = new Set<string>();
   for (const item of children) {
     const kind = kindOf(item, 'TaskRun');
+    validateRunShape(item.object, kind, item.where);
     if (kind === 'PipelineRun') {
       if (samePipelineRun(normalizePipelineRun(item.object), pipelineRun)) continue;
       throw new AttestError('INVALID_INPUT', `${item.where}: is another PipelineRun, not a TaskRun`, {
         hint: 'give --taskruns only the TaskRuns of the PipelineRun in --pipelinerun',
       });
     }
-    validateRunShape(item.object, kind, item.where);
     const run = kind === 'TaskRun' ? normalizeTaskRun(item.object) : normalizeCustomRun(item.object);
-    checkBelongs(run, pipelineRun, item.where);
+    if (isStale(run, pipelineRun, item.where)) {
+      log.warn(
+        `${item.where}: ignoring ${kind} ${run.metadata.name ?? ''}: it belongs to an earlier PipelineRun also named ${pipelineRun.metadata.name ?? ''}`,
+      );
+      continue;
+    }
     // Names are unique per namespace; the uid alone is not trusted (Chains' fixtures reuse one).
     const identity = `${kind}/${run.metadata.namespace ?? ''}/${run.metadata.name ?? run.metadata.uid ?? item.where}`;
     if (seen.has(identity)) {
@@ -171,7 +176,20 @@ async function readObjects(path: string, maxBytes: number): Promise<Located[]> {
   }
   const read = (file: string) => readTextWithin(file, maxBytes, { name: file, flag: '--max-input-size' });
   if (!isDirectory) return parseFile(path, await read(path));
-  const names = (await readdir(path)).filter((name) => DATA_EXTENSIONS.has(extname(name))).sort();
+  const entries = await readdir(path, { withFileTypes: true });
+  const subdirectory = entries.find((entry) => entry.isDirectory());
+  if (subdirectory) {
+    // Not read silently past: its TaskRuns would be missing from the provenance without a word.
+    throw new AttestError(
+      'INVALID_INPUT',
+      `${join(path, subdirectory.name)}: is a directory; a directory given to --taskruns may hold only files`,
+      { hint: `pass it as another --taskruns ${join(path, subdirectory.name)}, or move it out of ${path}` },
+    );
+  }
+  const names = entries
+    .map((entry) => entry.name)
+    .filter((name) => DATA_EXTENSIONS.has(extname(name)))
+    .sort();
   const objects: Located[] = [];
   for (const name of names) {
     const file = join(path, name);
@@ -200,7 +218,15 @@ export function parseFile(file: string, text: string): Located[] {
           hint: 'fix the file, or save it again with kubectl get ... -o yaml',
         });
       }
-      const value: unknown = document.toJS();
+      let value: unknown;
+      try {
+        value = document.toJS();
+      } catch (error) {
+        // The yaml library refuses aliases that expand too far (a "billion laughs" file) here.
+        throw new AttestError('INVALID_INPUT', `${file}: unusable YAML: ${(error as Error).message}`, {
+          hint: 'write the objects out without anchors and aliases (kubectl get ... -o yaml writes none)',
+        });
+      }
       if (value !== null && value !== undefined) documents.push(value);
     }
   }
@@ -270,8 +296,12 @@ function samePipelineRun(a: PipelineRun, b: PipelineRun): boolean {
   return a.metadata.name === b.metadata.name && a.metadata.namespace === b.metadata.namespace;
 }
 
-/** Rejects a TaskRun whose labels or owner say it belongs to another PipelineRun. */
-function checkBelongs(run: TaskRun | CustomRun, pipelineRun: PipelineRun, where: string): void {
+/**
+ * Whether a run is left over from an earlier PipelineRun of the same name (its name label matches, its uid
+ * label or owner does not): `kubectl get taskruns -l tekton.dev/pipelineRun=NAME` returns those too, and
+ * `attest` skips them the same way. Rejects a run whose labels name another PipelineRun altogether.
+ */
+function isStale(run: TaskRun | CustomRun, pipelineRun: PipelineRun, where: string): boolean {
   const { name, uid } = pipelineRun.metadata;
   const labels = run.metadata.labels ?? {};
   const owner = run.metadata.ownerReferences?.find((ref) => ref.kind === 'PipelineRun' && ref.controller);
@@ -283,7 +313,8 @@ function checkBelongs(run: TaskRun | CustomRun, pipelineRun: PipelineRun, where:
     conflicts.push(`label ${LABEL_PIPELINE_RUN_UID}=${labels[LABEL_PIPELINE_RUN_UID]}`);
   }
   if (uid && owner?.uid && owner.uid !== uid) conflicts.push(`ownerReference uid ${owner.uid}`);
-  if (conflicts.length === 0) return;
+  if (conflicts.length === 0) return false;
+  if (name !== undefined && labels[LABEL_PIPELINE_RUN] === name) return true;
   throw new AttestError(
     'INVALID_INPUT',
     `${where}: ${run.metadata.name ?? 'the TaskRun'} belongs to another PipelineRun (${conflicts.join(', ')}), not to ${name ?? uid}`,

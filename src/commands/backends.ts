@@ -44,14 +44,16 @@ export async function storeEverywhere(
 
 /** Registry access with the pipeline's own credentials: docker configs, then (opt-in) the SA's secrets. */
 function registryFor(config: AttestConfig, { client, collected }: StorageContext): Promise<RegistryClient> {
-  if (!config.registryCredentialsFromApi) return openRegistry(config.registry);
+  if (!config.registryCredentialsFromApi) return openRegistry(config.registry, [], { pushes: true });
   const account =
     client.connection.serviceAccount?.name ??
     collected.pipelineRun.spec.taskRunTemplate?.serviceAccountName ??
     'default';
-  return openRegistry(config.registry, [
-    new ServiceAccountCredentials(client, collected.target.namespace, account),
-  ]);
+  return openRegistry(
+    config.registry,
+    [new ServiceAccountCredentials(client, collected.target.namespace, account)],
+    { pushes: true },
+  );
 }
 
 /** One backend's write, its code loaded only when it is used. */

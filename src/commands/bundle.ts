@@ -5,7 +5,7 @@ import { fetchBundle, fetchBundleObject, pushBundle } from '../bundle/publish.js
 import { type BundleSource, EXAMPLE_SOURCES, TASK_SOURCE } from '../bundle/sources.js';
 import type { BundleConfig } from '../config/bundle.js';
 import { AttestError } from '../errors.js';
-import { log } from '../log.js';
+import { escapeControls, log } from '../log.js';
 import { formatReference, parseReference } from '../oci/reference.js';
 import { openRegistry } from './registry.js';
 
@@ -29,7 +29,7 @@ async function runBundlePush(config: Push): Promise<void> {
       log.debug(`bundle: left out ${skipped} (not resolvable from a bundle)`);
   }
   const bundle = await buildBundle(objects, bundleCreatedTime());
-  const client = await openRegistry(config.registry);
+  const client = await openRegistry(config.registry, [], { pushes: true });
   try {
     const pushed = await pushBundle(client, ref, bundle);
     for (const o of bundle.objects) log.info(`bundle: ${o.kind} ${o.name} (${o.apiVersion})`);
@@ -60,7 +60,10 @@ async function runBundleList(config: List): Promise<void> {
     }
     const output = config.output;
     if (output === 'name') {
-      process.stdout.write(entries.map((e) => `${e.kind}.tekton.dev/${e.name} ${e.apiVersion}\n`).join(''));
+      // The names are the registry's layer annotations: escaped, none can add a line or drive the terminal.
+      const line = (e: (typeof entries)[number]) =>
+        escapeControls(`${e.kind}.tekton.dev/${e.name} ${e.apiVersion}`);
+      process.stdout.write(entries.map((e) => `${line(e)}\n`).join(''));
       return;
     }
     const objects = [];

@@ -147,6 +147,15 @@ function printSummary(
   print(`  statement-*.json                the in-toto statements (the exact signed bytes)`);
   print(`  envelope-*.json                 the DSSE envelopes`);
   print();
+  const subjectHex = statement.subject[0]?.digest.sha256;
+  if (subjectHex) {
+    print('Check the SLSA v1.0 envelope with cosign (https://github.com/sigstore/cosign/releases):');
+    print(
+      `  cosign verify-blob-attestation --key ${paths.publicKeyPath} --type slsaprovenance1 --insecure-ignore-tlog ` +
+        `--signature ${v1.output.envelopePath} --digest ${subjectHex} --digestAlg sha256`,
+    );
+    print();
+  }
   print('Rebuild and sign the SLSA v1.0 statement from those files:');
   print(
     `  ${invocation()} payload --pipelinerun ${paths.pipelineRunPath} --taskruns ${paths.taskRunsPath} ` +

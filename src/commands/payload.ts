@@ -1,3 +1,4 @@
+import { attestedRunNames } from '../collect/attested.js';
 import { collectFromFiles, objectKey, type RunFiles } from '../collect/files.js';
 import type { PayloadConfig } from '../config/payload.js';
 import { writeFileAtomically } from '../files.js';
@@ -75,5 +76,8 @@ function summary({ statement, snapshot }: Payload): string {
   const inputs = materialsOf(statement).length;
   const name = snapshot.pipelineRun.metadata.name ?? '(unnamed)';
   const noSubjects = subjects === 0 ? ' (no subjects: nothing to attach it to in a registry)' : '';
-  return `PipelineRun ${name}: ${subjects} subject(s)${noSubjects}, ${inputs} material(s), ${snapshot.taskRuns.length} TaskRun(s)`;
+  const attested = attestedRunNames(snapshot).length;
+  const left =
+    snapshot.unfinished.length > 0 ? ` (not finished, left out: ${snapshot.unfinished.join(', ')})` : '';
+  return `PipelineRun ${name}: ${subjects} subject(s)${noSubjects}, ${inputs} material(s), ${attested} run(s) attested${left}`;
 }

@@ -9,9 +9,11 @@ import { type CredentialSource, dockerConfigSources } from '../oci/docker-config
 export async function openRegistry(
   access: RegistryAccess,
   extra: readonly CredentialSource[] = [],
+  { pushes = false } = {},
 ): Promise<RegistryClient> {
   const { RegistryClient } = await import('../oci/client.js');
   return new RegistryClient({
+    pushes,
     credentials: [...dockerConfigSources({ dockerConfigDir: access.dockerConfigDir }), ...extra],
     registryCaFiles: [...access.caFiles],
     insecureRegistries: [...access.insecureRegistries],

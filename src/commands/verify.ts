@@ -1,7 +1,7 @@
 import type { TrustedRoot } from '@sigstore/protobuf-specs';
 import type { VerifyConfig } from '../config/verify.js';
 import { AttestError } from '../errors.js';
-import { log } from '../log.js';
+import { escapeControls, log } from '../log.js';
 import { loadVerificationKey } from '../verify/key.js';
 import { loadTrustedRoot } from '../verify/trusted-root.js';
 import {
@@ -58,7 +58,7 @@ async function verify(config: VerifyConfig): Promise<void> {
   } else {
     for (const verdict of verified) {
       const line = verdict.statement ?? { image: report.image, source: verdict.source, verified: true };
-      process.stdout.write(`${JSON.stringify(line)}\n`);
+      process.stdout.write(`${terminalSafeJson(line)}\n`);
     }
     for (const verdict of report.verdicts.filter((v) => !v.ok))
       log.warn(`${verdict.source}: ${verdict.reason}`);
@@ -81,8 +81,20 @@ async function verify(config: VerifyConfig): Promise<void> {
   log.info(`verified ${verified.length} of ${report.verdicts.length} ${what}s for ${report.image}`);
 }
 
+/**
+ * JSON whose text is also safe on a terminal: the statement comes from a registry, and JSON.stringify
+ * leaves C1 controls and bidirectional overrides as raw characters; written as \u escapes, it is the same JSON.
+ */
+function terminalSafeJson(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+    (char) => `\\u${(char.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/** The --summary text; every value in it comes from the registry or the command line, so it is escaped. */
 function summary(report: VerifyReport, what: string): string {
-  const lines = [`${report.image}`];
+  const lines = [escapeControls(report.image)];
   for (const verdict of report.verdicts) lines.push(summaryLine(verdict));
   const ok = report.verdicts.filter((v) => v.ok).length;
   lines.push(`${ok} of ${report.verdicts.length} ${what}s verified`);
@@ -91,9 +103,11 @@ function summary(report: VerifyReport, what: string): string {
 
 function summaryLine(verdict: Verdict): string {
   const layout = verdict.layout === 'tag' ? '.att' : verdict.layout === 'signature' ? '.sig' : 'bundle';
-  if (!verdict.ok) return `  FAIL ${layout.padEnd(6)} ${verdict.source}\n       ${verdict.reason}`;
+  const source = escapeControls(verdict.source);
+  if (!verdict.ok)
+    return `  FAIL ${layout.padEnd(6)} ${source}\n       ${escapeControls(verdict.reason ?? '')}`;
   const signer = verdict.signer?.identity?.subjectAlternativeName ?? verdict.signer?.kind ?? 'key';
   const logged = verdict.signer?.tlog ? ` rekor#${verdict.signer.tlog.logIndex}` : '';
   const type = verdict.statement?.predicateType ?? '';
-  return `  OK   ${layout.padEnd(6)} ${verdict.source} ${type} (${signer}${logged})`.trimEnd();
+  return `  OK   ${layout.padEnd(6)} ${source} ${escapeControls(`${type} (${signer}${logged})`)}`.trimEnd();
 }

@@ -13,6 +13,7 @@ import {
 import {
   flag,
   formatDuration,
+  outputDirectory,
   parseDuration,
   parsePositiveDuration,
   type RawOptions,
@@ -69,7 +70,7 @@ export async function parseAttestConfig(given: RawOptions): Promise<AttestConfig
   const chainsConfig = text(given, 'chains-config');
   const options = chainsConfig ? applyChainsConfig(given, await loadChainsConfig(chainsConfig)) : given;
   const storage = parseStorage(options.storage);
-  const outputDir = text(options, 'output-dir');
+  const outputDir = outputDirectory(options, 'output-dir');
   if (storage.includes('file') && !outputDir) {
     throw new AttestError('INVALID_ARGUMENT', '--storage file needs --output-dir', {
       hint: 'give the directory (e.g. a workspace) to write the statement and envelope to',
@@ -110,7 +111,7 @@ export async function parseAttestConfig(given: RawOptions): Promise<AttestConfig
     registryCredentialsFromApi: flag(options, 'registry-credentials-from-api'),
     markSigned: flag(options, 'mark-signed'),
     outputDir,
-    resultsDir: text(options, 'results-dir'),
+    resultsDir: outputDirectory(options, 'results-dir'),
     bestEffort: flag(options, 'best-effort'),
     timeoutMs,
   };
@@ -149,6 +150,20 @@ function parseSigner(options: RawOptions): SignerConfig {
   const key = text(options, 'key');
   const kind = text(options, 'signer') ?? (key ? 'key' : undefined);
   if (kind === 'keyless') {
+    const keyFlags = [
+      ...(key && key !== DEFAULTS.taskKeyDir ? [`--key ${key}`] : []),
+      ...(text(options, 'key-password-file') ? ['--key-password-file'] : []),
+    ];
+    if (keyFlags.length > 0) {
+      // Signing keyless with a key at hand would attest with an identity the user did not choose.
+      throw new AttestError(
+        'INVALID_ARGUMENT',
+        `--signer keyless signs with a Fulcio certificate and uses no key, but ${keyFlags.join(' and ')} was given`,
+        {
+          hint: 'drop --key and --key-password-file to sign keyless, or use --signer key to sign with the key',
+        },
+      );
+    }
     return {
       kind,
       fulcioUrl: text(options, 'fulcio-url') ?? DEFAULTS.fulcioUrl,

@@ -24,5 +24,7 @@ export const DEFAULTS = {
   fulcioUrl: 'https://fulcio.sigstore.dev',
   rekorUrl: 'https://rekor.sigstore.dev',
   identityTokenFile: '/var/run/sigstore/cosign/oidc-token',
+  /** The Task's `key` param default (its signing-secrets mount), passed as TEKTON_ATTEST_KEY whatever the signer. */
+  taskKeyDir: '/var/run/tekton-attest/signing-secrets',
   ociEncoding: 'tag' as const,
 };

@@ -1,7 +1,7 @@
 import { AttestError } from '../errors.js';
 import type { FormatOptions } from '../provenance/statement.js';
 import { parseFormatOptions } from './format.js';
-import { flag, list, parseMaxInputSize, type RawOptions, text } from './values.js';
+import { flag, list, outputFile, parseMaxInputSize, type RawOptions, text } from './values.js';
 
 /** `payload`: the run's files, what to build, and whether and where to sign. */
 export interface PayloadConfig {
@@ -33,7 +33,7 @@ export function parsePayloadConfig(options: RawOptions): PayloadConfig {
   }
   const format = parseFormatOptions(options);
   const sign = flag(options, 'sign');
-  const envelopeOutput = text(options, 'output-envelope');
+  const envelopeOutput = outputFile(options, 'output-envelope');
   const key = text(options, 'key');
   if (envelopeOutput && !sign) {
     throw new AttestError('INVALID_ARGUMENT', '--output-envelope needs --sign', {
@@ -50,7 +50,7 @@ export function parsePayloadConfig(options: RawOptions): PayloadConfig {
     taskRuns: list(options, 'taskruns'),
     exclude: list(options, 'exclude-taskrun'),
     format,
-    output: text(options, 'output'),
+    output: outputFile(options, 'output'),
     maxInputBytes: parseMaxInputSize(options),
     sign: sign && key ? { key, passwordFile: text(options, 'key-password-file'), envelopeOutput } : undefined,
   };

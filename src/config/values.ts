@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { AttestError } from '../errors.js';
 import { DEFAULTS } from './defaults.js';
 
@@ -11,6 +12,32 @@ export type RawOptions = Readonly<Record<string, unknown>>;
 export function text(options: RawOptions, name: string): string | undefined {
   const value = options[name];
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+/**
+ * A path option naming a file to write (`--output`): refused up front when it is a directory, which the
+ * write would otherwise fail on after all the work, with a bare system error.
+ */
+export function outputFile(options: RawOptions, name: string): string | undefined {
+  const path = text(options, name);
+  if (path !== undefined && statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new AttestError('INVALID_ARGUMENT', `--${name} ${path} is a directory, not a file`, {
+      hint: `name the file to write, e.g. --${name} ${path.replace(/\/+$/, '')}/statement.json`,
+    });
+  }
+  return path;
+}
+
+/** A path option naming a directory to write into (`--results-dir`): refused up front when it is a file. */
+export function outputDirectory(options: RawOptions, name: string): string | undefined {
+  const path = text(options, name);
+  const found = path === undefined ? undefined : statSync(path, { throwIfNoEntry: false });
+  if (found && !found.isDirectory()) {
+    throw new AttestError('INVALID_ARGUMENT', `--${name} ${path} is a file, not a directory`, {
+      hint: `name a directory (it is created when missing)`,
+    });
+  }
+  return path;
 }
 
 /** A true/false option: true only when set to true (the CLI turns "true"/"false" and bare flags into booleans). */

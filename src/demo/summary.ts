@@ -6,8 +6,12 @@ function shortDigest(digest: DigestSet | undefined): string {
   return alg && hex ? `${alg}:${hex.slice(0, 12)}…` : '-';
 }
 
+/** Subjects with their whole digest: it is what `cosign verify-blob-attestation --digest` needs. */
 export function subjectRows(statement: Statement): string[][] {
-  return statement.subject.map((s) => [s.name, shortDigest(s.digest)]);
+  return statement.subject.map((s) => {
+    const [alg, hex] = Object.entries(s.digest)[0] ?? [];
+    return [s.name, alg && hex ? `${alg}:${hex}` : '-'];
+  });
 }
 
 export function materialRows(statement: Statement): string[][] {

@@ -96,6 +96,18 @@ export function failureError(
 export function notFound(target: Target): AttestError {
   const kind = target.resource.replace(/s$/, '');
   const api = target.group ? `${target.group}/${target.version}` : 'v1';
+  if (!target.name) {
+    // A LIST has no object to miss: a 404 means the server does not serve the resource at all.
+    return new AttestError(
+      'KUBE_API',
+      `${describeTarget(target)}: the API server does not serve ${target.resource} (${api}) (404)`,
+      {
+        hint: target.group
+          ? `check that Tekton Pipelines with the ${api} API is installed (kubectl api-resources --api-group=${target.group})`
+          : 'check the API server address',
+      },
+    );
+  }
   return new AttestError('NOT_FOUND', `${kind} ${target.namespace}/${target.name} not found (${api})`, {
     hint:
       target.resource === 'pipelineruns'

@@ -36,10 +36,13 @@ export class Authenticator {
   /** What each registry asked for last time, so later requests authenticate up front. */
   readonly #challenges = new Map<string, Challenge>();
   readonly #tokens = new Map<string, Promise<CachedToken>>();
+  readonly #pushes: boolean;
 
-  constructor(transport: Transport, credentials: CredentialChain) {
+  /** `pushes`: the client writes (attest), so a refused read is the first step of a push, and says so. */
+  constructor(transport: Transport, credentials: CredentialChain, { pushes = false } = {}) {
     this.#transport = transport;
     this.#credentials = credentials;
+    this.#pushes = pushes;
   }
 
   credentialsFor(registry: string): Promise<CredentialResolution> {
@@ -158,9 +161,12 @@ export class Authenticator {
    */
   async denied(registry: string, scopes: Scope[], response: HttpResponse | undefined, why?: string) {
     const { credential, tried } = await this.#credentials.resolve(registry);
-    const target = scopes
+    const pushing = scopes.some((s) => s.actions.includes('push'));
+    // A push starts by reading what the repository holds; refused there, the user still needs push rights.
+    const beforePush = this.#pushes && !pushing ? ', which the push starts with' : '';
+    const target = `${scopes
       .map((s) => `${s.actions.includes('push') ? 'push to' : 'pull from'} ${registry}/${s.repository}`)
-      .join(' and ');
+      .join(' and ')}${beforePush}`;
     const status = response ? ` (HTTP ${response.status}${registryErrorText(response)})` : '';
     const reason = why ?? 'it refused the request';
     const used = credential
@@ -168,7 +174,7 @@ export class Authenticator {
       : `no credentials (anonymous; looked in: ${tried.join('; ') || 'no sources'})`;
     return new AttestError('REGISTRY_AUTH', `cannot ${target}: ${reason}${status}; sent ${used}`, {
       hint: credential
-        ? `check that this login may ${scopes.some((s) => s.actions.includes('push')) ? 'push to' : 'pull from'} the repository, or give the service account a docker config secret for ${registry} with those rights`
+        ? `check that this login may ${pushing ? 'push to' : this.#pushes ? 'pull from and push to' : 'pull from'} the repository, or give the service account a docker config secret for ${registry} with those rights`
         : `add a login for ${registry} to the service account's secrets (Tekton writes it to /tekton/creds), a dockerconfig workspace, or --docker-config DIR`,
     });
   }

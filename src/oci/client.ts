@@ -56,6 +56,8 @@ export interface RegistryClientOptions extends TransportOptions {
   credentials?: CredentialSource[];
   /** Writes of one tag update before giving up on concurrent writers (default 15). */
   tagUpdateAttempts?: number;
+  /** The client pushes (attest): a read refused on the way to a push says so. */
+  pushes?: boolean;
 }
 
 export class RegistryClient {
@@ -65,7 +67,9 @@ export class RegistryClient {
 
   constructor(options: RegistryClientOptions = {}) {
     this.transport = new Transport(options);
-    this.#auth = new Authenticator(this.transport, new CredentialChain(options.credentials ?? []));
+    this.#auth = new Authenticator(this.transport, new CredentialChain(options.credentials ?? []), {
+      pushes: options.pushes ?? false,
+    });
     this.#tagUpdateAttempts = options.tagUpdateAttempts ?? 15;
   }
 

@@ -13,15 +13,14 @@ export interface ParsedDigest {
 const HEX_LENGTH: Readonly<Record<string, number>> = { sha1: 40, sha256: 64, sha384: 96, sha512: 128 };
 const LOWER_HEX = /^[a-f0-9]+$/;
 
-/** The parsed digest, or a reason it is not one (for a warning that names the value). */
+/** The parsed digest, or a reason it is not one (without the value: it may hold anything, even a secret). */
 export function parseDigest(value: string): ParsedDigest | { error: string } {
   const parts = value.split(':');
   if (parts.length !== 2) return { error: 'it is not in the form <algorithm>:<hex>' };
   const algorithm = (parts[0] ?? '').trim().toLowerCase();
   const hex = (parts[1] ?? '').trim();
   const length = HEX_LENGTH[algorithm];
-  if (length === undefined)
-    return { error: `algorithm "${algorithm}" is not sha1, sha256, sha384 or sha512` };
+  if (length === undefined) return { error: 'the algorithm is not sha1, sha256, sha384 or sha512' };
   if (hex.length !== length || !LOWER_HEX.test(hex)) {
     return { error: `a ${algorithm} digest is ${length} lower-case hex characters` };
   }

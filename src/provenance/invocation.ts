@@ -1,3 +1,4 @@
+import { runKeyed } from '../tekton/run-keys.js';
 import type { ObjectMeta, Param, ParamSpec, ParamValue, RefSource } from '../tekton/types.js';
 
 /**
@@ -20,7 +21,7 @@ export function invocation(
   paramSpecs: readonly ParamSpec[] | undefined,
   metadata: ObjectMeta,
 ): Invocation {
-  const parameters: Record<string, ParamValue> = {};
+  const parameters = runKeyed<ParamValue>();
   for (const spec of paramSpecs ?? []) if (spec.default !== undefined) parameters[spec.name] = spec.default;
   for (const param of params ?? []) parameters[param.name] = param.value;
 

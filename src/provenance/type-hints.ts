@@ -10,7 +10,9 @@ import type { DigestSet } from './statement.js';
  *   `repo@sha256:…`): OCI images, identified by their normalized repository and sha256 digest;
  * - `*ARTIFACT_URI` + `*ARTIFACT_DIGEST` pairs: any artifact, URI verbatim;
  * - `*ARTIFACT_OUTPUTS` / `*ARTIFACT_INPUTS` object results `{uri, digest[, isBuildArtifact]}`.
- * Anything that does not validate is skipped and reported through `warn`, naming the result and value.
+ * Anything that does not validate is skipped and reported through `warn`, naming the result (and item), never
+ * echoing the value: a build step writes it, and the logger's masking of a secret inside it would tell the
+ * step which guess equals the secret.
  */
 export interface OciImage {
   /** Normalized repository, e.g. index.docker.io/library/abc. */
@@ -36,19 +38,25 @@ const IMAGES = 'IMAGES';
 export function ociImages({ results, source }: SourcedResults, warn: Warn): OciImage[] {
   const images: OciImage[] = [];
   const addImage = (reference: string, what: string, quiet = false) => {
+    let parsed: ReturnType<typeof parseReference>;
     try {
-      const parsed = parseReference(reference);
-      if (parsed.digest === undefined) throw new Error(`"${reference}" has no @sha256: digest`);
-      images.push({
-        name: normalizedRepository(parsed),
-        digest: { sha256: parsed.digest.slice('sha256:'.length) },
-      });
-    } catch (error) {
-      if (!quiet) warn(`skipping ${what}: ${(error as Error).message}`, source);
+      parsed = parseReference(reference);
+    } catch {
+      if (!quiet)
+        warn(`skipping ${what}: it is not an image reference (REGISTRY/REPOSITORY@sha256:HEX)`, source);
+      return;
     }
+    if (parsed.digest === undefined) {
+      if (!quiet) warn(`skipping ${what}: it has no @sha256: digest`, source);
+      return;
+    }
+    images.push({
+      name: normalizedRepository(parsed),
+      digest: { sha256: parsed.digest.slice('sha256:'.length) },
+    });
   };
   for (const pair of pairs(results, IMAGE_URL, IMAGE_DIGEST)) {
-    const what = `image from results ${pair.names.join(' + ')} (${pair.uri ?? ''}@${pair.digest ?? ''})`;
+    const what = `image from results ${pair.names.join(' + ')}`;
     if (!pair.uri || !pair.digest) {
       warn(
         `skipping ${what}: both ${pair.prefix}${IMAGE_URL} and ${pair.prefix}${IMAGE_DIGEST} must be set`,
@@ -64,14 +72,14 @@ export function ociImages({ results, source }: SourcedResults, warn: Warn): OciI
       warn(`skipping result ${IMAGES}: it must be a string of comma or newline separated images`, source);
       continue;
     }
-    for (const item of result.value.split(/[,\n]/)) {
+    for (const [index, item] of result.value.split(/[,\n]/).entries()) {
       const image = item.trim();
-      if (image !== '') addImage(image, `image "${image}" from result ${IMAGES}`);
+      if (image !== '') addImage(image, `item ${index + 1} of result ${IMAGES}`);
     }
   }
   // A build artifact that is not an OCI image (a package URL, a file) is fine: no warning.
   for (const artifact of buildArtifacts({ results, source }, warn)) {
-    addImage(`${artifact.uri}@${artifact.digest}`, `build artifact ${artifact.uri}`, true);
+    addImage(`${artifact.uri}@${artifact.digest}`, 'build artifact', true);
   }
   return images;
 }
@@ -90,7 +98,7 @@ export function signableTargets({ results, source }: SourcedResults, warn: Warn)
     }
     const parsed = parseDigest(pair.digest);
     if (isDigestError(parsed)) {
-      warn(`skipping ${what}: digest "${pair.digest}" is not valid: ${parsed.error}`, source);
+      warn(`skipping ${what}: the digest is not valid: ${parsed.error}`, source);
       continue;
     }
     targets.push({ uri: pair.uri, digest: pair.digest, parsed });
@@ -109,7 +117,7 @@ export function structuredTargets(
     .flatMap((result) => {
       const checked = checkStructured(result);
       if ('error' in checked) {
-        warn(`skipping result ${result.name} (${JSON.stringify(result.value)}): ${checked.error}`, source);
+        warn(`skipping result ${result.name}: ${checked.error}`, source);
         return [];
       }
       return [checked];
@@ -152,7 +160,7 @@ function checkStructured(result: ResultValue): TypedArtifact | { error: string }
   if (!uri) return { error: 'it has no uri' };
   if (!digest) return { error: 'it has no digest' };
   const parsed = parseDigest(digest);
-  if (isDigestError(parsed)) return { error: `digest "${digest}" is not valid: ${parsed.error}` };
+  if (isDigestError(parsed)) return { error: `its digest is not valid: ${parsed.error}` };
   return { uri, digest, parsed };
 }
 

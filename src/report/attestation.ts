@@ -1,4 +1,5 @@
 import type { CollectedRun } from '../collect/api/collect-run.js';
+import { attestedRunNames } from '../collect/attested.js';
 import { log } from '../log.js';
 import type { FormatOptions } from '../provenance/statement.js';
 import type { SignedAttestation, StorageOutcome } from '../storage/backend.js';
@@ -26,7 +27,7 @@ export function reportAttestation(
     formatSummary({
       run: `${target.namespace}/${target.pipelineRun}`,
       apiVersion: collected.version,
-      tasks: [...snapshot.taskRuns, ...snapshot.customRuns].map((r) => r.metadata.name ?? ''),
+      tasks: attestedRunNames(snapshot),
       excluded: target.selfTaskRun,
       unfinished: snapshot.unfinished,
       subjects,

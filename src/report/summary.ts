@@ -1,3 +1,4 @@
+import { escapeControls } from '../log.js';
 import type { Subject } from '../provenance/statement.js';
 import type { StorageOutcome } from '../storage/backend.js';
 import { formatTable } from './table.js';
@@ -16,7 +17,10 @@ export interface SummaryInput {
   outcomes: readonly StorageOutcome[];
 }
 
-/** The closing summary of `attest`: what was attested, how, and where each backend wrote (or why not). */
+/**
+ * The closing summary of `attest`: what was attested, how, and where each backend wrote (or why not).
+ * Names come from the run and details from registries: each value is escaped, so none can add a row.
+ */
 export function formatSummary(input: SummaryInput): string {
   const subject = (s: Subject) => {
     const [algorithm, hex] = Object.entries(s.digest)[0] ?? [];
@@ -48,7 +52,7 @@ export function formatSummary(input: SummaryInput): string {
   ]);
   return [
     'tekton-attest summary',
-    ...facts.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`),
+    ...facts.map(([k, v]) => `  ${k.padEnd(width)}  ${escapeControls(v)}`),
     '',
     formatTable(['BACKEND', 'STATUS', 'WHERE'], rows),
   ].join('\n');

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { AttestError } from '../errors.js';
+import { writeFileAtomically } from '../files.js';
 import { log } from '../log.js';
 import type { Subject } from '../provenance/statement.js';
 import type { StorageOutcome } from '../storage/backend.js';
@@ -49,8 +51,17 @@ export function taskResults(input: TaskResultsInput): Record<string, string> {
 }
 
 export async function writeTaskResults(dir: string, results: Record<string, string>): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  for (const [name, value] of Object.entries(results)) await writeFile(join(dir, name), value);
+  await mkdir(dir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+    throw new AttestError(
+      'STORAGE_FAILED',
+      `cannot write the Task results to ${dir}: ${error.code ?? error}`,
+      {
+        hint: 'give --results-dir a writable directory (the Task uses /tekton/results)',
+        cause: error,
+      },
+    );
+  });
+  for (const [name, value] of Object.entries(results)) await writeFileAtomically(join(dir, name), value);
   log.debug(`Task results written to ${dir}: ${Object.keys(results).join(', ')}`);
 }
 

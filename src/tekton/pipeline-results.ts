@@ -1,4 +1,6 @@
-import { parseResultRef, substitutionExpressions, valueExpressions } from './result-refs.js';
+import { parseResultRef, valueExpressions } from './result-refs.js';
+import { ownValue } from './run-keys.js';
+import { isExactSubstitution, substitutionExpressions } from './substitution.js';
 import type { CustomRun, ParamValue, PipelineSpec, ResultValue, TaskRun } from './types.js';
 
 /**
@@ -38,8 +40,6 @@ type Replacements = {
   arrays: Map<string, string[]>;
   objects: Map<string, Record<string, string>>;
 };
-
-const EXACT_SUBSTITUTION = /^\$\([_a-zA-Z0-9.-]+(\.[_a-zA-Z0-9.-]+)*(\[([0-9]+|\*)\])?\)$/;
 
 export function resolvePipelineResults(spec: PipelineSpec, sources: ResultSources): ResolvedPipelineResults {
   const pipelineTasks = new Set([...(spec.tasks ?? []), ...(spec.finally ?? [])].map((task) => task.name));
@@ -98,7 +98,8 @@ function resolveExpression(
     return { kind: 'invalid', reason: `task ${ref.pipelineTask} has no result ${ref.result}` };
   }
   if (ref.property !== undefined) {
-    const item = typeof value === 'object' && !Array.isArray(value) ? value[ref.property] : undefined;
+    const item =
+      typeof value === 'object' && !Array.isArray(value) ? ownValue(value, ref.property) : undefined;
     if (item === undefined) {
       return {
         kind: 'invalid',
@@ -201,7 +202,7 @@ function replaceStrings(text: string, replacements: Replacements): string {
 function applyReplacements(value: ParamValue, replacements: Replacements): ParamValue {
   if (Array.isArray(value)) {
     return value.flatMap((item) => {
-      const exact = EXACT_SUBSTITUTION.test(item) && item.endsWith('[*])');
+      const exact = isExactSubstitution(item) && item.endsWith('[*])');
       const array = exact ? replacements.arrays.get(item.slice(2, -4)) : undefined;
       return array ?? [replaceStrings(item, replacements)];
     });
@@ -209,7 +210,7 @@ function applyReplacements(value: ParamValue, replacements: Replacements): Param
   if (typeof value === 'object' && value !== null) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceStrings(v, replacements)]));
   }
-  if (!EXACT_SUBSTITUTION.test(value)) return replaceStrings(value, replacements);
+  if (!isExactSubstitution(value)) return replaceStrings(value, replacements);
   const trimmed = stripStar(value.slice(2, -1));
   const array = replacements.arrays.get(trimmed);
   if (array) return array;

@@ -1,3 +1,4 @@
+import { substitutionExpressions } from './substitution.js';
 import type { ParamValue, PipelineTask } from './types.js';
 
 /**
@@ -13,14 +14,7 @@ export interface ResultRef {
   property?: string;
 }
 
-// tektoncd/pipeline's variableSubstitutionFormat.
-const VARIABLE_SUBSTITUTION = /\$\([_a-zA-Z0-9.-]+(\.[_a-zA-Z0-9.-]+)*(\[([0-9]+|\*)\])?\)/g;
 const ARRAY_INDEXING = /\[([0-9])*\*?\]/;
-
-/** The expressions inside every `$(...)` of a string, without the `$(` and `)`. */
-export function substitutionExpressions(text: string): string[] {
-  return [...text.matchAll(VARIABLE_SUBSTITUTION)].map((match) => match[0].slice(2, -1));
-}
 
 /** The expressions inside every `$(...)` of a param or result value (string, array items, object values). */
 export function valueExpressions(value: ParamValue | undefined): string[] {

@@ -1,10 +1,12 @@
 import { AttestError } from '../errors.js';
+import { quoted } from '../log.js';
+import { isRfc3339Time } from './time.js';
 
 /**
  * Checks the fields provenance reads have the shapes Tekton gives them, so a hand-edited or truncated
  * file fails with the file and the field named instead of a TypeError deep in a format.
  */
-type Shape = 'object' | 'list' | 'string' | 'stringMap' | 'value' | 'named';
+type Shape = 'object' | 'list' | 'string' | 'time' | 'stringMap' | 'value' | 'named';
 
 const COMMON: [string, Shape][] = [
   ['metadata', 'object'],
@@ -15,8 +17,8 @@ const COMMON: [string, Shape][] = [
   ['spec', 'object'],
   ['spec.params', 'named'],
   ['status', 'object'],
-  ['status.startTime', 'string'],
-  ['status.completionTime', 'string'],
+  ['status.startTime', 'time'],
+  ['status.completionTime', 'time'],
   ['status.conditions', 'list'],
   ['status.results', 'named'],
   ['status.provenance', 'object'],
@@ -49,11 +51,26 @@ const SHAPES: Record<'PipelineRun' | 'TaskRun' | 'CustomRun', [string, Shape][]>
   CustomRun: COMMON,
 };
 
+/**
+ * How deep a run object may nest. Tekton objects nest about 15 levels; much deeper ones only come from a
+ * hostile or broken file or server, and would overflow the stack of the recursive code after this check
+ * (JSON serialization, structured clones), a crash instead of a message naming the object.
+ */
+export const MAX_NESTING = 100;
+
 export function validateRunShape(
   object: Record<string, unknown>,
   kind: keyof typeof SHAPES,
   where: string,
 ): void {
+  const tooDeep = pathDeeperThan(object, MAX_NESTING);
+  if (tooDeep !== undefined) {
+    throw new AttestError(
+      'INVALID_INPUT',
+      `${where}: ${kind} is nested more than ${MAX_NESTING} levels deep (at ${tooDeep})`,
+      { hint: 'this is not an object Tekton wrote; save the object again with kubectl get ... -o json' },
+    );
+  }
   for (const [path, shape] of SHAPES[kind]) {
     const value = path
       .split('.')
@@ -76,6 +93,12 @@ function check(value: unknown, shape: Shape): string | undefined {
       return Array.isArray(value) ? undefined : 'must be a list';
     case 'string':
       return typeof value === 'string' ? undefined : 'must be a string';
+    case 'time':
+      // Chains decodes the object into Go types first; a metav1.Time that is not RFC 3339 fails that decode.
+      if (typeof value !== 'string') return 'must be a string';
+      return isRfc3339Time(value)
+        ? undefined
+        : `must be an RFC 3339 time (2026-01-02T10:00:00Z), not ${quoted(value)}`;
     case 'stringMap':
       return isObject(value) && Object.values(value).every((v) => typeof v === 'string')
         ? undefined
@@ -105,6 +128,21 @@ function isParamValue(value: unknown): boolean {
   if (typeof value === 'string') return true;
   if (Array.isArray(value)) return value.every((v) => typeof v === 'string');
   return isObject(value) && Object.values(value).every((v) => typeof v === 'string');
+}
+
+/** The path (`spec.params[0].value...`) of the first value nested deeper than `limit`, found without recursion. */
+function pathDeeperThan(root: unknown, limit: number): string | undefined {
+  const pending: { value: unknown; depth: number; path: string }[] = [{ value: root, depth: 0, path: '' }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const { value, depth, path } = next;
+    if (value === null || typeof value !== 'object') continue;
+    if (depth >= limit) return `${path.slice(0, 200)}...`;
+    const entries = Array.isArray(value)
+      ? value.map((item, index) => [`[${index}]`, item] as const)
+      : Object.entries(value).map(([key, item]) => [path === '' ? key : `.${key}`, item] as const);
+    for (const [step, item] of entries) pending.push({ value: item, depth: depth + 1, path: path + step });
+  }
+  return undefined;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -1,4 +1,5 @@
 import { AttestError } from '../errors.js';
+import { escapeControls } from '../log.js';
 import type { Statement } from '../provenance/statement.js';
 
 /** The in-toto Statement types cosign accepts, declared apart from the writers' (see reader.ts). */
@@ -9,7 +10,7 @@ const FIELDS = new Set(['_type', 'subject', 'predicateType', 'predicate']);
 /**
  * The statement inside a verified envelope, checked as cosign checks it: a strict in-toto Statement (unknown
  * top-level fields fail), a subject whose sha256 is the image digest, and the wanted predicate type.
- * Throws VERIFY_FAILED with the first reason it finds.
+ * Throws VERIFY_FAILED with the first reason it finds (registry content in it escaped: it reaches the terminal).
  */
 export function checkStatement(
   payload: Uint8Array,
@@ -32,7 +33,7 @@ export function checkStatement(
   if (unknown.length > 0)
     throw fail(`the statement has unknown fields ${unknown.join(', ')} (cosign rejects it)`);
   if (statement._type !== STATEMENT_V01 && statement._type !== STATEMENT_V1) {
-    throw fail(`_type ${String(statement._type)} is not an in-toto Statement`);
+    throw fail(`_type ${escapeControls(String(statement._type))} is not an in-toto Statement`);
   }
   if (!Array.isArray(statement.subject) || typeof statement.predicateType !== 'string') {
     throw fail('the statement lacks subject or predicateType');
@@ -43,7 +44,7 @@ export function checkStatement(
   }
   if (predicateType !== undefined && statement.predicateType !== predicateType) {
     throw fail(
-      `predicateType is ${statement.predicateType}, not ${predicateType}`,
+      `predicateType is ${escapeControls(statement.predicateType)}, not ${predicateType}`,
       'pick --type for this predicate (slsaprovenance for SLSA v0.2, slsaprovenance1 for v1.0)',
     );
   }

@@ -139,3 +139,28 @@ describe('empty env values and --chains-config', () => {
     expect(parsed.transparency.rekorUrl).toBe('https://rekor.sigstore.dev');
   });
 });
+
+describe('usage mistakes are refused with a message, never read as unset', () => {
+  it('no command at all names the commands', async () => {
+    for (const argv of [[], ['--log-level', 'debug']]) {
+      const error = await parseCommandLine(argv).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UsageError);
+      expect((error as Error).message).toBe(
+        'Name a command: attest, payload, verify, bundle, keygen or demo (see --help).',
+      );
+    }
+  });
+
+  it("an option typed with an empty value (keygen --output-dir '') is refused, not read as its default", async () => {
+    for (const argv of [
+      ['keygen', '--output-dir', ''],
+      ['keygen', '--output-dir='],
+      ['keygen', '--output-dir'],
+      ['payload', '--pipelinerun', 'pr.yaml', '--output', ''],
+    ]) {
+      const error = await parse(argv).catch((e: unknown) => e);
+      expect(error, argv.join(' ')).toBeInstanceOf(UsageError);
+      expect((error as Error).message).toMatch(/^--(output-dir|output) has an empty value/);
+    }
+  });
+});

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { loadRunFiles } from '../../src/collect/files.js';
 import { AttestError } from '../../src/errors.js';
+import { setLogSink } from '../../src/log.js';
 import { pipelineRun, task, taskRun } from '../tekton/make-run.js';
 
 let dir: string;
@@ -133,6 +134,7 @@ describe('loadRunFiles', () => {
     expect(error.message).toContain(`${file}: other-pr-build belongs to another PipelineRun`);
     expect(error.message).toContain('tekton.dev/pipelineRun=other-pr');
     const owned = structuredClone(clone);
+    delete owned.metadata.labels?.['tekton.dev/pipelineRun'];
     owned.metadata.ownerReferences = [
       { kind: 'PipelineRun', name: 'build-pr', uid: 'uid-elsewhere', controller: true },
     ];
@@ -142,6 +144,29 @@ describe('loadRunFiles', () => {
     expect((await loadError(await write('pr.json', run), [another])).message).toContain(
       'is another PipelineRun',
     );
+  });
+
+  it('skips, with one warning, the TaskRun of an earlier PipelineRun of the same name (as attest does)', async () => {
+    const stale = taskRun('build-pr-build-old', 'build');
+    stale.metadata.labels = {
+      ...stale.metadata.labels,
+      'tekton.dev/pipelineRunUID': 'uid-of-the-earlier-run',
+    };
+    stale.metadata.ownerReferences = [
+      { kind: 'PipelineRun', name: 'build-pr', uid: 'uid-of-the-earlier-run', controller: true },
+    ];
+    const list = await write('same-name.json', { kind: 'List', items: [clone, stale, build] });
+    const lines: string[] = [];
+    setLogSink((line) => lines.push(line));
+    try {
+      const loaded = await loadRunFiles({ pipelineRun: await write('pr.json', run), taskRuns: [list] });
+      expect(loaded.taskRuns.map((r) => r.metadata.name)).toEqual(['build-pr-clone', 'build-pr-build']);
+    } finally {
+      setLogSink((line) => process.stderr.write(`${line}\n`));
+    }
+    expect(lines).toEqual([
+      `warning: ${list}: items[1]: ignoring TaskRun build-pr-build-old: it belongs to an earlier PipelineRun also named build-pr`,
+    ]);
   });
 
   it('reports invalid YAML and JSON with the file and position', async () => {
@@ -168,6 +193,37 @@ describe('loadRunFiles', () => {
     expect((await loadError(prFile, [])).message).toBe(
       `${prFile}: PipelineRun field spec.params [0] (n).value must be a string, a list of strings or a mapping of strings`,
     );
+  });
+
+  it('refuses a startTime or completionTime that is not an RFC 3339 time, as Chains fails to decode it', async () => {
+    const badStart = structuredClone(build);
+    (badStart.status as { startTime: string }).startTime = 'not-a-date';
+    const file = await write('bad-start.json', badStart);
+    const error = await loadError(await write('pr.json', run), [file]);
+    expect(error.code).toBe('INVALID_INPUT');
+    expect(error.message).toBe(
+      `${file}: TaskRun field status.startTime must be an RFC 3339 time (2026-01-02T10:00:00Z), not "not-a-date"`,
+    );
+    for (const bad of [
+      '2026-13-02T10:00:00Z',
+      '2026-02-30T10:00:00Z',
+      '2026-01-02 10:00:00Z',
+      '2026-01-02T10:00:00',
+    ]) {
+      const badEnd = structuredClone(run);
+      (badEnd.status as { completionTime: string }).completionTime = bad;
+      const prFile = await write('bad-end.json', badEnd);
+      expect((await loadError(prFile, [])).message, bad).toContain(
+        'PipelineRun field status.completionTime must be',
+      );
+    }
+    for (const good of ['2026-01-02T10:00:00.123456Z', '2024-02-29T23:59:59+05:30', '0001-01-01T00:00:00Z']) {
+      const fine = structuredClone(run);
+      (fine.status as { completionTime: string }).completionTime = good;
+      await expect(
+        loadRunFiles({ pipelineRun: await write('good.json', fine), taskRuns: [] }),
+      ).resolves.toBeDefined();
+    }
   });
 
   it('fails clearly for a missing file and for a file without a PipelineRun', async () => {

@@ -439,6 +439,21 @@ describe('bundle list', () => {
     expect(JSON.parse(objects.stdout)).toEqual([task, pipeline]);
   });
 
+  test('escapes control characters in the layer annotations it lists', async () => {
+    const repo = 'hostile/names';
+    await pushForeignBundle(repo, Buffer.from('{}'), [
+      {
+        blob: gzipSync(writeTar('x', Buffer.from('{}'))),
+        kind: 'task',
+        name: 'x\u001b[2J\npipeline.tekton.dev/forged v1',
+        apiVersion: 'v1\r',
+      },
+    ]);
+    const names = await cli(['bundle', 'list', `${registry.host}/${repo}:v1`]);
+    expect(names.code, names.stderr).toBe(0);
+    expect(names.stdout).toBe('task.tekton.dev/x\\x1b[2J\\npipeline.tekton.dev/forged v1 v1\\r\n');
+  });
+
   test('refuses what the resolver refuses: a plain image, a plural kind; a missing tag is not found', async () => {
     const image = await pushTestImage({ url: registry.url }, 'plain/image', 'v1');
     const plain = await cli(['bundle', 'list', `${image.host}/plain/image:v1`]);

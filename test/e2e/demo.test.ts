@@ -142,6 +142,16 @@ describe('tekton-attest demo', () => {
     }
   });
 
+  it('prints the cosign verify-blob-attestation command with the whole subject digest, and it passes as printed', async () => {
+    expect(first.stderr).toContain(`${IMAGE}  sha256:${IMAGE_DIGEST}`);
+    const line = first.stderr.split('\n').find((l) => l.includes('cosign verify-blob-attestation '));
+    const [command, ...args] = (line ?? '').trim().split(/\s+/);
+    expect(command).toBe('cosign');
+    expect(args).toContain(IMAGE_DIGEST);
+    const result = await runCosign(args, { cwd: root });
+    expect(result.code, result.stderr).toBe(0);
+  });
+
   it('is what `payload` builds from the written inputs (one code path)', async () => {
     const result = await runCli([
       'payload',

@@ -114,7 +114,7 @@ describe('tekton-attest payload', () => {
     expect(result.stderr).not.toContain('not finished');
   });
 
-  it('skips an invalid digest with a warning naming the file, the result and the value', async () => {
+  it('skips an invalid digest with a warning naming the file and the result, not the value', async () => {
     const run = pipelineRun({
       tasks: [task('build')],
       completionTime: '2026-01-02T10:05:00Z',
@@ -128,7 +128,8 @@ describe('tekton-attest payload', () => {
     const result = await runCli(['payload', '--pipelinerun', prFile, '--taskruns', trFile]);
     expect(result.code).toBe(0);
     expect(result.stderr).toContain(`warning: ${prFile}: PipelineRun build-pr: skipping image from results`);
-    expect(result.stderr).toContain('IMAGE_URL + IMAGE_DIGEST (registry.example/app@sha256:deadbeef)');
+    expect(result.stderr).toContain('IMAGE_URL + IMAGE_DIGEST: it is not an image reference');
+    expect(result.stderr).not.toContain('deadbeef');
     expect(JSON.parse(result.stdout).subject).toBeUndefined();
     expect(result.stderr).toContain('0 subject(s) (no subjects');
   });
@@ -161,5 +162,65 @@ describe('tekton-attest payload', () => {
     const missing = await runCli(['payload']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--pipelinerun');
+  });
+
+  it('exits 2 naming the file for a YAML alias bomb, values nested thousands deep and a subdirectory of --taskruns', async () => {
+    const prFile = await write(
+      'plain-pr.json',
+      pipelineRun({ tasks: [task('build')], completionTime: '2026-01-02T10:05:00Z' }),
+    );
+    const laughs = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (const [i, name] of ['b', 'c', 'd', 'e', 'f', 'g'].entries()) {
+      const previous = String.fromCharCode('a'.charCodeAt(0) + i);
+      laughs.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(', ')}]`);
+    }
+    const bomb = await write('bomb.yaml', `kind: TaskRun\n${laughs.join('\n')}\n`);
+    // Written as text: JSON.stringify itself overflows the stack on such a value.
+    const deepValue = `${'['.repeat(20_000)}"x"${']'.repeat(20_000)}`;
+    const deep = await write(
+      'deep.json',
+      JSON.stringify({ ...taskRun('build-pr-build', 'build'), extra: 'EXTRA' }).replace('"EXTRA"', deepValue),
+    );
+    const nested = join(dir, 'nested');
+    await mkdir(join(nested, 'more'), { recursive: true });
+    await write('nested/build.json', taskRun('build-pr-build', 'build'));
+    const cases: [string, string][] = [
+      [bomb, `${bomb}: unusable YAML`],
+      [deep, `${deep}: TaskRun is nested more than 100 levels deep (at extra[0][0]`],
+      [nested, `${join(nested, 'more')}: is a directory`],
+    ];
+    for (const [taskRuns, message] of cases) {
+      const result = await runCli(['payload', '--pipelinerun', prFile, '--taskruns', taskRuns]);
+      expect(result.stderr).toContain(message);
+      expect(result.code, message).toBe(2);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('without --exclude-taskrun counts only the TaskRuns it attested, naming the unfinished one', async () => {
+    const prFile = await write(
+      'self-pr.json',
+      pipelineRun({ tasks: [task('build')], finally: [task('attest')] }),
+    );
+    const trFile = await write('self-trs.json', {
+      kind: 'List',
+      items: [
+        taskRun('build-pr-build', 'build'),
+        taskRun('build-pr-attest', 'attest', { succeeded: 'Unknown', completionTime: null }),
+      ],
+    });
+    const result = await runCli(['payload', '--pipelinerun', prFile, '--taskruns', trFile]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain('1 run(s) attested (not finished, left out: build-pr-attest)');
+    const excluded = await runCli([
+      'payload',
+      '--pipelinerun',
+      prFile,
+      '--taskruns',
+      trFile,
+      '--exclude-taskrun',
+      'build-pr-attest',
+    ]);
+    expect(excluded.stderr).toMatch(/1 run\(s\) attested\n/);
   });
 });

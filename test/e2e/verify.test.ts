@@ -23,6 +23,16 @@ import { runCli } from '../harness/run-built-cli.js';
 import { runCosign } from '../peers/cosign.js';
 
 const key = testKey();
+
+/** Control characters other than line breaks (C0, DEL, C1, bidi overrides) found raw in a text. */
+function rawControls(text: string): string[] {
+  return [...text].filter((char) => {
+    const code = char.codePointAt(0) ?? 0;
+    return (
+      (code < 0x20 && char !== '\n') || (code >= 0x7f && code <= 0x9f) || (code >= 0x202a && code <= 0x202e)
+    );
+  });
+}
 const otherKey = testKey();
 
 describe('tekton-attest verify', () => {
@@ -208,6 +218,41 @@ describe('tekton-attest verify', () => {
     ]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('no dev.cosignproject.cosign/signature annotation');
+  });
+
+  it('escapes control bytes from registry content in --summary, the JSON lines and the reasons', async () => {
+    const target = await pushTestImage({ url: registry.url }, 'team/hostile');
+    const subject = imageSubject(registry.host, 'team/hostile', target.digest);
+    const controls = '\u001b[2J\u009b31m\r\u202e\n  OK   .att   forged';
+    const storage = new OciTagStorage({ client });
+    const hostileType = {
+      ...provenance([subject]),
+      predicateType: `https://slsa.dev/provenance/v1${controls}`,
+    };
+    expect((await storage.store(await signed(hostileType, key))).ok).toBe(true);
+    const notAStatement = { ...provenance([subject]), _type: `https://in-toto.io/Statement/v9${controls}` };
+    expect((await new OciTagStorage({ client }).store(await signed(notAStatement, key))).ok).toBe(true);
+    const args = [
+      'verify',
+      target.reference,
+      '--key',
+      key.publicKeyFile,
+      '--insecure-ignore-tlog',
+      ...insecure,
+    ];
+
+    const summary = await runCli([...args, '--summary']);
+    expect(summary.code, summary.stderr).toBe(0);
+    expect(rawControls(summary.stdout)).toEqual([]);
+    expect(summary.stdout.split('\n').filter((line) => line.startsWith('  OK'))).toHaveLength(1);
+    expect(summary.stdout).toContain('\\x1b[2J\\x9b31m\\r\\u{202e}\\n  OK   .att   forged');
+
+    const lines = await runCli(args);
+    expect(lines.code, lines.stderr).toBe(0);
+    expect(rawControls(lines.stdout)).toEqual([]);
+    expect(JSON.parse(lines.stdout.trim()).predicateType).toBe(hostileType.predicateType);
+    expect(rawControls(lines.stderr)).toEqual([]);
+    expect(lines.stderr.split('\n').filter((line) => line.startsWith('  OK'))).toEqual([]);
   });
 
   it('reads sigstore bundle referrers and --oci-repository', async () => {

@@ -153,6 +153,30 @@ describe('registry client: refused credentials', () => {
     expect(error.message).toContain(`push to ${token.host}/team/ro`);
   });
 
+  it('a pushing client refused its first read (anonymous) says the push needs a login, not only "cannot pull"', async () => {
+    const client = new RegistryClient({ insecureRegistries: [token.host], pushes: true });
+    const error = (await client
+      .getManifest({ registry: token.host, repository: 'team/new' }, 'sha256-abc.att')
+      .catch((e: unknown) => e)) as AttestError;
+    await client.close();
+    expect(error.code).toBe('REGISTRY_AUTH');
+    expect(error.message).toContain(`cannot pull from ${token.host}/team/new, which the push starts with`);
+    const wrongLogin = new RegistryClient({
+      insecureRegistries: [token.host],
+      pushes: true,
+      credentials: dockerConfigSources({
+        dockerConfigDir: token.dockerConfig('writer', 'wrong-password'),
+        env: {},
+        home: '/nonexistent',
+      }),
+    });
+    const withLogin = (await wrongLogin
+      .getManifest({ registry: token.host, repository: 'team/new' }, 'v1')
+      .catch((e: unknown) => e)) as AttestError;
+    await wrongLogin.close();
+    expect(withLogin.hint).toContain('may pull from and push to the repository');
+  });
+
   it('caches Bearer tokens per scope', async () => {
     const client = clientFor(token);
     const repo = { registry: token.host, repository: 'team/cache' };

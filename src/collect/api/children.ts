@@ -33,7 +33,8 @@ export async function readChildren(
   const ours = (run: KubeObject, kind: 'TaskRun' | 'CustomRun') => {
     validateRunShape(run, kind, `${kind} ${namespace}/${str(run.metadata?.name)} (from the API)`);
     if (belongsTo(run, uid)) return true;
-    log.info(
+    // Through `report`: the wait polls this list again and again; one warning is enough.
+    report(
       `ignoring ${kind} ${str(run.metadata?.name)}: it belongs to an earlier PipelineRun also named ${name}`,
     );
     return false;

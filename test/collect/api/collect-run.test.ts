@@ -320,4 +320,65 @@ describe('collect: API failures', () => {
     expect(error.code).toBe('KUBE_UNAUTHORIZED');
     expect(fake.requests).toHaveLength(1);
   });
+
+  it('refuses a TaskRun whose startTime is not an RFC 3339 time, naming the TaskRun and the field', async () => {
+    const scenario = buildAndNotify({ notify: 'succeeded' });
+    const build = scenario.taskRuns.find((run) => run.metadata?.name === `${scenario.name}-build`);
+    (build?.status as { startTime: string }).startTime = 'not-a-date';
+    const client = await start(scenario);
+    const error = await rejectionOf(collectRun(client, options(scenario)));
+    expect(error.code).toBe('INVALID_INPUT');
+    expect(error.message).toBe(
+      `TaskRun ci/${scenario.name}-build (from the API): TaskRun field status.startTime must be an RFC 3339 time (2026-01-02T10:00:00Z), not "not-a-date"`,
+    );
+  });
+
+  it('warns once, not once per poll, about a TaskRun of an earlier PipelineRun of the same name', async () => {
+    const scenario = buildAndNotify({ notify: 'running' });
+    const build = scenario.taskRuns.find((run) => run.metadata?.name === `${scenario.name}-build`);
+    const stale = structuredClone(build) as NonNullable<typeof build>;
+    stale.metadata.name = `${scenario.name}-build-old`;
+    stale.metadata.uid = 'uid-old';
+    stale.metadata.labels = {
+      ...stale.metadata.labels,
+      'tekton.dev/pipelineRunUID': 'uid-of-the-earlier-run',
+    };
+    stale.metadata.ownerReferences = [
+      {
+        apiVersion: 'tekton.dev/v1',
+        kind: 'PipelineRun',
+        name: scenario.name,
+        uid: 'uid-of-the-earlier-run',
+      },
+    ];
+    const client = await start({ ...scenario, taskRuns: [...scenario.taskRuns, stale] });
+    const notify = `${scenario.name}-notify`;
+    let gets = 0;
+    fake.onRequest((request) => {
+      if (request.verb === 'get' && request.resource === 'pipelineruns' && ++gets === 4) {
+        fake.update('taskruns', 'ci', notify, (run) => {
+          run.status.conditions = [{ type: 'Succeeded', status: 'True', reason: 'Succeeded' }];
+          run.status.completionTime = '2024-05-01T10:09:00Z';
+        });
+      }
+    });
+    const collected = await collectRun(client, options(scenario));
+    expect(collected.snapshot.taskRuns.map((run) => run.metadata.name)).not.toContain(stale.metadata.name);
+    expect(fake.requestsFor({ verb: 'list', resource: 'taskruns' }).length).toBeGreaterThan(2);
+    expect(logs.filter((line) => line.includes('ignoring'))).toEqual([
+      `warning: ignoring TaskRun ${stale.metadata.name}: it belongs to an earlier PipelineRun also named ${scenario.name}`,
+    ]);
+  });
+
+  it('a 404 listing TaskRuns says the server does not serve them, not "taskrun NS/undefined not found"', async () => {
+    const scenario = buildAndNotify();
+    const client = await start(scenario);
+    fake.fault({ verb: 'list', resource: 'taskruns', status: 404 });
+    const error = await rejectionOf(collectRun(client, options(scenario)));
+    expect(error.message).not.toContain('undefined');
+    expect(error.message).toBe(
+      'list taskruns.tekton.dev in namespace ci: the API server does not serve taskruns (tekton.dev/v1) (404)',
+    );
+    expect(error.hint).toContain('kubectl api-resources --api-group=tekton.dev');
+  });
 });
