@@ -99,7 +99,7 @@ describe('type hints -> subjects', () => {
     expect(warnings[0]).toContain(
       'PipelineRun build-pr: skipping image from results IMAGE_URL + IMAGE_DIGEST',
     );
-    expect(warnings.slice(1).every((w) => w.includes('from result IMAGES'))).toBe(true);
+    expect(warnings.slice(1).every((w) => w.includes('of result IMAGES'))).toBe(true);
   });
 
   it('takes *ARTIFACT_URI pairs and *ARTIFACT_OUTPUTS verbatim, sha1/sha384/sha512 included', () => {
