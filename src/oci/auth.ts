@@ -186,15 +186,62 @@ function scopeStrings(scopes: Scope[]): string[] {
 
 /** `Bearer realm="https://x/token",service="x",scope="a b"` -> {scheme, params}. */
 export function parseChallenge(header: string): Challenge | undefined {
-  const match = /^\s*(basic|bearer)\b\s*(.*)$/i.exec(header);
+  const match = /^\s*(basic|bearer)\b/i.exec(header);
   if (!match) return undefined;
-  const params: Record<string, string> = {};
-  const pattern = /([a-zA-Z_]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))/g;
-  for (const param of (match[2] ?? '').matchAll(pattern)) {
-    const name = param[1];
-    if (name) params[name.toLowerCase()] = (param[2] ?? param[3] ?? '').replace(/\\(.)/g, '$1');
+  return {
+    scheme: (match[1] ?? '').toLowerCase() as Challenge['scheme'],
+    params: challengeParams(header, match[0].length),
+  };
+}
+
+/**
+ * `name=value` and `name="quoted \"value\""` pairs, scanned once from left to right: the registry (which a
+ * build step chooses through the image name) writes this header, and a backtracking pattern over a long run
+ * of name characters without `=` costs quadratic time.
+ */
+function challengeParams(header: string, from: number): Record<string, string> {
+  const params: Record<string, string> = Object.create(null);
+  const isNameChar = (c: string) => /[A-Za-z_]/.test(c);
+  const isSpace = (c: string) => c === ' ' || c === '\t';
+  let i = from;
+  while (i < header.length) {
+    if (!isNameChar(header.charAt(i))) {
+      i++;
+      continue;
+    }
+    const nameStart = i;
+    while (i < header.length && isNameChar(header.charAt(i))) i++;
+    const name = header.slice(nameStart, i).toLowerCase();
+    let j = i;
+    while (isSpace(header.charAt(j))) j++;
+    // A name not followed by `=` is no parameter; no suffix of it is one either, so go on after it.
+    if (header.charAt(j) !== '=') continue;
+    j++;
+    while (isSpace(header.charAt(j))) j++;
+    const quoted = header.charAt(j) === '"' ? quotedValue(header, j) : undefined;
+    let raw: string;
+    if (quoted) {
+      raw = quoted.value;
+      i = quoted.end;
+    } else {
+      let end = j;
+      while (end < header.length && header.charAt(end) !== ',' && !/\s/.test(header.charAt(end))) end++;
+      raw = header.slice(j, end);
+      i = end;
+    }
+    params[name] = raw.replace(/\\(.)/g, '$1');
   }
-  return { scheme: (match[1] ?? '').toLowerCase() as Challenge['scheme'], params };
+  return params;
+}
+
+/** The text between a quote at `start` and its closing quote (backslash escapes kept), or undefined. */
+function quotedValue(header: string, start: number): { value: string; end: number } | undefined {
+  for (let k = start + 1; k < header.length; k++) {
+    const c = header.charAt(k);
+    if (c === '\\') k++;
+    else if (c === '"') return { value: header.slice(start + 1, k), end: k + 1 };
+  }
+  return undefined;
 }
 
 /** The first error of a distribution error body (`{"errors":[{"code","message"}]}`), short. */

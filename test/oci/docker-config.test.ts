@@ -185,4 +185,17 @@ describe('WWW-Authenticate parsing', () => {
     });
     expect(parseChallenge('Negotiate')).toBeUndefined();
   });
+
+  it('scans a hostile challenge once: a long run of name characters without "=" (the registry writes it)', () => {
+    // A backtracking pattern spent quadratic time here: 300k characters kept it busy for minutes.
+    const header = `Bearer ${'a'.repeat(300_000)} realm="https://auth.example/token"`;
+    expect(parseChallenge(header)?.params).toEqual({ realm: 'https://auth.example/token' });
+  });
+
+  it('keeps run-chosen parameter names as plain keys and reads escapes and unterminated quotes', () => {
+    const challenge = parseChallenge('Bearer __proto__="x", realm="a\\"b", service="open');
+    expect(Object.keys(challenge?.params ?? {})).toEqual(['__proto__', 'realm', 'service']);
+    expect(challenge?.params.realm).toBe('a"b');
+    expect(challenge?.params.service).toBe('"open');
+  });
 });
