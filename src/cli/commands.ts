@@ -126,7 +126,8 @@ export function commands(found: Found): Command[] {
     },
     {
       command: 'payload',
-      describe: 'Build the in-toto provenance statement of a PipelineRun from its PipelineRun/TaskRun files',
+      describe:
+        'Build the in-toto provenance statement of a PipelineRun from its PipelineRun/TaskRun files (or of one TaskRun)',
       builder: (yargs) =>
         yargs
           .options(payloadOptions)
@@ -140,6 +141,10 @@ export function commands(found: Found): Command[] {
           .example(
             '$0 payload --pipelinerun pr.yaml --taskruns trs/ --sign --key cosign.key --output-envelope pr.intoto.json',
             'also sign it (password from COSIGN_PASSWORD) and write the DSSE envelope',
+          )
+          .example(
+            '$0 payload --taskrun tr.yaml --format slsa/v2alpha4',
+            "print the TaskRun's own statement (Chains' artifacts.taskrun)",
           ),
       handler: async (args) => {
         const { parsePayloadConfig } = await import('../config/payload.js');

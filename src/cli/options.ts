@@ -285,6 +285,11 @@ export const payloadOptions = {
     array: true,
     describe: 'Leave this TaskRun out (the attesting finally task itself; repeatable)',
   },
+  taskrun: {
+    type: 'string',
+    describe:
+      "Instead of a PipelineRun: one TaskRun file (JSON or YAML, v1 or v1beta1); prints that TaskRun's own statement, as Chains' artifacts.taskrun",
+  },
   output: {
     type: 'string',
     describe: 'Write the statement to this file (exact signed bytes) instead of stdout',

@@ -160,6 +160,28 @@ export async function loadRunFiles(files: RunFiles): Promise<LoadedRun> {
   return { pipelineRun, taskRuns, customRuns, sources };
 }
 
+/**
+ * The offline input of a TaskRun's own statement (`payload --taskrun`): the one TaskRun in `path`, JSON or YAML,
+ * v1 or v1beta1, normalized to tekton.dev/v1.
+ */
+export async function loadTaskRunFile(
+  path: string,
+  maxInputBytes = DEFAULT_MAX_INPUT_BYTES,
+): Promise<TaskRun> {
+  const items = await readObjects(path, maxInputBytes);
+  const taskRuns = items.filter((item) => kindOf(item, 'TaskRun') === 'TaskRun');
+  const item = taskRuns[0];
+  if (!item || items.length !== 1) {
+    throw new AttestError(
+      'INVALID_INPUT',
+      `${path}: expected exactly one TaskRun, found ${taskRuns.length} TaskRun(s) among ${items.length} object(s)`,
+      { hint: 'pass the file of one TaskRun (kubectl get taskrun NAME -o yaml) to --taskrun' },
+    );
+  }
+  validateRunShape(item.object, 'TaskRun', item.where);
+  return normalizeTaskRun(item.object);
+}
+
 /** The objects of a file or directory, Lists expanded, each with where it was found. */
 async function readObjects(path: string, maxBytes: number): Promise<Located[]> {
   let isDirectory: boolean;

@@ -1,13 +1,15 @@
 import { attestedRunNames } from '../collect/attested.js';
-import { collectFromFiles, objectKey, type RunFiles } from '../collect/files.js';
+import { collectFromFiles, loadTaskRunFile, objectKey, type RunFiles } from '../collect/files.js';
 import type { PayloadConfig } from '../config/payload.js';
 import { writeFileAtomically } from '../files.js';
 import { log } from '../log.js';
 import { buildStatement, serializeStatement } from '../provenance/index.js';
 import { type FormatOptions, materialsOf, type Statement } from '../provenance/statement.js';
+import { buildTaskRunStatement } from '../provenance/taskrun-statement.js';
 import { loadKeySigner } from '../signing/load-key.js';
 import type { SignedAttestation } from '../storage/backend.js';
 import type { RunSnapshot } from '../tekton/snapshot.js';
+import type { TaskRun } from '../tekton/types.js';
 import { signAttestation } from './sign.js';
 
 /**
@@ -40,23 +42,42 @@ export async function buildPayload(
   return { snapshot, statement, bytes: serializeStatement(statement) };
 }
 
+/** One TaskRun's own statement (Chains' `artifacts.taskrun.*`), from its file; warnings name the file. */
+export async function buildTaskRunPayload(
+  file: string,
+  format: FormatOptions,
+  maxInputBytes?: number,
+): Promise<{ taskRun: TaskRun; statement: Statement; bytes: Uint8Array }> {
+  const taskRun = await loadTaskRunFile(file, maxInputBytes);
+  const name = taskRun.metadata.name ?? '(unnamed)';
+  const statement = buildTaskRunStatement(taskRun, format, (message, source) =>
+    log.warn(`${file}: TaskRun ${name}${source?.step ? ` step ${source.step}` : ''}: ${message}`),
+  );
+  return { taskRun, statement, bytes: serializeStatement(statement) };
+}
+
 /**
- * Builds the statement and writes it to `output` (atomically) or stdout; with `--sign`, also the DSSE
- * envelope (its exact stored bytes). The key is loaded first: a wrong password or bad key fails before
- * anything is written. Logs a one-line summary.
+ * Builds the statement (a PipelineRun's, or with `--taskrun` one TaskRun's) and writes it to `output`
+ * (atomically) or stdout; with `--sign`, also the DSSE envelope (its exact stored bytes). The key is loaded
+ * first: a wrong password or bad key fails before anything is written. Logs a one-line summary.
  */
-export async function runPayload(config: PayloadConfig): Promise<Payload & { signed?: SignedAttestation }> {
+export async function runPayload(
+  config: PayloadConfig,
+): Promise<{ statement: Statement; bytes: Uint8Array; signed?: SignedAttestation }> {
   const signer = config.sign
     ? await loadKeySigner({ key: config.sign.key, passwordFile: config.sign.passwordFile })
     : undefined;
-  const payload = await buildPayload(config, config.exclude, config.format);
-  const signed = signer ? await signAttestation(payload.statement, signer, payload.bytes) : undefined;
+  const built =
+    config.taskRun !== undefined
+      ? await buildTaskRunPayload(config.taskRun, config.format, config.maxInputBytes)
+      : await buildPayload(config, config.exclude, config.format);
+  const signed = signer ? await signAttestation(built.statement, signer, built.bytes) : undefined;
   const envelopeOutput = config.sign?.envelopeOutput;
   if (config.output) {
-    await writeFileAtomically(config.output, payload.bytes);
+    await writeFileAtomically(config.output, built.bytes);
     log.info(`wrote ${config.format.format} statement to ${config.output}`);
   } else if (!config.sign || envelopeOutput) {
-    process.stdout.write(payload.bytes);
+    process.stdout.write(built.bytes);
     process.stdout.write('\n');
   }
   if (signed) {
@@ -67,8 +88,14 @@ export async function runPayload(config: PayloadConfig): Promise<Payload & { sig
       process.stdout.write(`${signed.envelopeJson}\n`);
     }
   }
-  log.info(summary(payload));
-  return signed ? { ...payload, signed } : payload;
+  log.info('snapshot' in built ? summary(built) : taskRunSummary(built));
+  return signed ? { ...built, signed } : built;
+}
+
+function taskRunSummary({ statement, taskRun }: { statement: Statement; taskRun: TaskRun }): string {
+  const subjects = statement.subject.length;
+  const noSubjects = subjects === 0 ? ' (no subjects: nothing to attach it to in a registry)' : '';
+  return `TaskRun ${taskRun.metadata.name ?? '(unnamed)'}: ${subjects} subject(s)${noSubjects}, ${materialsOf(statement).length} material(s)`;
 }
 
 function summary({ statement, snapshot }: Payload): string {
