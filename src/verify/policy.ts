@@ -75,17 +75,18 @@ export function evaluatePolicy(policy: Policy, run: AttestedRun): RunVerdict {
   return { run, allow: violations.length === 0, violations, trustedBy };
 }
 
-/** The reference as a person reads it: `bundle REPO@DIGEST (name)`, `git URL/PATH@COMMIT`, `cluster task NAME`. */
+/** The reference as a person reads it: `buildah from bundle REPO@DIGEST`, `cluster task NAME`, ... */
 export function describeReference(reference: TaskReference): string {
+  const name = reference.name ?? '(unnamed)';
   switch (reference.kind) {
     case 'bundle':
-      return `bundle ${reference.repository}${reference.digest ? `@${reference.digest}` : ' (no digest)'} (${reference.name ?? 'unnamed'})`;
+      return `${name} from bundle ${reference.repository}${reference.digest ? `@${reference.digest}` : ' (no digest)'}`;
     case 'git':
-      return `git ${reference.url}${reference.path ? ` ${reference.path}` : ''}${reference.commit ? `@${reference.commit}` : ''}`;
+      return `${name} from git ${reference.url}${reference.path ? ` ${reference.path}` : ''}${reference.commit ? `@${reference.commit}` : ''}`;
     case 'cluster':
-      return `cluster task ${reference.name}`;
+      return `cluster task ${name}`;
     case 'other':
-      return `${reference.description}${reference.name ? ` (${reference.name})` : ''}`;
+      return `${name} from ${reference.description}`;
   }
 }
 

@@ -80,7 +80,7 @@ describe('TEP-0084: a non-vetted task in the run is obvious', () => {
     const verdict = evaluate(pinned, TEP_0084);
     expect(rules(verdict)).toEqual(['trustedTasks source-security-scan']);
     expect(verdict.violations[0]?.message).toBe(
-      `bundle ${TRIVY} (no digest) (trivy-scanner) is not pinned: ${TRIVY} is trusted only at its listed digests`,
+      `trivy-scanner from bundle ${TRIVY} (no digest) is not pinned: ${TRIVY} is trusted only at its listed digests`,
     );
     expect(verdict.trustedBy[3]).toBe(`bundle ${TRIVY}@${TRIVY_DIGEST}`);
     const other = { ...pinned, trustedTasks: [{ bundle: TRIVY, digests: [`sha256:${'0'.repeat(64)}`] }] };
