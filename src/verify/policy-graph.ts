@@ -10,8 +10,9 @@ const LINE = 16;
 const PADDING = 10;
 const MARGIN = 20;
 /** What fits in a box, and on a line across the picture. */
-const BOX_CHARS = 46;
+const BOX_CHARS = 40;
 const WIDE_CHARS = 140;
+const WRAP_LINES = 3;
 const RED = '#c62828';
 const GREEN = '#2e7d32';
 
@@ -88,9 +89,9 @@ function drawRun(
     const column = columns[i] ?? 0;
     const violations = verdict.violations.filter((v) => v.task === task.name);
     const lines = [
-      { value: describeReference(task.reference), color: '#333' },
-      ...task.images.map((image) => ({ value: `built ${image}`, color: '#1565c0' })),
-      ...violations.map((v) => ({ value: `✗ ${v.rule}: ${v.message}`, color: RED })),
+      ...wrapped(describeReference(task.reference), '#333'),
+      ...task.images.flatMap((image) => wrapped(`built ${image}`, '#1565c0')),
+      ...violations.flatMap((v) => wrapped(`✗ ${v.rule}: ${v.message}`, RED)),
     ];
     const height = PADDING * 2 + LINE * (lines.length + 1);
     const x = MARGIN + column * (BOX_WIDTH + COLUMN_GAP);
@@ -142,6 +143,17 @@ function columnsOf(tasks: RunTask[]): number[] {
     return value;
   };
   return tasks.map((task) => depthOf(task, new Set()));
+}
+
+/** A long box line over up to WRAP_LINES lines (the rest cut, whole in the tooltip of the last). */
+function wrapped(value: string, color: string): { value: string; color: string }[] {
+  const shown = printable(value);
+  const lines: { value: string; color: string }[] = [];
+  for (let at = 0; at < shown.length && lines.length < WRAP_LINES; at += BOX_CHARS) {
+    const last = lines.length === WRAP_LINES - 1;
+    lines.push({ value: last ? shown.slice(at) : shown.slice(at, at + BOX_CHARS), color });
+  }
+  return lines;
 }
 
 function text(x: number, y: number, value: string, color: string, bold: boolean, max = BOX_CHARS): string {
