@@ -85,6 +85,11 @@ function parsePolicyOptions(options: RawOptions): Pick<VerifyConfig, 'policy' | 
       hint: 'the graph is an SVG picture: name the file like run.svg',
     });
   }
+  if (path !== undefined && flag(options, 'summary')) {
+    throw new AttestError('INVALID_ARGUMENT', '--summary and --policy both print to stdout', {
+      hint: 'drop --summary: the policy output lists every verified statement (and warns about the others)',
+    });
+  }
   if (path !== undefined && flag(options, 'signature')) {
     throw new AttestError('INVALID_ARGUMENT', '--policy evaluates attestations, not image signatures', {
       hint: 'drop --signature to check a policy',

@@ -106,6 +106,7 @@ describe('parseVerifyConfig with --policy', () => {
       /--output yaml is not one of text, json/,
     );
     expect(() => parseVerifyConfig({ ...key, policy, graph: 'run.png' })).toThrow(/does not end in \.svg/);
+    expect(() => parseVerifyConfig({ ...key, policy, summary: true })).toThrow(/--summary and --policy/);
     expect(() => parseVerifyConfig({ ...key, policy, signature: true })).toThrow(
       /--policy evaluates attestations, not image signatures/,
     );
