@@ -82,7 +82,7 @@ export function describeReference(reference: TaskReference): string {
     case 'bundle':
       return `${name} from bundle ${reference.repository}${reference.digest ? `@${reference.digest}` : ' (no digest)'}`;
     case 'git':
-      return `${name} from git ${reference.url}${reference.path ? ` ${reference.path}` : ''}${reference.commit ? `@${reference.commit}` : ''}`;
+      return `${name} from git ${reference.url.replace(/^git\+/, '')}${reference.path ? ` ${reference.path}` : ''}${reference.commit ? `@${reference.commit}` : ''}`;
     case 'cluster':
       return `cluster task ${name}`;
     case 'other':

@@ -173,7 +173,7 @@ function reference(ref: Record<string, unknown>, source: unknown): TaskReference
   if (name && !resolver) return { kind: 'cluster', name };
   return {
     kind: 'other',
-    name,
+    name: params.get('name') ?? name,
     description: resolver ? `resolver ${resolver}` : 'an inline taskSpec',
   };
 }

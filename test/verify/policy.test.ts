@@ -184,3 +184,28 @@ it('reads no run from a statement that is not SLSA provenance', () => {
     undefined,
   );
 });
+
+it('names a task of another resolver by its name param, and trusts it through no entry', () => {
+  const statement = structuredClone(TEP_0084) as Statement & {
+    predicate: { buildConfig: { tasks: { ref: Record<string, unknown> }[] } };
+  };
+  const first = statement.predicate.buildConfig.tasks[0];
+  if (first) first.ref = { resolver: 'hub', params: [{ name: 'name', value: 'git-clone' }] };
+  const verdict = evaluate(
+    { trustedTasks: [{ task: 'git-clone' }], requiredTasks: ['git-clone'] },
+    statement,
+  );
+  expect(verdict.run.tasks[0]?.reference).toEqual({
+    kind: 'other',
+    name: 'git-clone',
+    description: 'resolver hub',
+  });
+  expect(verdict.violations.filter((v) => v.task === 'git-clone')).toEqual([
+    {
+      rule: 'trustedTasks',
+      task: 'git-clone',
+      message: 'git-clone from resolver hub matches no trustedTasks entry',
+    },
+  ]);
+  expect(verdict.violations.some((v) => v.rule === 'requiredTasks')).toBe(false);
+});
