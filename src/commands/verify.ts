@@ -117,7 +117,18 @@ async function enforcePolicy(config: VerifyConfig, policy: Policy, verified: Ver
   };
   process.stdout.write(config.output === 'json' ? policyJson(report) : policyTree(report, policy));
   if (config.graph) {
-    await writeFileAtomically(config.graph, policyGraph(report));
+    try {
+      await writeFileAtomically(config.graph, policyGraph(report));
+    } catch (error) {
+      // A usage error (exit 2), so that exit 1 keeps meaning "denied".
+      throw new AttestError(
+        'INVALID_ARGUMENT',
+        `--graph ${config.graph} cannot be written: ${reasonOf(error)}`,
+        {
+          hint: 'name a file in an existing, writable directory',
+        },
+      );
+    }
     log.info(`wrote the run's graph to ${config.graph}`);
   }
   if (!report.allow) {

@@ -129,6 +129,13 @@ describe('tekton-attest verify --policy', () => {
     expect(result.stderr).toContain('none of the 2 attestations stored');
   });
 
+  it('exits 2 when the graph cannot be written, not 1 (which means denied)', async () => {
+    const graph = join(dir, 'missing', 'run.svg');
+    const result = await runCli(['verify', image, '--policy', allowAll, '--graph', graph, ...common]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`--graph ${graph} cannot be written`);
+  });
+
   it('exits 2 on a policy file with a misspelled key, naming the file and key', async () => {
     const typo = policyFile('typo.yaml', ['forbidenTasks: [inject-miner]']);
     const result = await runCli(['verify', image, '--policy', typo, ...common]);
