@@ -21,6 +21,10 @@ export type ErrorCode =
   | 'TOO_LARGE'
   | 'TIMEOUT'
   | 'VERIFY_FAILED'
+  /** `verify --policy`: the signatures verified and the policy denied the run (exit 1). */
+  | 'POLICY_DENIED'
+  /** `verify --policy`: the signatures did not verify, so no policy was evaluated (exit 2). */
+  | 'SIGNATURES_UNVERIFIED'
   | 'KEYLESS'
   | 'TRANSPARENCY';
 

@@ -6,7 +6,10 @@ import { log, maskSecrets } from '../log.js';
 import type { Invocation } from './commands.js';
 import { parseCommandLine, UsageError } from './parse.js';
 
-/** Exit codes: 0 success, 1 the job failed (a backend, verification), 2 unusable input or usage. */
+/**
+ * Exit codes: 0 success, 1 the job failed (a backend, verification, a policy's denial), 2 unusable input or
+ * usage, and for `verify --policy` signatures that do not verify (so 1 there always means "denied").
+ */
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
 
@@ -41,7 +44,9 @@ main(hideBin(process.argv)).catch((error: unknown) => {
   }
   log.error(maskSecrets(reasonOf(error)));
   if (!isAttestError(error) && error instanceof Error && error.stack) log.debug(error.stack);
-  process.exitCode = isAttestError(error) && error.code.startsWith('INVALID') ? EXIT_USAGE : EXIT_FAILED;
+  const usage =
+    isAttestError(error) && (error.code.startsWith('INVALID') || error.code === 'SIGNATURES_UNVERIFIED');
+  process.exitCode = usage ? EXIT_USAGE : EXIT_FAILED;
   // The work the deadline cut short is still waiting on sockets and timers: end here, as the deadline says.
   if (error instanceof DeadlineExceeded) process.exit();
 });

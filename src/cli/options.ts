@@ -220,6 +220,19 @@ export const verifyOptions = {
     type: 'boolean',
     describe: 'Verify image signatures (.sig, cosign v3 signature bundles) instead of attestations',
   },
+  policy: {
+    type: 'string',
+    describe:
+      'Policy YAML (trustedTasks, requiredTasks, forbiddenTasks, builderIds) the attested run must meet; exit 0 allowed, 1 denied, 2 signatures fail',
+  },
+  output: {
+    type: 'string',
+    describe: 'With --policy: text (a tree of the run, the default) or json ({"allow", "violations", ...})',
+  },
+  graph: {
+    type: 'string',
+    describe: 'With --policy: write a picture of the run (tasks, images, violations in red) to FILE.svg',
+  },
 } satisfies OptionGroup;
 
 /** `verify`: who may have signed (keyless certificates) and how the transparency log is checked. */

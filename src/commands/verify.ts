@@ -1,8 +1,14 @@
 import type { TrustedRoot } from '@sigstore/protobuf-specs';
+import type { Policy } from '../config/policy.js';
 import type { VerifyConfig } from '../config/verify.js';
-import { AttestError } from '../errors.js';
+import { AttestError, isAttestError, reasonOf } from '../errors.js';
+import { writeFileAtomically } from '../files.js';
 import { escapeControls, log } from '../log.js';
 import { loadVerificationKey } from '../verify/key.js';
+import { evaluatePolicy } from '../verify/policy.js';
+import { policyGraph } from '../verify/policy-graph.js';
+import { type PolicyReport, policyJson, policyTree } from '../verify/policy-report.js';
+import { attestedRun } from '../verify/run-tasks.js';
 import { loadTrustedRoot } from '../verify/trusted-root.js';
 import {
   type Verdict,
@@ -14,12 +20,31 @@ import { step, withinDeadline } from './deadline.js';
 import { kubeSecrets, lazyKubeClient } from './kube.js';
 import { openRegistry } from './registry.js';
 
-/** `tekton-attest verify IMAGE`: prints what verified; fails (exit 1) when nothing did, with each reason. */
+/**
+ * `tekton-attest verify IMAGE`: prints what verified; fails (exit 1) when nothing did, with each reason.
+ * With `--policy`, then evaluates the policy on the verified runs: exit 0 allowed, 1 denied, 2 when the
+ * signatures themselves fail (so a denial is never confused with an unreadable or forged attestation).
+ */
 export function runVerify(config: VerifyConfig): Promise<void> {
-  return withinDeadline('verify', config.timeoutMs, () => verify(config));
+  return withinDeadline('verify', config.timeoutMs, () => verifyAndEnforce(config));
 }
 
-async function verify(config: VerifyConfig): Promise<void> {
+async function verifyAndEnforce(config: VerifyConfig): Promise<void> {
+  if (!config.policy) {
+    await verifySignatures(config);
+    return;
+  }
+  let report: VerifyReport;
+  try {
+    report = await verifySignatures(config);
+  } catch (error) {
+    if (isAttestError(error) && error.code.startsWith('INVALID')) throw error;
+    throw new AttestError('SIGNATURES_UNVERIFIED', reasonOf(error), { cause: error });
+  }
+  await enforcePolicy(config, config.policy, report);
+}
+
+async function verifySignatures(config: VerifyConfig): Promise<VerifyReport> {
   step('load the verification key');
   const publicKeyPem = config.key
     ? await loadVerificationKey(config.key, {
@@ -55,6 +80,9 @@ async function verify(config: VerifyConfig): Promise<void> {
   const verified = report.verdicts.filter((v) => v.ok);
   if (config.summary) {
     process.stdout.write(summary(report, what));
+  } else if (config.policy) {
+    for (const verdict of report.verdicts.filter((v) => !v.ok))
+      log.warn(`${verdict.source}: ${verdict.reason}`);
   } else {
     for (const verdict of verified) {
       const line = verdict.statement ?? { image: report.image, source: verdict.source, verified: true };
@@ -79,6 +107,52 @@ async function verify(config: VerifyConfig): Promise<void> {
     );
   }
   log.info(`verified ${verified.length} of ${report.verdicts.length} ${what}s for ${report.image}`);
+  return report;
+}
+
+/** Evaluates the policy on every verified SLSA provenance statement; all must allow, and there must be one. */
+async function enforcePolicy(config: VerifyConfig, policy: Policy, verified: VerifyReport): Promise<void> {
+  const verdicts = verified.verdicts.flatMap(({ source, statement }) => {
+    const run = statement ? attestedRun(statement) : undefined;
+    return run ? [{ source, verdict: evaluatePolicy(policy, run) }] : [];
+  });
+  const report: PolicyReport = {
+    image: verified.image,
+    policy: policy.source,
+    allow: verdicts.length > 0 && verdicts.every(({ verdict }) => verdict.allow),
+    verdicts,
+  };
+  process.stdout.write(config.output === 'json' ? policyJson(report) : policyTree(report, policy));
+  if (config.graph) {
+    try {
+      await writeFileAtomically(config.graph, policyGraph(report));
+    } catch (error) {
+      // A usage error (exit 2), so that exit 1 keeps meaning "denied".
+      throw new AttestError(
+        'INVALID_ARGUMENT',
+        `--graph ${config.graph} cannot be written: ${reasonOf(error)}`,
+        {
+          hint: 'name a file in an existing, writable directory',
+        },
+      );
+    }
+    log.info(`wrote the run's graph to ${config.graph}`);
+  }
+  if (!report.allow) {
+    const count = verdicts.reduce((sum, { verdict }) => sum + verdict.violations.length, 0);
+    throw new AttestError(
+      'POLICY_DENIED',
+      verdicts.length === 0
+        ? `${verified.image}: no verified SLSA provenance to evaluate ${policy.source} on`
+        : `${verified.image} is denied by ${policy.source}: ${count} violation${count === 1 ? '' : 's'}`,
+      {
+        hint:
+          verdicts.length === 0
+            ? 'attest the run with an SLSA provenance format (slsa/v1 = v0.2, slsa/v2alpha3..4 = v1.0)'
+            : 'each violation is listed above with its rule and task',
+      },
+    );
+  }
 }
 
 /**

@@ -2,6 +2,7 @@ import { AttestError } from '../errors.js';
 import { parseReference } from '../oci/reference.js';
 import { DEFAULTS } from './defaults.js';
 import { type KubeAccess, parseKubeAccess } from './kube.js';
+import { type Policy, readPolicyFile } from './policy.js';
 import { resolvePredicateType } from './predicate-types.js';
 import {
   parseRegistryAccess,
@@ -30,7 +31,16 @@ export interface VerifyConfig {
   readonly kube: KubeAccess;
   /** Deadline of the whole run (`--timeout`). */
   readonly timeoutMs: number;
+  /** `--policy FILE`, read and validated; undefined: no policy, only signatures are checked. */
+  readonly policy: Policy | undefined;
+  /** How a policy verdict is printed: a tree for people, or JSON. */
+  readonly output: PolicyOutput;
+  /** `--graph FILE.svg`: where to draw the run and its verdicts. */
+  readonly graph: string | undefined;
 }
+
+export type PolicyOutput = 'text' | 'json';
+const POLICY_OUTPUTS: readonly PolicyOutput[] = ['text', 'json'];
 
 export function parseVerifyConfig(options: RawOptions): VerifyConfig {
   const key = text(options, 'key');
@@ -48,6 +58,52 @@ export function parseVerifyConfig(options: RawOptions): VerifyConfig {
     ignoreTlog: flag(options, 'insecure-ignore-tlog'),
     kube: parseKubeAccess(options),
     timeoutMs: parsePositiveDuration(options.timeout, '--timeout', DEFAULTS.runTimeoutMs),
+    ...parsePolicyOptions(options),
+  };
+}
+
+/** `--policy`, `--output`, `--graph`: the last two only mean something with a policy, so alone they are refused. */
+function parsePolicyOptions(options: RawOptions): Pick<VerifyConfig, 'policy' | 'output' | 'graph'> {
+  const path = text(options, 'policy');
+  const output = text(options, 'output');
+  const graph = text(options, 'graph');
+  if (path === undefined && (output !== undefined || graph !== undefined)) {
+    throw new AttestError(
+      'INVALID_ARGUMENT',
+      `--${output !== undefined ? 'output' : 'graph'} needs --policy`,
+      {
+        hint: 'pass --policy FILE (docs/verify-policy.md), or drop the flag',
+      },
+    );
+  }
+  if (output !== undefined && !POLICY_OUTPUTS.includes(output as PolicyOutput)) {
+    throw new AttestError(
+      'INVALID_ARGUMENT',
+      `--output ${output} is not one of ${POLICY_OUTPUTS.join(', ')}`,
+      {
+        hint: '--output json prints the verdict as JSON; the default is the tree',
+      },
+    );
+  }
+  if (graph !== undefined && !graph.endsWith('.svg')) {
+    throw new AttestError('INVALID_ARGUMENT', `--graph ${graph} does not end in .svg`, {
+      hint: 'the graph is an SVG picture: name the file like run.svg',
+    });
+  }
+  if (path !== undefined && flag(options, 'summary')) {
+    throw new AttestError('INVALID_ARGUMENT', '--summary and --policy both print to stdout', {
+      hint: 'drop --summary: the policy output lists every verified statement (and warns about the others)',
+    });
+  }
+  if (path !== undefined && flag(options, 'signature')) {
+    throw new AttestError('INVALID_ARGUMENT', '--policy evaluates attestations, not image signatures', {
+      hint: 'drop --signature to check a policy',
+    });
+  }
+  return {
+    policy: path === undefined ? undefined : readPolicyFile(path),
+    output: (output as PolicyOutput | undefined) ?? 'text',
+    graph,
   };
 }
 
