@@ -21,6 +21,16 @@ export interface Material {
   digest: DigestSet;
 }
 
+/** SLSA v0.2 `materials` as Chains writes them: an empty uri or digest set is left out. */
+export function slsaV02Materials(materials: readonly Material[]): Record<string, unknown>[] {
+  return materials.map(({ uri, digest }) => {
+    const material: Record<string, unknown> = {};
+    if (uri) material.uri = uri;
+    if (Object.keys(digest).length > 0) material.digest = digest;
+    return material;
+  });
+}
+
 export const GIT_COMMIT = 'CHAINS-GIT_COMMIT';
 export const GIT_URL = 'CHAINS-GIT_URL';
 

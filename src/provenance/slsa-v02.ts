@@ -2,7 +2,7 @@ import { LABEL_REPRODUCIBLE } from '../tekton/types.js';
 import { buildConfig } from './build-config.js';
 import type { RunContext } from './context.js';
 import { invocation } from './invocation.js';
-import { pipelineMaterials } from './materials.js';
+import { pipelineMaterials, slsaV02Materials } from './materials.js';
 import { PREDICATE_SLSA_V02, STATEMENT_V01, type Statement } from './statement.js';
 import { slsaSubjects } from './subjects.js';
 import { rfc3339Utc } from './time.js';
@@ -35,12 +35,7 @@ export function slsaV02Statement(context: RunContext): Statement {
     buildConfig: buildConfig(context),
     metadata,
   };
-  const materials = pipelineMaterials(context).map(({ uri, digest }) => {
-    const material: Record<string, unknown> = {};
-    if (uri) material.uri = uri;
-    if (Object.keys(digest).length > 0) material.digest = digest;
-    return material;
-  });
+  const materials = slsaV02Materials(pipelineMaterials(context));
   if (materials.length > 0) predicate.materials = materials;
   return {
     _type: STATEMENT_V01,

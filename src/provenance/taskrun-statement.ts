@@ -5,7 +5,14 @@ import type { Warn } from './context.js';
 import { type Dependency, removeDuplicateDependencies } from './dedup.js';
 import { goMarshal } from './go-marshal.js';
 import { invocation } from './invocation.js';
-import { type Material, materialList, taskRunImages, taskRunInputs, taskRunStepInputs } from './materials.js';
+import {
+  type Material,
+  materialList,
+  slsaV02Materials,
+  taskRunImages,
+  taskRunInputs,
+  taskRunStepInputs,
+} from './materials.js';
 import { INPUT_RESULT } from './resolved-dependencies.js';
 import { compact, runInternalParameters, runParameters } from './slsa-v1.js';
 import {
@@ -65,14 +72,9 @@ function slsaV02TaskRunStatement(taskRun: TaskRun, options: FormatOptions, warn:
     metadata,
   };
   const { steps, sidecars } = taskRunImages(taskRun, warn);
-  const materials = materialList()
-    .add(...steps, ...sidecars, ...taskRunInputs(taskRun, warn))
-    .items.map(({ uri, digest }) => {
-      const material: Record<string, unknown> = {};
-      if (uri) material.uri = uri;
-      if (Object.keys(digest).length > 0) material.digest = digest;
-      return material;
-    });
+  const materials = slsaV02Materials(
+    materialList().add(...steps, ...sidecars, ...taskRunInputs(taskRun, warn)).items,
+  );
   if (materials.length > 0) predicate.materials = materials;
   return {
     _type: STATEMENT_V01,
