@@ -22,7 +22,8 @@ export type ErrorCode =
   | 'TIMEOUT'
   | 'VERIFY_FAILED'
   | 'KEYLESS'
-  | 'TRANSPARENCY';
+  | 'TRANSPARENCY'
+  | 'FOREIGN_STATUS';
 
 export class AttestError extends Error {
   readonly code: ErrorCode;

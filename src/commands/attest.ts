@@ -42,7 +42,12 @@ export async function runAttest(config: AttestConfig): Promise<void> {
   if (config.resultsDir) {
     await writeTaskResults(
       config.resultsDir,
-      taskResults({ envelopeJson: attestation.envelopeJson, subjects: statement.subject, outcomes }),
+      taskResults({
+        envelopeJson: attestation.envelopeJson,
+        subjects: statement.subject,
+        outcomes,
+        foreignStatus: collected.foreignStatus,
+      }),
     );
   }
   const failed = outcomes.filter((o) => !o.ok).map((o) => o.backend);

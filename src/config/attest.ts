@@ -10,7 +10,7 @@ import {
   type RegistryAccess,
   type Repository,
 } from './registry.js';
-import { flag, parseDuration, type RawOptions, text } from './values.js';
+import { flag, list, parseDuration, type RawOptions, text } from './values.js';
 
 /** `--transparency` / Chains' `transparency.enabled`. */
 export type TransparencyMode = 'false' | 'true' | 'manual';
@@ -34,6 +34,8 @@ export interface AttestConfig {
     readonly podLabelsFile: string | undefined;
     readonly waitTimeoutMs: number;
     readonly requireComplete: boolean;
+    readonly statusManagers: readonly string[];
+    readonly allowForeignStatus: boolean;
   };
   readonly kube: KubeAccess;
   readonly format: Readonly<FormatOptions>;
@@ -77,6 +79,8 @@ export async function parseAttestConfig(given: RawOptions): Promise<AttestConfig
       podLabelsFile: text(options, 'pod-labels-file'),
       waitTimeoutMs: parseDuration(options['wait-timeout'], '--wait-timeout', DEFAULTS.waitTimeoutMs),
       requireComplete: flag(options, 'require-complete'),
+      statusManagers: parseStatusManagers(options),
+      allowForeignStatus: flag(options, 'allow-foreign-status'),
     },
     kube: parseKubeAccess(options),
     format: parseFormatOptions(options),
@@ -111,6 +115,17 @@ export function parseStorage(value: unknown): StorageName[] {
     }
   }
   return [...new Set(names)] as StorageName[];
+}
+
+/** `--status-field-manager`: comma-separated field manager names trusted to write run status. */
+function parseStatusManagers(options: RawOptions): string[] {
+  const names = list(options, 'status-field-manager').flatMap((value) =>
+    value
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean),
+  );
+  return names.length > 0 ? [...new Set(names)] : [...DEFAULTS.statusFieldManagers];
 }
 
 export function parseTransparencyMode(value: unknown): TransparencyMode {

@@ -15,4 +15,9 @@ export const DEFAULTS = {
   rekorUrl: 'https://rekor.sigstore.dev',
   identityTokenFile: '/var/run/sigstore/cosign/oidc-token',
   ociEncoding: 'tag' as const,
+  /**
+   * The field manager Tekton's controller writes run status as: client-go's default user agent is the
+   * binary's name, and the release's controller image runs /ko-app/controller.
+   */
+  statusFieldManagers: ['controller'] as readonly string[],
 };

@@ -191,7 +191,12 @@ describe('the Task', () => {
 
   test('results are written by the CLI into /tekton/results', () => {
     expect(env.get('TEKTON_ATTEST_RESULTS_DIR')).toBe('/tekton/results');
-    expect(task.spec.results.map((r) => r.name)).toEqual(['ATTESTATION_DIGEST', 'SUBJECTS', 'STORAGE']);
+    expect(task.spec.results.map((r) => r.name)).toEqual([
+      'ATTESTATION_DIGEST',
+      'SUBJECTS',
+      'STORAGE',
+      'FOREIGN_STATUS',
+    ]);
   });
 
   test('runs locked down: non-root 65532, read-only root, no escalation, no capabilities; a writable /tmp as HOME', () => {
