@@ -343,7 +343,11 @@ describe('task/examples', () => {
   test('the PipelineRuns run that Pipeline with its params and workspaces; FRSCA stores to tekton and oci, keyless', () => {
     const pipelineParams = new Set(pipeline.spec.params.map((p) => p.name));
     const pipelineWorkspaces = new Set(pipeline.spec.workspaces.map((w) => w.name));
-    for (const file of ['task/examples/pipelinerun.yaml', 'task/examples/pipelinerun-frsca.yaml']) {
+    for (const file of [
+      'task/examples/pipelinerun.yaml',
+      'task/examples/pipelinerun-frsca.yaml',
+      'task/examples/pipelinerun-hardened.yaml',
+    ]) {
       const [run] = docs(file) as {
         kind: string;
         spec: {
