@@ -98,9 +98,40 @@ describe('the hardening kit on the real API server', () => {
       'runs as ServiceAccount pipeline and reads the signing Secret signing-secrets',
     );
 
+    // The pinned image holds Node: under that identity it may run the attest command and nothing else.
+    const attestStep = (extra: KubeObject = {}) => ({
+      name: 'step-attest',
+      image: TASK_IMAGE,
+      command: ['/tekton/bin/entrypoint'],
+      args: [
+        '-post_file',
+        '/tekton/run/0/out',
+        '-entrypoint',
+        '/nodejs/bin/node',
+        '--',
+        '/app/dist/cli.js',
+        'attest',
+      ],
+      ...extra,
+    });
+    const otherCode = [
+      { args: ['-entrypoint', '/nodejs/bin/node', '--', '-e', 'sign(anything)'] },
+      { env: [{ name: 'NODE_OPTIONS', value: '--require /workspace/evil.js' }] },
+      { volumeMounts: [{ name: 'w', mountPath: '/app/dist' }] },
+    ];
+    for (const [i, extra] of otherCode.entries()) {
+      const pod = await createPod(`other-code-${i}`, {
+        serviceAccountName: 'tekton-attest',
+        containers: [attestStep(extra)],
+        volumes: [{ name: 'w', emptyDir: {} }],
+      });
+      expect(pod.code, JSON.stringify(extra)).not.toBe(0);
+      expect(pod.stderr).toContain('with a step that does not run exactly node /app/dist/cli.js attest');
+    }
+
     const attest = await createPod('attest-by-hand', {
       serviceAccountName: 'tekton-attest',
-      containers: [{ name: 'c', image: TASK_IMAGE, command: ['true'] }],
+      containers: [attestStep({ env: [{ name: 'TEKTON_ATTEST_PIPELINERUN', value: 'none' }] })],
       volumes: [{ name: 'key', secret: { secretName: 'signing-secrets' } }],
     });
     expect(attest.stderr).toBe('');
