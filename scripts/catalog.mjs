@@ -379,7 +379,8 @@ package render
 //   - transparency: upload to Rekor, true/false (default: false)
 //   - deepInspection: take subjects from every task's results (default: true)
 //   - builderId, buildType, ociRepository, ociEncoding, signImages, markSigned, rekorUrl, fulcioUrl,
-//     registryCredentialsFromApi, insecureRegistry, waitTimeout, requireComplete, bestEffort, logLevel
+//     registryCredentialsFromApi, insecureRegistry, waitTimeout, requireComplete, statusFieldManager,
+//     allowForeignStatus, bestEffort, logLevel
 const TektonAttestTaskContent = \`${template}\`
 `;
 }
