@@ -2,10 +2,12 @@
 // ValidatingAdmissionPolicy admits the pod Tekton creates for the attest finally task (service account
 // tekton-attest, the pinned image, the signing Secret mounted), and refuses, in the same PipelineRun, a Task
 // that runs as tekton-attest with its own image and a Task that mounts the signing Secret as the pipeline.
+import { createPublicKey, type JsonWebKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { type SigstoreStack, startSigstore } from '../harness/sigstore.js';
 import type { KubeObject } from '../peers/kube-apiserver.js';
 import { repoRoot } from '../peers/versions.js';
 import { SANDBOX_IMAGES } from '../sandbox/images.js';
@@ -13,6 +15,7 @@ import { loadYaml, RUN_TIMEOUT_MS, type Sandbox, startSandbox } from '../sandbox
 import { installAttestTask, statementFromAnnotations } from '../sandbox/setup.js';
 
 let sandbox: Sandbox;
+let sigstore: SigstoreStack;
 const NAMESPACE = 'hardened';
 const POLICY = "ValidatingAdmissionPolicy 'tekton-attest-hardening'";
 
@@ -29,6 +32,13 @@ beforeAll(async () => {
   await sandbox.apply(params, NAMESPACE);
   await sandbox.kubectl(['label', 'namespace', NAMESPACE, 'tekton-attest.dev/hardening=enabled']);
   await policyInForce();
+  // A test Fulcio that trusts the sandbox's service-account tokens, as Fulcio's kubernetes issuer does.
+  const jwks = JSON.parse(await sandbox.kubectl(['get', '--raw', '/openid/v1/jwks'])) as {
+    keys: JsonWebKey[];
+  };
+  sigstore = await startSigstore({
+    clusterIssuerKey: createPublicKey({ key: jwks.keys[0] as JsonWebKey, format: 'jwk' }),
+  });
 }, 600_000);
 
 /** The API server compiles a new policy and learns its binding and params asynchronously: wait until it refuses. */
@@ -53,6 +63,7 @@ async function policyInForce(): Promise<void> {
 
 afterAll(async () => {
   await sandbox?.down();
+  await sigstore?.stop();
 });
 
 const TASK_IMAGE = (() => {
@@ -235,6 +246,48 @@ describe('the hardening kit under Tekton', () => {
       ]);
       const signed = (await sandbox.get('pipelinerun', 'hardened', NAMESPACE)) as KubeObject;
       expect(statementFromAnnotations(signed).predicateType).toBe('https://slsa.dev/provenance/v1');
+    },
+    RUN_TIMEOUT_MS,
+  );
+
+  it(
+    'keyless: the Fulcio certificate names the tekton-attest identity, not the pipeline',
+    async () => {
+      await sandbox.apply(
+        {
+          apiVersion: 'tekton.dev/v1',
+          kind: 'PipelineRun',
+          metadata: { name: 'hardened-keyless' },
+          spec: {
+            taskRunTemplate: { serviceAccountName: 'pipeline' },
+            taskRunSpecs: [{ pipelineTaskName: 'attest', serviceAccountName: 'tekton-attest' }],
+            pipelineSpec: {
+              tasks: [{ name: 'build', taskSpec: { steps: [step('echo built')] } }],
+              finally: [
+                {
+                  name: 'attest',
+                  taskRef: { name: 'tekton-attest' },
+                  params: [
+                    { name: 'pipelinerun-name', value: '$(context.pipelineRun.name)' },
+                    { name: 'storage', value: 'tekton' },
+                    { name: 'signer', value: 'keyless' },
+                    { name: 'fulcio-url', value: sigstore.fulcioUrl },
+                  ],
+                },
+              ],
+            },
+          },
+        },
+        NAMESPACE,
+      );
+      const run = await sandbox.waitForRun('pipelinerun', 'hardened-keyless', NAMESPACE);
+      expect(succeeded(await childOf(run, 'attest')), sandbox.logs()).toMatchObject({ status: 'True' });
+      const signed = (await sandbox.get('pipelinerun', 'hardened-keyless', NAMESPACE)) as KubeObject;
+      const pem = signed.metadata.annotations[`chains.tekton.dev/cert-pipelinerun-${signed.metadata.uid}`];
+      const certificate = new X509Certificate(Buffer.from(pem, 'base64'));
+      expect(certificate.subjectAltName).toBe(
+        `URI:https://kubernetes.io/namespaces/${NAMESPACE}/serviceaccounts/tekton-attest`,
+      );
     },
     RUN_TIMEOUT_MS,
   );
