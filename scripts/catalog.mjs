@@ -380,7 +380,7 @@ package render
 //   - deepInspection: take subjects from every task's results (default: true)
 //   - builderId, buildType, ociRepository, ociEncoding, signImages, markSigned, rekorUrl, fulcioUrl,
 //     registryCredentialsFromApi, insecureRegistry, waitTimeout, requireComplete, timeout,
-//     registryRequestTimeout, maxInputSize, bestEffort, logLevel
+//     registryRequestTimeout, maxInputSize, statusFieldManager, allowForeignStatus, bestEffort, logLevel
 const TektonAttestTaskContent = \`${template}\`
 `;
 }

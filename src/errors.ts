@@ -26,7 +26,8 @@ export type ErrorCode =
   /** `verify --policy`: the signatures did not verify, so no policy was evaluated (exit 2). */
   | 'SIGNATURES_UNVERIFIED'
   | 'KEYLESS'
-  | 'TRANSPARENCY';
+  | 'TRANSPARENCY'
+  | 'FOREIGN_STATUS';
 
 export class AttestError extends Error {
   readonly code: ErrorCode;

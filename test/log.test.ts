@@ -48,6 +48,7 @@ describe('log and terminal injection', () => {
       signer: 'key',
       digest: DIGEST_A,
       transparency: undefined,
+      foreignStatus: [],
       outcomes: [{ backend: 'oci', ok: false, locations: [], detail: 'HTTP 500\noci  OK  forged' } as never],
     });
     log.print(summary);

@@ -12,7 +12,7 @@ package render
 //   - deepInspection: take subjects from every task's results (default: true)
 //   - builderId, buildType, ociRepository, ociEncoding, signImages, markSigned, rekorUrl, fulcioUrl,
 //     registryCredentialsFromApi, insecureRegistry, waitTimeout, requireComplete, timeout,
-//     registryRequestTimeout, maxInputSize, bestEffort, logLevel
+//     registryRequestTimeout, maxInputSize, statusFieldManager, allowForeignStatus, bestEffort, logLevel
 const TektonAttestTaskContent = `apiVersion: tekton.dev/v1
 kind: Task
 metadata:
@@ -124,6 +124,14 @@ spec:
       type: string
       default: "{{ default "false" .Params.requireComplete }}"
       description: '"true": fail instead of attesting the finished part when siblings outlast wait-timeout.'
+    - name: status-field-manager
+      type: string
+      default: "{{ default "" .Params.statusFieldManager }}"
+      description: "Field manager(s), comma-separated, trusted to write run status (empty: \"controller\", the name Tekton's controller writes as). A status field last written by any other manager makes attest refuse."
+    - name: allow-foreign-status
+      type: string
+      default: "{{ default "false" .Params.allowForeignStatus }}"
+      description: '"true": attest even when another field manager wrote a run status; recorded in the FOREIGN_STATUS result.'
     - name: best-effort
       type: string
       default: "{{ default "false" .Params.bestEffort }}"
@@ -143,6 +151,8 @@ spec:
       description: The attested subjects, JSON [{"name", "digest"}].
     - name: STORAGE
       description: Where the attestation was stored, JSON [{"backend", "ok", "locations"}].
+    - name: FOREIGN_STATUS
+      description: Run status fields last written by a field manager other than Tekton's controller, attested anyway (allow-foreign-status), JSON [{"kind", "name", "field", "manager"}]; [] when there were none.
   volumes:
     - name: podinfo
       downwardAPI:
@@ -228,6 +238,10 @@ spec:
           value: $(params.max-input-size)
         - name: TEKTON_ATTEST_REQUIRE_COMPLETE
           value: $(params.require-complete)
+        - name: TEKTON_ATTEST_STATUS_FIELD_MANAGER
+          value: $(params.status-field-manager)
+        - name: TEKTON_ATTEST_ALLOW_FOREIGN_STATUS
+          value: $(params.allow-foreign-status)
         - name: TEKTON_ATTEST_BEST_EFFORT
           value: $(params.best-effort)
         - name: TEKTON_ATTEST_RESULTS_DIR

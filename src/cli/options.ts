@@ -53,6 +53,16 @@ export const kubeOptions = {
     type: 'boolean',
     describe: 'Fail instead of attesting a partial run when siblings do not finish within --wait-timeout',
   },
+  'status-field-manager': {
+    type: 'string',
+    describe:
+      "Field manager(s) trusted to write run status, comma-separated (default: controller, Tekton's controller)",
+  },
+  'allow-foreign-status': {
+    type: 'boolean',
+    describe:
+      'Attest even when a run status field was last written by another field manager (recorded in the summary and results)',
+  },
   'pod-labels-file': {
     type: 'string',
     describe: "Downward API file with the pod's labels (the Task mounts it)",

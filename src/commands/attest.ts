@@ -55,7 +55,12 @@ async function attest(config: AttestConfig): Promise<void> {
     step('write the Task results');
     await writeTaskResults(
       config.resultsDir,
-      taskResults({ envelopeJson: attestation.envelopeJson, subjects: statement.subject, outcomes }),
+      taskResults({
+        envelopeJson: attestation.envelopeJson,
+        subjects: statement.subject,
+        outcomes,
+        foreignStatus: collected.foreignStatus,
+      }),
     );
   }
   const failed = outcomes.filter((o) => !o.ok).map((o) => o.backend);

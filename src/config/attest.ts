@@ -13,6 +13,7 @@ import {
 import {
   flag,
   formatDuration,
+  list,
   outputDirectory,
   parseDuration,
   parsePositiveDuration,
@@ -42,6 +43,8 @@ export interface AttestConfig {
     readonly podLabelsFile: string | undefined;
     readonly waitTimeoutMs: number;
     readonly requireComplete: boolean;
+    readonly statusManagers: readonly string[];
+    readonly allowForeignStatus: boolean;
   };
   readonly kube: KubeAccess;
   readonly format: Readonly<FormatOptions>;
@@ -96,6 +99,8 @@ export async function parseAttestConfig(given: RawOptions): Promise<AttestConfig
       podLabelsFile: text(options, 'pod-labels-file'),
       waitTimeoutMs,
       requireComplete: flag(options, 'require-complete'),
+      statusManagers: parseStatusManagers(options),
+      allowForeignStatus: flag(options, 'allow-foreign-status'),
     },
     kube: parseKubeAccess(options),
     format: parseFormatOptions(options),
@@ -131,6 +136,17 @@ export function parseStorage(value: unknown): StorageName[] {
     }
   }
   return [...new Set(names)] as StorageName[];
+}
+
+/** `--status-field-manager`: comma-separated field manager names trusted to write run status. */
+function parseStatusManagers(options: RawOptions): string[] {
+  const names = list(options, 'status-field-manager').flatMap((value) =>
+    value
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean),
+  );
+  return names.length > 0 ? [...new Set(names)] : [...DEFAULTS.statusFieldManagers];
 }
 
 export function parseTransparencyMode(value: unknown): TransparencyMode {

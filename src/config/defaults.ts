@@ -27,4 +27,9 @@ export const DEFAULTS = {
   /** The Task's `key` param default (its signing-secrets mount), passed as TEKTON_ATTEST_KEY whatever the signer. */
   taskKeyDir: '/var/run/tekton-attest/signing-secrets',
   ociEncoding: 'tag' as const,
+  /**
+   * The field manager Tekton's controller writes run status as: client-go's default user agent is the
+   * binary's name, and the release's controller image runs /ko-app/controller.
+   */
+  statusFieldManagers: ['controller'] as readonly string[],
 };

@@ -1,4 +1,5 @@
 import type { CollectedRun } from '../collect/api/collect-run.js';
+import { describeForeignWrite } from '../collect/api/foreign-status.js';
 import { attestedRunNames } from '../collect/attested.js';
 import { log } from '../log.js';
 import type { FormatOptions } from '../provenance/statement.js';
@@ -41,6 +42,7 @@ export function reportAttestation(
         ? `log index ${attestation.tlogEntry.logIndex}: ${attestation.tlogEntry.url}`
         : undefined,
       outcomes,
+      foreignStatus: collected.foreignStatus.map(describeForeignWrite),
     }),
   );
 }

@@ -15,6 +15,8 @@ export interface SummaryInput {
   digest: string;
   transparency: string | undefined;
   outcomes: readonly StorageOutcome[];
+  /** Status writes by other field managers, attested anyway (--allow-foreign-status), one line each. */
+  foreignStatus: readonly string[];
 }
 
 /**
@@ -44,6 +46,12 @@ export function formatSummary(input: SummaryInput): string {
     ['digest', `${input.digest} (DSSE envelope)`],
   ];
   if (input.transparency) facts.push(['rekor', input.transparency]);
+  if (input.foreignStatus.length > 0) {
+    facts.push([
+      'WARNING',
+      `status NOT written by Tekton's controller, attested anyway (--allow-foreign-status): ${input.foreignStatus.join('; ')}`,
+    ]);
+  }
   const width = Math.max(...facts.map(([k]) => k.length));
   const rows = input.outcomes.map((o) => [
     o.backend,

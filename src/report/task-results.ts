@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ForeignStatusWrite } from '../collect/api/foreign-status.js';
 import { AttestError } from '../errors.js';
 import { writeFileAtomically } from '../files.js';
 import { log } from '../log.js';
@@ -16,16 +17,19 @@ export const RESULT_NAMES = {
   digest: 'ATTESTATION_DIGEST',
   subjects: 'SUBJECTS',
   storage: 'STORAGE',
+  foreignStatus: 'FOREIGN_STATUS',
 } as const;
 
-/** Bytes for SUBJECTS and STORAGE (ATTESTATION_DIGEST is 71 bytes); leaves room for JSON escaping. */
-const SUBJECTS_BUDGET = 1_800;
+/** Bytes for SUBJECTS, STORAGE and FOREIGN_STATUS (ATTESTATION_DIGEST is 71 bytes); leaves room for JSON escaping. */
+const SUBJECTS_BUDGET = 1_600;
 const STORAGE_BUDGET = 1_200;
+const FOREIGN_STATUS_BUDGET = 400;
 
 export interface TaskResultsInput {
   envelopeJson: string;
   subjects: readonly Subject[];
   outcomes: readonly StorageOutcome[];
+  foreignStatus: readonly ForeignStatusWrite[];
 }
 
 /** sha256 of the stored envelope bytes: the digest of the `.att` layer, and of the file written. */
@@ -43,10 +47,20 @@ export function taskResults(input: TaskResultsInput): Record<string, string> {
       `Task result ${RESULT_NAMES.subjects}: ${subjects.omitted} subjects left out (Tekton result size limit)`,
     );
   }
+  const foreign = fitList(
+    input.foreignStatus.map(({ kind, name, field, manager }) => ({ kind, name, field, manager })),
+    FOREIGN_STATUS_BUDGET,
+  );
+  if (foreign.omitted > 0) {
+    log.warn(
+      `Task result ${RESULT_NAMES.foreignStatus}: ${foreign.omitted} writes left out (Tekton result size limit); the log lists them all`,
+    );
+  }
   return {
     [RESULT_NAMES.digest]: attestationDigest(input.envelopeJson),
     [RESULT_NAMES.subjects]: subjects.json,
     [RESULT_NAMES.storage]: storageResult(input.outcomes),
+    [RESULT_NAMES.foreignStatus]: foreign.json,
   };
 }
 

@@ -54,6 +54,7 @@ const TRUE_FALSE_OPTIONS: TrueFalseOption[] = [
   attestOption('sign-images', (c) => c.oci.signImages),
   attestOption('mark-signed', (c) => c.markSigned),
   attestOption('best-effort', (c) => c.bestEffort),
+  attestOption('allow-foreign-status', (c) => c.run.allowForeignStatus),
   {
     option: 'deep-inspection',
     argv: ['payload', '--pipelinerun', 'pr.yaml'],
@@ -113,6 +114,21 @@ describe.each(TRUE_FALSE_OPTIONS)('$argv.0 --$option', ({ option, argv, read }) 
   it('typed bare on the command line wins over an empty env value', async () => {
     setEnv(option, '');
     expect(read(await parse([...argv, `--${option}`]))).toBe(true);
+  });
+});
+
+describe('attest --status-field-manager', () => {
+  it("defaults to controller (Tekton's controller's field manager); an empty Task param keeps it", async () => {
+    expect(config(await parse(attest), 'attest').run.statusManagers).toEqual(['controller']);
+    setEnv('status-field-manager', '');
+    expect(config(await parse(attest), 'attest').run.statusManagers).toEqual(['controller']);
+  });
+
+  it('takes a comma-separated list from the flag or TEKTON_ATTEST_STATUS_FIELD_MANAGER', async () => {
+    const flagged = await parse([...attest, '--status-field-manager', 'controller, my-controller']);
+    expect(config(flagged, 'attest').run.statusManagers).toEqual(['controller', 'my-controller']);
+    setEnv('status-field-manager', 'tekton-pipelines-controller');
+    expect(config(await parse(attest), 'attest').run.statusManagers).toEqual(['tekton-pipelines-controller']);
   });
 });
 

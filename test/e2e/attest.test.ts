@@ -172,7 +172,8 @@ describe('attest: a finally-time run', () => {
     const fileEnvelope = await readFile(join(out, `${scenario.name}.envelope.json`), 'utf8');
     expect(fileEnvelope).toBe(envelopeJson);
     const results = join(dir, 'results');
-    expect(await listFiles(results)).toEqual(['ATTESTATION_DIGEST', 'STORAGE', 'SUBJECTS']);
+    expect(await listFiles(results)).toEqual(['ATTESTATION_DIGEST', 'FOREIGN_STATUS', 'STORAGE', 'SUBJECTS']);
+    expect(await readFile(join(results, 'FOREIGN_STATUS'), 'utf8')).toBe('[]');
     expect(await readFile(join(results, 'ATTESTATION_DIGEST'), 'utf8')).toBe(
       `sha256:${createHash('sha256').update(envelopeJson).digest('hex')}`,
     );

@@ -13,11 +13,33 @@ describe('Task results', () => {
       envelopeJson: '{"payloadType":"x"}',
       subjects: [subject(1)],
       outcomes: [{ backend: 'tekton', ok: true, locations: ['PipelineRun ci/x annotations'] }],
+      foreignStatus: [],
     });
     expect(results.ATTESTATION_DIGEST).toBe(attestationDigest('{"payloadType":"x"}'));
     expect(JSON.parse(results.SUBJECTS!)).toEqual([subject(1)]);
     expect(JSON.parse(results.STORAGE!)).toEqual([
       { backend: 'tekton', ok: true, locations: ['PipelineRun ci/x annotations'] },
+    ]);
+    expect(results.FOREIGN_STATUS).toBe('[]');
+  });
+
+  it('FOREIGN_STATUS lists the status writes attested anyway', () => {
+    const results = taskResults({
+      envelopeJson: '{}',
+      subjects: [],
+      outcomes: [],
+      foreignStatus: [
+        {
+          kind: 'TaskRun',
+          name: 'build-x',
+          field: 'status.results',
+          manager: 'forger',
+          time: '2026-12-03T10:00:00Z',
+        },
+      ],
+    });
+    expect(JSON.parse(results.FOREIGN_STATUS!)).toEqual([
+      { kind: 'TaskRun', name: 'build-x', field: 'status.results', manager: 'forger' },
     ]);
   });
 
@@ -34,9 +56,19 @@ describe('Task results', () => {
         },
         { backend: 'tekton', ok: false, locations: [], detail: 'forbidden' },
       ],
+      foreignStatus: Array.from({ length: 50 }, (_, i) => ({
+        kind: 'TaskRun' as const,
+        name: `build-${i}`,
+        field: 'status.results',
+        manager: 'kubectl-patch',
+        time: undefined,
+      })),
     });
     const total = Object.values(results).reduce((sum, v) => sum + Buffer.byteLength(v), 0);
-    expect(total).toBeLessThan(3_200);
+    expect(total).toBeLessThan(3_300);
+    const foreign = JSON.parse(results.FOREIGN_STATUS!) as unknown[];
+    expect(foreign.length).toBeGreaterThan(0);
+    expect(foreign.length).toBeLessThan(50);
     const kept = JSON.parse(results.SUBJECTS!) as unknown[];
     expect(kept.length).toBeGreaterThan(0);
     expect(kept).toEqual(subjects.slice(0, kept.length));

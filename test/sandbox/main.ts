@@ -12,17 +12,9 @@ import { parseAllDocuments } from 'yaml';
 import { freePort, makeTestCa, startRegistry } from '../harness/registry.js';
 import { type KubeObject, spawnWatchdog, startKubeApiServer } from '../peers/kube-apiserver.js';
 import { repoRoot } from '../peers/versions.js';
+import { SANDBOX_IMAGES } from './images.js';
 import { type ImageMount, startKubelet } from './kubelet.js';
 
-/** Image names the controller puts in the pods it creates; the step runner maps them to host binaries. */
-export const SANDBOX_IMAGES = {
-  entrypoint: 'sandbox.tekton-attest.local/tekton/entrypoint',
-  nop: 'sandbox.tekton-attest.local/tekton/nop',
-  sidecarLogResults: 'sandbox.tekton-attest.local/tekton/sidecarlogresults',
-  workingDirInit: 'sandbox.tekton-attest.local/tekton/workingdirinit',
-  shell: 'sandbox.tekton-attest.local/busybox',
-  shellWindows: 'sandbox.tekton-attest.local/powershell',
-};
 /** A step whose image is this repository runs this checkout's built CLI. */
 const TEKTON_ATTEST_IMAGE = 'ghcr.io/tekton-attest/tekton-attest';
 const NODE_NAME = 'sandbox';

@@ -195,7 +195,12 @@ describe('the Task', () => {
 
   test('results are written by the CLI into /tekton/results', () => {
     expect(env.get('TEKTON_ATTEST_RESULTS_DIR')).toBe('/tekton/results');
-    expect(task.spec.results.map((r) => r.name)).toEqual(['ATTESTATION_DIGEST', 'SUBJECTS', 'STORAGE']);
+    expect(task.spec.results.map((r) => r.name)).toEqual([
+      'ATTESTATION_DIGEST',
+      'SUBJECTS',
+      'STORAGE',
+      'FOREIGN_STATUS',
+    ]);
   });
 
   test('runs locked down: non-root 65532, read-only root, no escalation, no capabilities; a writable /tmp as HOME', () => {
@@ -342,7 +347,11 @@ describe('task/examples', () => {
   test('the PipelineRuns run that Pipeline with its params and workspaces; FRSCA stores to tekton and oci, keyless', () => {
     const pipelineParams = new Set(pipeline.spec.params.map((p) => p.name));
     const pipelineWorkspaces = new Set(pipeline.spec.workspaces.map((w) => w.name));
-    for (const file of ['task/examples/pipelinerun.yaml', 'task/examples/pipelinerun-frsca.yaml']) {
+    for (const file of [
+      'task/examples/pipelinerun.yaml',
+      'task/examples/pipelinerun-frsca.yaml',
+      'task/examples/pipelinerun-hardened.yaml',
+    ]) {
       const [run] = docs(file) as {
         kind: string;
         spec: {

@@ -45,6 +45,8 @@ function options(scenario: Scenario, extra: Partial<CollectOptions> = {}): Colle
     selfTaskRun: scenario.attestTaskRun,
     waitTimeoutMs: 20_000,
     requireComplete: false,
+    statusManagers: ['controller'],
+    allowForeignStatus: false,
     firstPollMs: 100,
     ...extra,
   };
@@ -103,6 +105,38 @@ describe('collect a finally-time run', () => {
     expect(error.code).toBe('TIMEOUT');
     expect(error.message).toContain('still running after 0.2s: notify');
     expect(error.hint).toContain('--wait-timeout');
+  });
+
+  it('refuses a run whose TaskRun result was written by another field manager, naming both', async () => {
+    const scenario = buildAndNotify();
+    const build = scenario.taskRuns.find((r) => r.metadata.name === `${scenario.name}-build`)!;
+    build.metadata.managedFields = [
+      {
+        manager: 'controller',
+        operation: 'Update',
+        subresource: 'status',
+        fieldsV1: { 'f:status': { 'f:conditions': {} } },
+      },
+      {
+        manager: 'forger',
+        operation: 'Update',
+        subresource: 'status',
+        fieldsV1: { 'f:status': { 'f:results': {} } },
+      },
+    ];
+    const client = await start(scenario);
+    const error = await rejectionOf(collectRun(client, options(scenario)));
+    expect(error.code).toBe('FOREIGN_STATUS');
+    expect(error.message).toContain(`TaskRun ci/${scenario.name}-build: status.results`);
+    expect(error.message).toContain('"forger"');
+
+    const allowed = await collectRun(client, options(scenario, { allowForeignStatus: true }));
+    expect(allowed.foreignStatus.map((w) => [w.name, w.field, w.manager])).toEqual([
+      [`${scenario.name}-build`, 'status.results', 'forger'],
+    ]);
+    expect(logs.join('\n')).toContain('foreign status write');
+    const trusted = await collectRun(client, options(scenario, { statusManagers: ['controller', 'forger'] }));
+    expect(trusted.foreignStatus).toEqual([]);
   });
 
   it('follows continue tokens across pages', async () => {
@@ -231,6 +265,8 @@ describe('collect a finally-time run', () => {
       podLabelsFile: labels,
       waitTimeoutMs: 1_000,
       requireComplete: false,
+      statusManagers: ['controller'],
+      allowForeignStatus: false,
     });
     expect(collected.target).toEqual({
       namespace: 'ci',
