@@ -1,3 +1,4 @@
+// Over 300 lines: declarations only (each option's type and help text, grouped by concern), no logic.
 import type { Options } from 'yargs';
 import { STORAGE_NAMES } from '../config/defaults.js';
 import { FORMAT_CHOICES } from '../config/format.js';

@@ -1,8 +1,6 @@
-import { readdir, stat } from 'node:fs/promises';
-import { extname, join, resolve } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { resolve } from 'node:path';
 import { AttestError } from '../errors.js';
-import { DEFAULT_MAX_INPUT_BYTES, readTextWithin } from '../files.js';
+import { DEFAULT_MAX_INPUT_BYTES } from '../files.js';
 import { log } from '../log.js';
 import { buildSnapshot } from '../tekton/build-snapshot.js';
 import {
@@ -22,6 +20,7 @@ import {
   type TaskRun,
 } from '../tekton/types.js';
 import { validateRunShape } from '../tekton/validate-shape.js';
+import { type Located, readObjects } from './object-files.js';
 
 /**
  * Reads a PipelineRun and its TaskRuns from files, the offline input of `payload`: JSON or YAML (several
@@ -46,16 +45,8 @@ export interface LoadedRun {
   sources: Map<string, string>;
 }
 
-interface Located {
-  object: Record<string, unknown>;
-  /** `file` or `file: items[3]` / `file: document 2`. */
-  where: string;
-  file: string;
-}
-
 const TEKTON_VERSIONS = new Set([V1, V1BETA1]);
 const CUSTOM_RUN_KINDS = new Set(['CustomRun', 'Run']);
-const DATA_EXTENSIONS = new Set(['.json', '.yaml', '.yml']);
 
 /** What the file collector returns: the run's snapshot, and the file each object came from. */
 export interface RunFromFiles {
@@ -180,107 +171,6 @@ export async function loadTaskRunFile(
   }
   validateRunShape(item.object, 'TaskRun', item.where);
   return normalizeTaskRun(item.object);
-}
-
-/** The objects of a file or directory, Lists expanded, each with where it was found. */
-async function readObjects(path: string, maxBytes: number): Promise<Located[]> {
-  let isDirectory: boolean;
-  try {
-    isDirectory = (await stat(path)).isDirectory();
-  } catch (error) {
-    throw new AttestError(
-      'INVALID_INPUT',
-      `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`,
-      {
-        hint: 'check the path',
-      },
-    );
-  }
-  const read = (file: string) => readTextWithin(file, maxBytes, { name: file, flag: '--max-input-size' });
-  if (!isDirectory) return parseFile(path, await read(path));
-  const entries = await readdir(path, { withFileTypes: true });
-  const subdirectory = entries.find((entry) => entry.isDirectory());
-  if (subdirectory) {
-    // Not read silently past: its TaskRuns would be missing from the provenance without a word.
-    throw new AttestError(
-      'INVALID_INPUT',
-      `${join(path, subdirectory.name)}: is a directory; a directory given to --taskruns may hold only files`,
-      { hint: `pass it as another --taskruns ${join(path, subdirectory.name)}, or move it out of ${path}` },
-    );
-  }
-  const names = entries
-    .map((entry) => entry.name)
-    .filter((name) => DATA_EXTENSIONS.has(extname(name)))
-    .sort();
-  const objects: Located[] = [];
-  for (const name of names) {
-    const file = join(path, name);
-    objects.push(...parseFile(file, await read(file)));
-  }
-  return objects;
-}
-
-/** Parses a JSON or YAML text into its objects (Lists expanded). Exported for tests and the demo. */
-export function parseFile(file: string, text: string): Located[] {
-  const documents: unknown[] = [];
-  if (extname(file) === '.json') {
-    try {
-      documents.push(JSON.parse(text));
-    } catch (error) {
-      throw new AttestError('INVALID_INPUT', `${file}: invalid JSON: ${(error as Error).message}`, {
-        hint: 'fix the file, or save it again with kubectl get ... -o json',
-      });
-    }
-  } else {
-    for (const document of parseAllDocuments(text)) {
-      const problem = document.errors[0];
-      if (problem) {
-        const firstLine = problem.message.split('\n')[0] ?? problem.message;
-        throw new AttestError('INVALID_INPUT', `${file}: invalid YAML: ${firstLine}`, {
-          hint: 'fix the file, or save it again with kubectl get ... -o yaml',
-        });
-      }
-      let value: unknown;
-      try {
-        value = document.toJS();
-      } catch (error) {
-        // The yaml library refuses aliases that expand too far (a "billion laughs" file) here.
-        throw new AttestError('INVALID_INPUT', `${file}: unusable YAML: ${(error as Error).message}`, {
-          hint: 'write the objects out without anchors and aliases (kubectl get ... -o yaml writes none)',
-        });
-      }
-      if (value !== null && value !== undefined) documents.push(value);
-    }
-  }
-  const located: Located[] = [];
-  documents.forEach((document, index) => {
-    const where = documents.length > 1 ? `${file}: document ${index + 1}` : file;
-    if (!isMapping(document)) throw notAnObject(where);
-    const kind = document.kind;
-    if (typeof kind === 'string' && kind.endsWith('List') && Array.isArray(document.items)) {
-      document.items.forEach((item: unknown, i: number) => {
-        if (!isMapping(item)) throw notAnObject(`${where}: items[${i}]`);
-        located.push({ object: item, where: `${where}: items[${i}]`, file });
-      });
-    } else {
-      located.push({ object: document, where, file });
-    }
-  });
-  return located;
-}
-
-function isMapping(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-function notAnObject(where: string): AttestError {
-  return new AttestError(
-    'INVALID_INPUT',
-    `${where}: is not a Kubernetes object (a mapping with kind and metadata)`,
-    {
-      hint: 'save objects with kubectl get ... -o json or -o yaml',
-    },
-  );
 }
 
 /** The object's kind; objects without one (Chains' test fixtures) are taken as the kind expected there. */

@@ -35,6 +35,7 @@ import {
  * The `oci` backend in cosign's tag layout: each attestation is a layer of `<repo>:sha256-<hex>.att`, each
  * image signature a layer of `<repo>:sha256-<hex>.sig` (see docs/oci.md and the design's cosign-layout.md).
  * It writes signed values only: image signatures come signed (and logged) from the attest command.
+ * Just over 300 lines: the layout (annotations, layers) and both tags' read-compare-write, which share it.
  */
 
 export const COSIGN_ANNOTATIONS = {
