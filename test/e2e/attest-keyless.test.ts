@@ -61,6 +61,8 @@ interface Run extends Image {
 /** An image by digest, as users name it to cosign and to `tekton-attest verify`. */
 const ref = (image: Image) => `${registry.host}/${image.repository}@${image.digest}`;
 /** The keyless identity to trust (cosign and `tekton-attest verify` take the same flags). */
+/** `--key FILE --trusted-root ROOT`: a key-signed, logged attestation checked against one trusted root. */
+const keyAndRoot = (keyFile: string, root: string) => ['--key', keyFile, '--trusted-root', root];
 const identity = (san = SAN, issuer = sigstore.issuer) => [
   '--certificate-identity',
   san,
@@ -361,10 +363,7 @@ describe('attest --key with --transparency true (built CLI)', () => {
     const [layer] = await attLayers(run);
     checkRekorBundle(layer!, key.publicKeyPem);
     const withRoot = await cosignVerify('verify-attestation', run, [
-      '--key',
-      key.publicKeyFile,
-      '--trusted-root',
-      sigstore.trustedRootPath,
+      ...keyAndRoot(key.publicKeyFile, sigstore.trustedRootPath),
     ]);
     expect(withRoot.stderr).toContain('Existence of the claims in the transparency log was verified offline');
     expect(withRoot.code).toBe(0);
@@ -651,31 +650,18 @@ describe('tekton-attest verify with identities and the transparency log (built C
   });
 
   it('accepts a key-signed, logged attestation with --key and the trusted root, not with another root', async () => {
-    const ok = await verifyCli(keySigned, [
-      '--key',
-      key.publicKeyFile,
-      '--trusted-root',
-      sigstore.trustedRootPath,
-    ]);
+    const ok = await verifyCli(keySigned, [...keyAndRoot(key.publicKeyFile, sigstore.trustedRootPath)]);
     expect(ok.stdout).toMatch(/OK +\.att .*rekor#\d+/);
     expect(ok.code).toBe(0);
     const otherRoot = await verifyCli(keySigned, [
-      '--key',
-      key.publicKeyFile,
-      '--trusted-root',
-      otherSigstore.trustedRootPath,
+      ...keyAndRoot(key.publicKeyFile, otherSigstore.trustedRootPath),
     ]);
     expect(otherRoot.code).toBe(1);
     expect(otherRoot.stdout).toContain('inclusion promise could not be verified');
   });
 
   it('requires a log entry unless --insecure-ignore-tlog', async () => {
-    const strict = await verifyCli(unlogged, [
-      '--key',
-      key.publicKeyFile,
-      '--trusted-root',
-      sigstore.trustedRootPath,
-    ]);
+    const strict = await verifyCli(unlogged, [...keyAndRoot(key.publicKeyFile, sigstore.trustedRootPath)]);
     expect(strict.code).toBe(1);
     expect(strict.stdout).toContain('has no transparency-log entry');
     const lax = await verifyCli(unlogged, ['--key', key.publicKeyFile, '--insecure-ignore-tlog']);
@@ -700,12 +686,7 @@ describe('tekton-attest verify with identities and the transparency log (built C
     manifest.layers[0]!.annotations['dev.sigstore.cosign/bundle'] =
       donor!.annotations['dev.sigstore.cosign/bundle']!;
     await http.putManifest(keySigned.repository, tag, manifest);
-    const ours = await verifyCli(keySigned, [
-      '--key',
-      key.publicKeyFile,
-      '--trusted-root',
-      sigstore.trustedRootPath,
-    ]);
+    const ours = await verifyCli(keySigned, [...keyAndRoot(key.publicKeyFile, sigstore.trustedRootPath)]);
     expect(ours.code).toBe(1);
     expect(ours.stdout).toMatch(/FAIL +\.att .*\n.*tlog entry signature mismatch/);
     const cosign = await cosignVerify('verify-attestation', keySigned, [
@@ -808,10 +789,7 @@ describe('--sign-images: image signatures in the transparency log (built CLI)', 
     it('cosign verify --key accepts every image signature with the log checked, not with another log', async () => {
       for (const image of run.images) {
         const verified = await cosignVerify('verify', image, [
-          '--key',
-          key.publicKeyFile,
-          '--trusted-root',
-          sigstore.trustedRootPath,
+          ...keyAndRoot(key.publicKeyFile, sigstore.trustedRootPath),
         ]);
         expect(verified.stderr).toContain(LOGGED);
         expect(verified.code, verified.stderr).toBe(0);
@@ -822,28 +800,17 @@ describe('--sign-images: image signatures in the transparency log (built CLI)', 
       expect(withEnvKey.stderr).toContain(LOGGED);
       expect(withEnvKey.code, withEnvKey.stderr).toBe(0);
       const otherLog = await cosignVerify('verify', run, [
-        '--key',
-        key.publicKeyFile,
-        '--trusted-root',
-        otherSigstore.trustedRootPath,
+        ...keyAndRoot(key.publicKeyFile, otherSigstore.trustedRootPath),
       ]);
       expect(otherLog.code).not.toBe(0);
     });
 
     it('tekton-attest verify --signature checks the entry in the bundle annotation', async () => {
-      const ok = await verifySignatures(run, [
-        '--key',
-        key.publicKeyFile,
-        '--trusted-root',
-        sigstore.trustedRootPath,
-      ]);
+      const ok = await verifySignatures(run, [...keyAndRoot(key.publicKeyFile, sigstore.trustedRootPath)]);
       expect(ok.stdout).toMatch(/OK +\.sig .*\(key rekor#\d+\)/);
       expect(ok.code).toBe(0);
       const otherLog = await verifySignatures(run, [
-        '--key',
-        key.publicKeyFile,
-        '--trusted-root',
-        otherSigstore.trustedRootPath,
+        ...keyAndRoot(key.publicKeyFile, otherSigstore.trustedRootPath),
       ]);
       expect(otherLog.stdout).toMatch(/FAIL +\.sig /);
       expect(otherLog.code).toBe(1);
@@ -879,10 +846,7 @@ describe('--sign-images: image signatures in the transparency log (built CLI)', 
     expect(imageSignatureEntries(image)).toHaveLength(1);
     expect(await referrerDigests(image)).toEqual(referrers);
     const verified = await cosignVerify('verify', image, [
-      '--key',
-      key.publicKeyFile,
-      '--trusted-root',
-      sigstore.trustedRootPath,
+      ...keyAndRoot(key.publicKeyFile, sigstore.trustedRootPath),
     ]);
     expect(verified.stderr).toContain(LOGGED);
     expect(verified.code, verified.stderr).toBe(0);
