@@ -2,12 +2,14 @@ import { collectRun } from '../collect/api/collect-run.js';
 import type { AttestConfig } from '../config/attest.js';
 import { AttestError } from '../errors.js';
 import { log } from '../log.js';
-import { buildStatement } from '../provenance/index.js';
+import { buildStatement, loggedWarnings } from '../provenance/index.js';
+import { imagesToSign } from '../provenance/signed-images.js';
 import { reportAttestation } from '../report/attestation.js';
 import { taskResults, writeTaskResults } from '../report/task-results.js';
-import { assertImageSignaturesLoggable, logEnvelope, transparencyWanted } from '../signing/transparency.js';
+import { logEnvelope, transparencyWanted } from '../signing/transparency.js';
 import { storeEverywhere } from './backends.js';
 import { step, withinDeadline } from './deadline.js';
+import { imagesToStore } from './image-signatures.js';
 import { kubeSecrets, lazyKubeClient } from './kube.js';
 import { signAttestation } from './sign.js';
 import { createSigner, describeSigner } from './signer.js';
@@ -40,16 +42,25 @@ async function attest(config: AttestConfig): Promise<void> {
   const rekorUrl = transparencyWanted(config.transparency.mode, collected.pipelineRun.metadata.annotations)
     ? config.transparency.rekorUrl
     : undefined;
-  const signImages = config.storage.includes('oci') && config.oci.signImages;
   // Before the attestation's own entry: a run refused for its image signatures leaves nothing in the log.
-  if (rekorUrl && signImages) assertImageSignaturesLoggable(signer);
+  const { images, skipped } = imagesToStore(
+    config.oci.signImages,
+    config.oci.signImages === 'off' ? [] : imagesToSign(collected.snapshot, loggedWarnings()),
+    signer,
+    rekorUrl,
+  );
   if (rekorUrl) {
     step(`log the attestation in ${rekorUrl}`);
     attestation = await logEnvelope(attestation, rekorUrl);
   }
 
-  step(`store the attestation (${config.storage.join(', ')})`);
-  const outcomes = await storeEverywhere(config, { client, collected, signer, rekorUrl }, attestation);
+  step(
+    `store the attestation (${config.storage.join(', ')})${images.length ? ` and ${images.length} image signatures (oci)` : ''}`,
+  );
+  const outcomes = [
+    ...(await storeEverywhere(config, { client, collected, signer, rekorUrl, images }, attestation)),
+    ...(skipped ? [skipped] : []),
+  ];
   reportAttestation(collected, attestation, config.format, describeSigner(signer), outcomes);
   if (config.resultsDir) {
     step('write the Task results');

@@ -1,12 +1,17 @@
-// --sign-images before storing: the oci backend is asked (read-only) whether an equivalent signature is
+// Image signatures before storing: the oci backend is asked (read-only) whether an equivalent signature is
 // stored, and only when not is the image signed and logged. A real registry and the test Rekor.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { storeInOci } from '../../src/commands/image-signatures.js';
 import { RegistryClient } from '../../src/oci/client.js';
 import { logEnvelope } from '../../src/signing/transparency.js';
 import { OciReferrerStorage } from '../../src/storage/oci-referrer.js';
 import { OciTagStorage } from '../../src/storage/oci-tag.js';
-import { imageSubject, provenance, signed, testKey } from '../harness/attestations.js';
+import {
+  imageSubject,
+  provenance,
+  signed,
+  storeWithImageSignatures,
+  testKey,
+} from '../harness/attestations.js';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
 import { pushTestImage } from '../harness/registry-http.js';
 import { type SigstoreStack, startSigstore } from '../harness/sigstore.js';
@@ -35,11 +40,13 @@ describe.each([
     const statement = provenance([imageSubject(registry.host, repository, image.digest)]);
     const attestation = await logEnvelope(await signed(statement, key), sigstore.rekorUrl);
     const before = sigstore.entries.length;
-    const first = await storeInOci(storage(), attestation, key.signer, sigstore.rekorUrl);
+    const first = (await storeWithImageSignatures(storage(), attestation, key.signer, sigstore.rekorUrl))
+      .signatures;
     expect(first.ok, first.detail).toBe(true);
     expect(sigstore.entries.slice(before).map((e) => e.body.kind)).toEqual([kind]);
 
-    const again = await storeInOci(storage(), attestation, key.signer, sigstore.rekorUrl);
+    const again = (await storeWithImageSignatures(storage(), attestation, key.signer, sigstore.rekorUrl))
+      .signatures;
     expect(again.ok, again.detail).toBe(true);
     expect(again.locations).toEqual(first.locations);
     expect(again.detail).toMatch(
