@@ -70,8 +70,8 @@ spec:
       description: tag = cosign .att/.sig tags; sigstore-bundle = OCI 1.1 referrer holding a sigstore bundle.
     - name: sign-images
       type: string
-      default: "{{ default "false" .Params.signImages }}"
-      description: '"true": also write cosign image signatures (.sig) for every image subject.'
+      default: "{{ default "true" .Params.signImages }}"
+      description: Cosign image signatures (.sig) for every image a TaskRun of the run built, as Chains' artifacts.oci does, whatever storage says. "false" turns them off.
     - name: mark-signed
       type: string
       default: "{{ default "false" .Params.markSigned }}"
