@@ -9,7 +9,7 @@ import { taskResults, writeTaskResults } from '../report/task-results.js';
 import { logEnvelope, transparencyWanted } from '../signing/transparency.js';
 import { storeEverywhere } from './backends.js';
 import { step, withinDeadline } from './deadline.js';
-import { imagesToStore } from './image-signatures.js';
+import { IMAGE_SIGNATURES, imagesToStore } from './image-signatures.js';
 import { kubeSecrets, lazyKubeClient } from './kube.js';
 import { signAttestation } from './sign.js';
 import { createSigner, describeSigner } from './signer.js';
@@ -55,7 +55,7 @@ async function attest(config: AttestConfig): Promise<void> {
   }
 
   step(
-    `store the attestation (${config.storage.join(', ')})${images.length ? ` and ${images.length} image signatures (oci)` : ''}`,
+    `store the attestation (${config.storage.join(', ')})${images.length ? ` and the image signatures (${images.length === 1 ? '1 image' : `${images.length} images`})` : ''}`,
   );
   const outcomes = [
     ...(await storeEverywhere(config, { client, collected, signer, rekorUrl, images }, attestation)),
@@ -74,14 +74,20 @@ async function attest(config: AttestConfig): Promise<void> {
       }),
     );
   }
-  const failed = outcomes.filter((o) => !o.ok).map((o) => o.backend);
+  const failed = outcomes.filter((o) => !o.ok);
   if (failed.length === 0) return;
-  const message = `${failed.length} of ${outcomes.length} storage backends failed: ${failed.join(', ')}`;
+  const names = failed.map((o) => (o.artifact ? `${o.backend} (${o.artifact})` : o.backend));
+  const message = `${failed.length} of ${outcomes.length} storage backends failed: ${names.join(', ')}`;
   if (config.bestEffort) {
     log.warn(`${message} (--best-effort: exiting 0)`);
     return;
   }
+  const imageSignaturesFailed = failed.some((o) => o.artifact === IMAGE_SIGNATURES);
   throw new AttestError('STORAGE_FAILED', message, {
-    hint: 'see the summary above for each failure; --best-effort exits 0 despite failed backends',
+    hint:
+      'see the summary above for each failure; --best-effort exits 0 despite failed backends' +
+      (imageSignaturesFailed
+        ? '. Image signatures are on by default and go to the registry whatever --storage says: give the task push access to the built images, or pass --sign-images=false'
+        : ''),
   });
 }

@@ -49,7 +49,7 @@ export function imagesToStore(
       hint: 'use an ECDSA P-256 key (tekton-attest keygen, cosign generate-key-pair), RSA or --signer keyless; or pass --sign-images=false or --transparency false. Nothing was logged or written',
     });
   }
-  const detail = `skipped for ${images.length} images: ${reason}; use an ECDSA key (tekton-attest keygen) or --signer keyless to sign images, or --sign-images=false to turn them off`;
+  const detail = `skipped for ${images.length === 1 ? '1 image' : `${images.length} images`}: ${reason}; use an ECDSA key (tekton-attest keygen) or --signer keyless to sign images, or --sign-images=false to turn them off`;
   log.warn(`image signatures ${detail}`);
   return {
     images: [],

@@ -77,7 +77,7 @@ describe('imagesToStore: which images get signatures, decided before anything is
     const { images: signed, skipped } = imagesToStore('default', images, ed25519, rekor);
     expect(signed).toEqual([]);
     expect(skipped).toMatchObject({ backend: 'oci', artifact: 'image signatures', ok: true, locations: [] });
-    expect(skipped?.detail).toContain('skipped for 1 images: an Ed25519 key cannot have image signatures');
+    expect(skipped?.detail).toContain('skipped for 1 image: an Ed25519 key cannot have image signatures');
     expect(skipped?.detail).toContain('--sign-images=false');
   });
 
