@@ -150,7 +150,7 @@ spec:
     - name: SUBJECTS
       description: The attested subjects, JSON [{"name", "digest"}].
     - name: STORAGE
-      description: Where the attestation was stored, JSON [{"backend", "ok", "locations"}].
+      description: Where the attestation (and the image signatures, "artifact" = "image signatures") was stored, JSON [{"backend", "artifact"?, "ok", "locations"}].
     - name: FOREIGN_STATUS
       description: Run status fields last written by a field manager other than Tekton's controller, attested anyway (allow-foreign-status), JSON [{"kind", "name", "field", "manager"}]; [] when there were none.
   volumes:
