@@ -9,7 +9,7 @@ import { taskResults, writeTaskResults } from '../report/task-results.js';
 import { logEnvelope, transparencyWanted } from '../signing/transparency.js';
 import { storeEverywhere } from './backends.js';
 import { step, withinDeadline } from './deadline.js';
-import { IMAGE_SIGNATURES, imagesToStore } from './image-signatures.js';
+import { IMAGE_SIGNATURES, imageCount, imagesToStore } from './image-signatures.js';
 import { kubeSecrets, lazyKubeClient } from './kube.js';
 import { signAttestation } from './sign.js';
 import { createSigner, describeSigner } from './signer.js';
@@ -36,7 +36,9 @@ async function attest(config: AttestConfig): Promise<void> {
   const collected = await collectRun(client, config.run);
 
   step('build and sign the provenance');
-  const statement = buildStatement(collected.snapshot, config.format);
+  // One warning list for the statement and the images to sign: a result both read is reported once.
+  const warn = loggedWarnings();
+  const statement = buildStatement(collected.snapshot, config.format, { warn });
   let attestation = await signAttestation(statement, signer);
   // Where this run's signatures are logged (the attestation here, image signatures before they are stored).
   const rekorUrl = transparencyWanted(config.transparency.mode, collected.pipelineRun.metadata.annotations)
@@ -45,7 +47,7 @@ async function attest(config: AttestConfig): Promise<void> {
   // Before the attestation's own entry: a run refused for its image signatures leaves nothing in the log.
   const { images, skipped } = imagesToStore(
     config.oci.signImages,
-    config.oci.signImages === 'off' ? [] : imagesToSign(collected.snapshot, loggedWarnings()),
+    config.oci.signImages === 'off' ? [] : imagesToSign(collected.snapshot, warn),
     signer,
     rekorUrl,
   );
@@ -54,9 +56,8 @@ async function attest(config: AttestConfig): Promise<void> {
     attestation = await logEnvelope(attestation, rekorUrl);
   }
 
-  step(
-    `store the attestation (${config.storage.join(', ')})${images.length ? ` and the image signatures (${images.length === 1 ? '1 image' : `${images.length} images`})` : ''}`,
-  );
+  const imageSignatures = images.length > 0 ? ` and the image signatures (${imageCount(images)})` : '';
+  step(`store the attestation (${config.storage.join(', ')})${imageSignatures}`);
   const outcomes = [
     ...(await storeEverywhere(config, { client, collected, signer, rekorUrl, images }, attestation)),
     ...(skipped ? [skipped] : []),

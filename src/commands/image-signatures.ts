@@ -1,4 +1,4 @@
-import type { AttestConfig } from '../config/attest.js';
+import type { ImageSignatureMode } from '../config/attest.js';
 import { AttestError } from '../errors.js';
 import { log } from '../log.js';
 import { cosignSignStatement, type SignedImage, simpleSigningPayload } from '../provenance/payloads.js';
@@ -29,13 +29,18 @@ import { signAttestation } from './sign.js';
 
 export const IMAGE_SIGNATURES = 'image signatures';
 
+/** `1 image`, `3 images`: for the step and the summary. */
+export function imageCount(images: readonly unknown[]): string {
+  return images.length === 1 ? '1 image' : `${images.length} images`;
+}
+
 /**
  * Which of `images` get signatures, decided before anything is logged: none with `--sign-images=false`.
  * Rekor cannot log an Ed25519 key's `.sig` (signing/transparency.ts): asked for explicitly, that is an
  * error; by default, the run goes on without them and says so (a `skipped` outcome for the summary).
  */
 export function imagesToStore(
-  mode: AttestConfig['oci']['signImages'],
+  mode: ImageSignatureMode,
   images: readonly Subject[],
   signer: Signer,
   rekorUrl: string | undefined,
@@ -49,7 +54,7 @@ export function imagesToStore(
       hint: 'use an ECDSA P-256 key (tekton-attest keygen, cosign generate-key-pair), RSA or --signer keyless; or pass --sign-images=false or --transparency false. Nothing was logged or written',
     });
   }
-  const detail = `skipped for ${images.length === 1 ? '1 image' : `${images.length} images`}: ${reason}; use an ECDSA key (tekton-attest keygen) or --signer keyless to sign images, or --sign-images=false to turn them off`;
+  const detail = `skipped for ${imageCount(images)}: ${reason}; use an ECDSA key (tekton-attest keygen) or --signer keyless to sign images, or --sign-images=false to turn them off`;
   log.warn(`image signatures ${detail}`);
   return {
     images: [],

@@ -17,7 +17,8 @@ export function imagesToSign(snapshot: RunSnapshot, warn: Warn): OciImage[] {
   for (const taskRun of snapshot.taskRuns) {
     if (!taskRun.status?.completionTime) continue;
     for (const image of [...ociImages(taskRunResults(taskRun), warn), ...buildOutputImages(taskRun, warn)]) {
-      images.set(`${image.name}@sha256:${image.digest.sha256}`, image);
+      const key = `${image.name}@sha256:${image.digest.sha256}`;
+      if (!images.has(key)) images.set(key, image);
     }
   }
   return [...images.values()];
