@@ -70,8 +70,8 @@ spec:
       description: tag = cosign .att/.sig tags; sigstore-bundle = OCI 1.1 referrer holding a sigstore bundle.
     - name: sign-images
       type: string
-      default: "{{ default "true" .Params.signImages }}"
-      description: Cosign image signatures (.sig) for every image a TaskRun of the run built, as Chains' artifacts.oci does, whatever storage says. "false" turns them off.
+      default: "{{ default "" .Params.signImages }}"
+      description: Cosign image signatures (.sig) for every image a TaskRun of the run built, as Chains' artifacts.oci does, whatever storage says. Empty = on (skipped with a warning when transparency is on and the key is Ed25519); "true" = on, and that case fails; "false" = off.
     - name: mark-signed
       type: string
       default: "{{ default "false" .Params.markSigned }}"
