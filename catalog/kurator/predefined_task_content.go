@@ -70,8 +70,8 @@ spec:
       description: tag = cosign .att/.sig tags; sigstore-bundle = OCI 1.1 referrer holding a sigstore bundle.
     - name: sign-images
       type: string
-      default: "{{ default "false" .Params.signImages }}"
-      description: '"true": also write cosign image signatures (.sig) for every image subject.'
+      default: "{{ default "" .Params.signImages }}"
+      description: Cosign image signatures (.sig) for every image a TaskRun of the run built, as Chains' artifacts.oci does, whatever storage says. Empty = on (skipped with a warning when transparency is on and the key is Ed25519); "true" = on, and that case fails; "false" = off.
     - name: mark-signed
       type: string
       default: "{{ default "false" .Params.markSigned }}"
@@ -150,7 +150,7 @@ spec:
     - name: SUBJECTS
       description: The attested subjects, JSON [{"name", "digest"}].
     - name: STORAGE
-      description: Where the attestation was stored, JSON [{"backend", "ok", "locations"}].
+      description: Where the attestation (and the image signatures, "artifact" = "image signatures") was stored, JSON [{"backend", "artifact"?, "ok", "locations"}].
     - name: FOREIGN_STATUS
       description: Run status fields last written by a field manager other than Tekton's controller, attested anyway (allow-foreign-status), JSON [{"kind", "name", "field", "manager"}]; [] when there were none.
   volumes:

@@ -169,7 +169,8 @@ export const storageOptions = {
   },
   'sign-images': {
     type: 'boolean',
-    describe: 'Also write cosign image signatures (.sig) for every image subject',
+    describe:
+      'Cosign image signatures (.sig) for every image the TaskRuns built, in the registry whatever --storage says (default: on; --sign-images=false turns them off)',
   },
   'mark-signed': {
     type: 'boolean',

@@ -2,12 +2,14 @@ import { collectRun } from '../collect/api/collect-run.js';
 import type { AttestConfig } from '../config/attest.js';
 import { AttestError } from '../errors.js';
 import { log } from '../log.js';
-import { buildStatement } from '../provenance/index.js';
+import { buildStatement, loggedWarnings } from '../provenance/index.js';
+import { imagesToSign } from '../provenance/signed-images.js';
 import { reportAttestation } from '../report/attestation.js';
 import { taskResults, writeTaskResults } from '../report/task-results.js';
-import { assertImageSignaturesLoggable, logEnvelope, transparencyWanted } from '../signing/transparency.js';
+import { logEnvelope, transparencyWanted } from '../signing/transparency.js';
 import { storeEverywhere } from './backends.js';
 import { step, withinDeadline } from './deadline.js';
+import { IMAGE_SIGNATURES, imageCount, imagesToStore } from './image-signatures.js';
 import { kubeSecrets, lazyKubeClient } from './kube.js';
 import { signAttestation } from './sign.js';
 import { createSigner, describeSigner } from './signer.js';
@@ -34,22 +36,32 @@ async function attest(config: AttestConfig): Promise<void> {
   const collected = await collectRun(client, config.run);
 
   step('build and sign the provenance');
-  const statement = buildStatement(collected.snapshot, config.format);
+  // One warning list for the statement and the images to sign: a result both read is reported once.
+  const warn = loggedWarnings();
+  const statement = buildStatement(collected.snapshot, config.format, { warn });
   let attestation = await signAttestation(statement, signer);
   // Where this run's signatures are logged (the attestation here, image signatures before they are stored).
   const rekorUrl = transparencyWanted(config.transparency.mode, collected.pipelineRun.metadata.annotations)
     ? config.transparency.rekorUrl
     : undefined;
-  const signImages = config.storage.includes('oci') && config.oci.signImages;
   // Before the attestation's own entry: a run refused for its image signatures leaves nothing in the log.
-  if (rekorUrl && signImages) assertImageSignaturesLoggable(signer);
+  const { images, skipped } = imagesToStore(
+    config.oci.signImages,
+    config.oci.signImages === 'off' ? [] : imagesToSign(collected.snapshot, warn),
+    signer,
+    rekorUrl,
+  );
   if (rekorUrl) {
     step(`log the attestation in ${rekorUrl}`);
     attestation = await logEnvelope(attestation, rekorUrl);
   }
 
-  step(`store the attestation (${config.storage.join(', ')})`);
-  const outcomes = await storeEverywhere(config, { client, collected, signer, rekorUrl }, attestation);
+  const imageSignatures = images.length > 0 ? ` and the image signatures (${imageCount(images)})` : '';
+  step(`store the attestation (${config.storage.join(', ')})${imageSignatures}`);
+  const outcomes = [
+    ...(await storeEverywhere(config, { client, collected, signer, rekorUrl, images }, attestation)),
+    ...(skipped ? [skipped] : []),
+  ];
   reportAttestation(collected, attestation, config.format, describeSigner(signer), outcomes);
   if (config.resultsDir) {
     step('write the Task results');
@@ -63,14 +75,20 @@ async function attest(config: AttestConfig): Promise<void> {
       }),
     );
   }
-  const failed = outcomes.filter((o) => !o.ok).map((o) => o.backend);
+  const failed = outcomes.filter((o) => !o.ok);
   if (failed.length === 0) return;
-  const message = `${failed.length} of ${outcomes.length} storage backends failed: ${failed.join(', ')}`;
+  const names = failed.map((o) => (o.artifact ? `${o.backend} (${o.artifact})` : o.backend));
+  const message = `${failed.length} of ${outcomes.length} storage backends failed: ${names.join(', ')}`;
   if (config.bestEffort) {
     log.warn(`${message} (--best-effort: exiting 0)`);
     return;
   }
+  const imageSignaturesFailed = failed.some((o) => o.artifact === IMAGE_SIGNATURES);
   throw new AttestError('STORAGE_FAILED', message, {
-    hint: 'see the summary above for each failure; --best-effort exits 0 despite failed backends',
+    hint:
+      'see the summary above for each failure; --best-effort exits 0 despite failed backends' +
+      (imageSignaturesFailed
+        ? '. Image signatures are on by default and go to the registry whatever --storage says: give the task push access to the built images, or pass --sign-images=false'
+        : ''),
   });
 }

@@ -6,11 +6,12 @@ import type { KubeClient } from '../kube/client.js';
 import { ServiceAccountCredentials } from '../kube/registry-credentials.js';
 import { log } from '../log.js';
 import type { RegistryClient } from '../oci/client.js';
+import type { Subject } from '../provenance/statement.js';
 import type { Signer } from '../signing/types.js';
 import type { SignedAttestation, StorageOutcome } from '../storage/backend.js';
 import { FileStorage } from '../storage/file.js';
 import { TektonStorage } from '../storage/tekton.js';
-import { storeInOci } from './image-signatures.js';
+import { IMAGE_SIGNATURES, storeImageSignatures } from './image-signatures.js';
 import { openRegistry } from './registry.js';
 
 export interface StorageContext {
@@ -19,24 +20,40 @@ export interface StorageContext {
   signer: Signer;
   /** Set when the run's signatures go to Rekor. */
   rekorUrl: string | undefined;
+  /** The images to sign (image-signatures.ts): written to the registry whatever `--storage` says. */
+  images: readonly Subject[];
 }
 
 /**
- * Stores the attestation in every `--storage` backend (oci: with `--sign-images`, the image signatures
- * first, see image-signatures.ts). They write to different places (the API server, the
- * registry, a directory): side by side, the run waits for the slowest instead of their sum. Outcomes keep
- * the --storage order; a backend's failure is its outcome, whatever the others do.
+ * Stores the attestation in every `--storage` backend, and the image signatures next to their images
+ * (see image-signatures.ts). They write to different places (the API server, the registry, a directory):
+ * side by side, the run waits for the slowest instead of their sum. Outcomes keep the --storage order, the
+ * image signatures last; a failure is its own outcome, whatever the others do.
  */
 export async function storeEverywhere(
   config: AttestConfig,
   context: StorageContext,
   attestation: SignedAttestation,
 ): Promise<StorageOutcome[]> {
-  const registry = config.storage.includes('oci') ? await registryFor(config, context) : undefined;
+  const needsRegistry = config.storage.includes('oci') || context.images.length > 0;
+  const registry = needsRegistry ? await registryFor(config, context) : undefined;
   try {
-    return await Promise.all(
-      config.storage.map((name) => store(name, () => writeTo(name, config, context, registry, attestation))),
+    const writes = config.storage.map((name) =>
+      store(name, undefined, () => writeTo(name, config, context, registry, attestation)),
     );
+    if (context.images.length > 0) {
+      writes.push(
+        store('oci', IMAGE_SIGNATURES, async () =>
+          storeImageSignatures(
+            await ociBackend(config, registry!),
+            context.images,
+            context.signer,
+            context.rekorUrl,
+          ),
+        ),
+      );
+    }
+    return await Promise.all(writes);
   } finally {
     await registry?.close();
   }
@@ -77,31 +94,39 @@ async function writeTo(
       }).store(attestation);
     case 'file':
       return new FileStorage(config.outputDir!, collected.target.pipelineRun).store(attestation);
-    case 'oci': {
-      const settings = {
-        client: registry!,
-        ...(config.oci.repository ? { repository: config.oci.repository } : {}),
-      };
-      // Each encoding's code (the bundle one with @sigstore/bundle) is loaded only when chosen.
-      const backend =
-        config.oci.encoding === 'tag'
-          ? new (await import('../storage/oci-tag.js')).OciTagStorage(settings)
-          : new (await import('../storage/oci-referrer.js')).OciReferrerStorage(settings);
-      const imageSigner = config.oci.signImages ? context.signer : undefined;
-      return storeInOci(backend, attestation, imageSigner, context.rekorUrl);
-    }
+    case 'oci':
+      return (await ociBackend(config, registry!)).store(attestation);
   }
 }
 
+/** The oci backend of `--oci-encoding`, its code (the bundle one with @sigstore/bundle) loaded only when chosen. */
+async function ociBackend(config: AttestConfig, client: RegistryClient) {
+  const settings = { client, ...(config.oci.repository ? { repository: config.oci.repository } : {}) };
+  return config.oci.encoding === 'tag'
+    ? new (await import('../storage/oci-tag.js')).OciTagStorage(settings)
+    : new (await import('../storage/oci-referrer.js')).OciReferrerStorage(settings);
+}
+
 /** One backend's attempt; a failure is an outcome, whatever the other backends do. */
-async function store(name: StorageName, write: () => Promise<StorageOutcome>): Promise<StorageOutcome> {
+async function store(
+  name: StorageName,
+  artifact: string | undefined,
+  write: () => Promise<StorageOutcome>,
+): Promise<StorageOutcome> {
+  const label = artifact ? `${name} storage (${artifact})` : `${name} storage`;
   try {
     const outcome = await write();
-    if (!outcome.ok) log.error(`${name} storage failed: ${outcome.detail ?? 'no reason given'}`);
+    if (!outcome.ok) log.error(`${label} failed: ${outcome.detail ?? 'no reason given'}`);
     return outcome;
   } catch (error) {
     const reason = reasonOf(error);
-    log.error(`${name} storage failed: ${reason}`);
-    return { backend: name, ok: false, locations: [], detail: reason.split('\n')[0] };
+    log.error(`${label} failed: ${reason}`);
+    return {
+      backend: name,
+      ...(artifact ? { artifact } : {}),
+      ok: false,
+      locations: [],
+      detail: reason.split('\n')[0],
+    };
   }
 }

@@ -101,7 +101,9 @@ async function verifySignatures(config: VerifyConfig): Promise<VerifyReport> {
       {
         hint:
           report.verdicts.length === 0
-            ? `check the image, --oci-repository, and that attest ran with oci storage${config.signatures ? ' and --sign-images' : ''}`
+            ? config.signatures
+              ? 'check the image, --oci-repository, that a TaskRun of the run named it in its results, and that attest ran without --sign-images=false'
+              : 'check the image, --oci-repository, and that attest ran with oci storage'
             : 'each line above says why; a key-signed attestation made without --transparency needs --insecure-ignore-tlog',
       },
     );

@@ -21,6 +21,13 @@ import {
   text,
 } from './values.js';
 
+/**
+ * `--sign-images` / Chains' `artifacts.oci.storage`: image signatures are on unless turned off, as in Chains.
+ * `requested`: asked for explicitly (flag, env or chains-config), so a signer that cannot make them is an
+ * error; `default`: nobody said, so such a signer skips them with a warning; `off`: `--sign-images=false`.
+ */
+export type ImageSignatureMode = 'requested' | 'default' | 'off';
+
 /** `--transparency` / Chains' `transparency.enabled`. */
 export type TransparencyMode = 'false' | 'true' | 'manual';
 
@@ -54,7 +61,8 @@ export interface AttestConfig {
   readonly oci: {
     readonly repository: Repository | undefined;
     readonly encoding: 'tag' | 'sigstore-bundle';
-    readonly signImages: boolean;
+    /** Written to the registry whatever `--storage` says, as Chains' `artifacts.oci` is (docs/oci.md). */
+    readonly signImages: ImageSignatureMode;
   };
   readonly registry: RegistryAccess;
   /** Also read the service account's pull secrets through the API. */
@@ -110,7 +118,7 @@ export async function parseAttestConfig(given: RawOptions): Promise<AttestConfig
     oci: {
       repository,
       encoding: parseOciEncoding(options),
-      signImages: flag(options, 'sign-images'),
+      signImages: parseImageSignatureMode(options['sign-images']),
     },
     registry: parseRegistryAccess(options),
     registryCredentialsFromApi: flag(options, 'registry-credentials-from-api'),
@@ -154,6 +162,15 @@ export function parseTransparencyMode(value: unknown): TransparencyMode {
   if (mode === 'true' || mode === 'false' || mode === 'manual') return mode;
   throw new AttestError('INVALID_ARGUMENT', `--transparency ${String(value)} is not a transparency mode`, {
     hint: 'use true, false or manual (manual: only runs annotated chains.tekton.dev/transparency-upload: "true")',
+  });
+}
+
+function parseImageSignatureMode(value: unknown): ImageSignatureMode {
+  if (value === undefined) return 'default';
+  if (value === true) return 'requested';
+  if (value === false) return 'off';
+  throw new AttestError('INVALID_ARGUMENT', `--sign-images ${String(value)} is not true or false`, {
+    hint: 'image signatures are on by default; pass --sign-images=false to turn them off',
   });
 }
 

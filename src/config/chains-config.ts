@@ -22,6 +22,8 @@ const CHAINS_KEYS = {
   'signers.x509.fulcio.address': 'fulcio-url',
   'signers.x509.fulcio.issuer': 'oidc-issuer',
   'signers.x509.identity.token.file': 'identity-token-file',
+  // Either turns image signatures off in Chains; the signer is read first, so `none` wins over the storage.
+  'artifacts.oci.signer': 'sign-images',
   'artifacts.oci.storage': 'sign-images',
 } as const;
 
@@ -109,12 +111,32 @@ function translateChainsValue(chainsKey: string, value: string): unknown {
       return value === 'x509' || value === 'cosign' ? 'key' : value;
     case 'artifacts.pipelinerun.enable-deep-inspection':
       return value === 'true';
+    case 'artifacts.oci.signer':
+      return value.trim() === 'none' ? false : undefined;
     case 'artifacts.oci.storage':
-      return value
-        .split(',')
-        .map((s) => s.trim())
-        .includes('oci');
+      return imageSignaturesFromChains(value);
     default:
       return value;
   }
+}
+
+/**
+ * Chains' `artifacts.oci.storage` (default `oci`): `""` turns image signatures off, as in Chains (`none` is
+ * read the same way); a list with `oci` keeps them on. The other backends Chains can keep image signatures in
+ * (tekton, gcs, ...) are not written here: refused rather than read as off.
+ */
+function imageSignaturesFromChains(value: string): boolean {
+  const backends = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (backends.length === 0 || (backends.length === 1 && backends[0] === 'none')) return false;
+  if (backends.includes('oci')) return true;
+  throw new AttestError(
+    'INVALID_INPUT',
+    `--chains-config: artifacts.oci.storage "${value}" names no backend tekton-attest writes image signatures to`,
+    {
+      hint: 'tekton-attest writes image signatures (.sig) to the registry only: set artifacts.oci.storage to oci, or to "" to turn them off (or pass --sign-images=false)',
+    },
+  );
 }

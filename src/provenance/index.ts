@@ -36,6 +36,11 @@ export function serializeStatement(statement: Statement): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(shaped));
 }
 
+/** A Warn that logs each distinct warning once, as buildStatement's default does. */
+export function loggedWarnings(): Warn {
+  return oncePerMessage(logWarning);
+}
+
 function logWarning(message: string, source?: ResultSource): void {
   log.warn(source ? `${describeSource(source)}: ${message}` : message);
 }

@@ -1,4 +1,5 @@
 import type { TaskRun } from '../tekton/types.js';
+import { buildOutputSubjects } from './artifact-outputs.js';
 import {
   pipelineRunResults,
   type RunContext,
@@ -26,6 +27,8 @@ import {
  * `*ARTIFACT_OUTPUTS`; with deep inspection each executed TaskRun's first, then the PipelineRun's.
  * slsa/v2alpha4 (SubjectsFromBuildArtifact): build artifacts and OCI images only; the PipelineRun's first,
  * then with deep inspection each executed TaskRun's step results (step by step), then its results.
+ * Beyond Chains v0.28, a TaskRun's subjects end with its Artifacts API build outputs (artifact-outputs.ts),
+ * in every format: a TaskRun without `status.artifacts` gets exactly Chains' subjects.
  */
 function subjectList(): ArtifactList<Subject> {
   return new ArtifactList<Subject>(
@@ -70,12 +73,16 @@ export function buildArtifactOnlySubjects(context: RunContext): Subject[] {
 
 /** A TaskRun's own subjects in slsa/v1 and slsa/v2alpha3: its type-hinted results. */
 export function taskRunSubjects(taskRun: TaskRun, warn: Warn): Subject[] {
-  return typeHintedSubjects(taskRunResults(taskRun), warn);
+  return subjectList()
+    .add(...typeHintedSubjects(taskRunResults(taskRun), warn))
+    .add(...buildOutputSubjects(taskRun, warn)).items;
 }
 
 /** A TaskRun's build artifacts (slsa/v2alpha4): its step results, step by step, then its results. */
 export function taskRunBuildArtifactSubjects(taskRun: TaskRun, warn: Warn): Subject[] {
   const list = subjectList();
   for (const step of stepResults(taskRun)) list.add(...buildArtifactSubjects(step, warn));
-  return list.add(...buildArtifactSubjects(taskRunResults(taskRun), warn)).items;
+  return list
+    .add(...buildArtifactSubjects(taskRunResults(taskRun), warn))
+    .add(...buildOutputSubjects(taskRun, warn)).items;
 }

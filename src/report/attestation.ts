@@ -18,7 +18,7 @@ export function reportAttestation(
   const { snapshot, target } = collected;
   const subjects = attestation.statement.subject;
   if (subjects.length === 0) {
-    const elsewhere = outcomes.map((o) => o.backend).filter((b) => b !== 'oci');
+    const elsewhere = outcomes.filter((o) => o.backend !== 'oci' && !o.artifact).map((o) => o.backend);
     log.info(
       `the provenance has no subjects (no image or artifact results): nothing to attach in a registry; ` +
         `attested to ${elsewhere.join(', ') || 'no other backend'}`,

@@ -92,7 +92,12 @@ function fitList<T>(items: readonly T[], budget: number): { json: string; omitte
 
 /** Every backend stays listed with its status; its locations are cut, longest list first, to fit. */
 function storageResult(outcomes: readonly StorageOutcome[]): string {
-  const entries = outcomes.map((o) => ({ backend: o.backend, ok: o.ok, locations: [...o.locations] }));
+  const entries = outcomes.map((o) => ({
+    backend: o.backend,
+    ...(o.artifact ? { artifact: o.artifact } : {}),
+    ok: o.ok,
+    locations: [...o.locations],
+  }));
   let omitted = 0;
   let json = JSON.stringify(entries);
   while (Buffer.byteLength(json) > STORAGE_BUDGET) {

@@ -106,20 +106,12 @@ export async function logEnvelope<T extends SignedEnvelope>(attestation: T, reko
 }
 
 /**
- * Refuses a signer whose image signatures Rekor cannot log: Rekor checks a `hashedrekord` signature over the
+ * Whether Rekor can log this signer's image signatures: it checks a `hashedrekord` signature over the
  * sha256 digest (Ed25519ph for Ed25519 keys), which the plain Ed25519 signature cosign's layout carries is
- * not. Called before anything is logged or written.
+ * not. Asked before anything is logged or written.
  */
-export function assertImageSignaturesLoggable(signer: Pick<Signer, 'publicKeyPem'>): void {
-  if (publicKeyFromPem(signer.publicKeyPem(), 'the image signing key').asymmetricKeyType !== 'ed25519')
-    return;
-  throw new AttestError(
-    'TRANSPARENCY',
-    'image signatures made with an Ed25519 key cannot be logged in Rekor',
-    {
-      hint: 'Rekor checks a .sig signature over its sha256 digest, which a plain Ed25519 signature is not: use an ECDSA or RSA key (or --signer keyless) with --sign-images and --transparency, or drop one of them. Nothing was logged or written',
-    },
-  );
+export function imageSignaturesLoggable(signer: Pick<Signer, 'publicKeyPem'>): boolean {
+  return publicKeyFromPem(signer.publicKeyPem(), 'the image signing key').asymmetricKeyType !== 'ed25519';
 }
 
 /**

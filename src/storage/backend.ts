@@ -9,6 +9,8 @@ export interface SignedAttestation extends SignedEnvelope {
 
 export interface StorageOutcome {
   backend: StorageName;
+  /** What was stored when it is not the run's attestation, e.g. `image signatures`. */
+  artifact?: string;
   ok: boolean;
   /** Where it wrote (image tags, object names, files), for the summary and Task results. */
   locations: string[];

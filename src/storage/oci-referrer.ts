@@ -9,7 +9,7 @@ import {
   type RepositoryRef,
 } from '../oci/types.js';
 import { COSIGN_SIGN_PREDICATE_TYPE } from '../provenance/payloads.js';
-import type { Statement } from '../provenance/statement.js';
+import type { Subject } from '../provenance/statement.js';
 import { holdsSamePayload } from '../signing/sign-payload.js';
 import { toSigstoreBundle } from '../signing/sigstore-bundle.js';
 import type { Envelope } from '../signing/types.js';
@@ -62,26 +62,29 @@ export class OciReferrerStorage implements OciBackend<SignedAttestation> {
     this.#now = options.now ?? (() => new Date());
   }
 
-  targets(statement: Statement): OciTarget[] {
-    return ociTargets(statement, this.#override).targets;
+  targets(subjects: readonly Subject[]): OciTarget[] {
+    return ociTargets(subjects, this.#override).targets;
   }
 
-  /** `imageSignatures`: with `--sign-images`, each target's signed `cosign/sign/v1` statement. */
-  store(
-    attestation: SignedAttestation,
-    imageSignatures?: ImageSignatures<SignedAttestation>,
+  /** The attestation as a referrer of each image subject. */
+  store(attestation: SignedAttestation): Promise<StorageOutcome> {
+    return storeInTargets(attestation.statement.subject, this.#override, async (target) => [
+      await this.#attach(target, attestation),
+    ]);
+  }
+
+  /** Each image's signed `cosign/sign/v1` statement as a referrer (see PreparedSignature). */
+  storeImageSignatures(
+    images: readonly Subject[],
+    imageSignatures: ImageSignatures<SignedAttestation>,
   ): Promise<StorageOutcome> {
-    return storeInTargets(attestation.statement, this.#override, async (target) => {
+    return storeInTargets(images, this.#override, async (target) => {
       const signature = preparedFor(imageSignatures, target);
-      const written = [await this.#attach(target, attestation)];
-      if (signature) {
-        written.push(
-          'stored' in signature
-            ? this.#foundExisting(target, signature.stored, COSIGN_SIGN_PREDICATE_TYPE)
-            : await this.#attach(target, signature.signed),
-        );
-      }
-      return written;
+      return [
+        'stored' in signature
+          ? this.#foundExisting(target, signature.stored, COSIGN_SIGN_PREDICATE_TYPE)
+          : await this.#attach(target, signature.signed),
+      ];
     });
   }
 

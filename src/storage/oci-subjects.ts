@@ -2,7 +2,7 @@ import { AttestError, reasonOf } from '../errors.js';
 import { log } from '../log.js';
 import { parseReference } from '../oci/reference.js';
 import type { RepositoryRef } from '../oci/types.js';
-import type { Statement, Subject } from '../provenance/statement.js';
+import type { Subject } from '../provenance/statement.js';
 import type { SignedAttestation, StorageOutcome } from './backend.js';
 
 /** One image an OCI backend attaches to: the subject, the image it names, and where attachments go. */
@@ -18,17 +18,17 @@ export interface OciTarget {
 const SHA256_HEX = /^[a-f0-9]{64}$/;
 
 /**
- * The subjects that are images with a sha256 digest (what cosign can attach to), and a reason for each one
- * that is not. Subjects are deduplicated by image and digest.
+ * The subjects (of a statement, or the images to sign) that are images with a sha256 digest (what cosign
+ * can attach to), and a reason for each one that is not. Subjects are deduplicated by image and digest.
  */
 export function ociTargets(
-  statement: Statement,
+  subjects: readonly Subject[],
   override: RepositoryRef | undefined,
 ): { targets: OciTarget[]; skipped: string[] } {
   const targets: OciTarget[] = [];
   const skipped: string[] = [];
   const seen = new Set<string>();
-  for (const subject of statement.subject) {
+  for (const subject of subjects) {
     const hex = subject.digest.sha256;
     if (!hex || !SHA256_HEX.test(hex)) {
       const algorithms = Object.keys(subject.digest).join(', ') || 'none';
@@ -62,16 +62,17 @@ export interface TargetWrite {
 }
 
 /**
- * The part every OCI encoding shares: find the image subjects, write to each, and report. Targets are
- * written concurrently (each write waits out a registry settle time), except targets that share a tag
- * (the same digest stored in one `--oci-repository`), which go one after another.
+ * The part every OCI encoding shares: find the image subjects (of the statement, or the images to sign),
+ * write to each, and report. Targets are written concurrently (each write waits out a registry settle
+ * time), except targets that share a tag (the same digest stored in one `--oci-repository`), which go one
+ * after another.
  */
 export async function storeInTargets(
-  statement: Statement,
+  subjects: readonly Subject[],
   override: RepositoryRef | undefined,
   write: (target: OciTarget) => Promise<TargetWrite[]>,
 ): Promise<StorageOutcome> {
-  const { targets, skipped } = ociTargets(statement, override);
+  const { targets, skipped } = ociTargets(subjects, override);
   for (const reason of skipped) log.warn(`oci: ${reason}`);
   if (targets.length === 0) {
     const detail = ['no image subject with a sha256 digest: nothing stored in a registry', ...skipped];
@@ -134,24 +135,36 @@ export interface SignatureQuery {
   logged: boolean;
 }
 
-/** An `oci` backend (either encoding): it answers the query and stores the signed values it is handed. */
+/**
+ * An `oci` backend (either encoding): it answers the query and stores the signed values it is handed: the
+ * attestation next to each image subject of its statement, image signatures next to the images signed.
+ */
 export interface OciBackend<T> {
   readonly name: 'oci';
   readonly encoding: 'tag' | 'sigstore-bundle';
-  /** The images the statement's subjects name, and where each one's attachments go. */
-  targets(statement: Statement): OciTarget[];
+  /** The images the subjects name, and where each one's attachments go. */
+  targets(subjects: readonly Subject[]): OciTarget[];
   /** Where an equivalent image signature is stored for the target, if one is. Writes nothing. */
   findImageSignature(target: OciTarget, query: SignatureQuery): Promise<string | undefined>;
-  store(attestation: SignedAttestation, imageSignatures?: ImageSignatures<T>): Promise<StorageOutcome>;
+  store(attestation: SignedAttestation): Promise<StorageOutcome>;
+  /** Each image's prepared signature (see PreparedSignature), stored next to the image. */
+  storeImageSignatures(
+    images: readonly Subject[],
+    imageSignatures: ImageSignatures<T>,
+  ): Promise<StorageOutcome>;
 }
 
-/** The prepared signature of a target; a failed one is thrown, so the target is left untouched. */
+/**
+ * The prepared signature of a target; a failed one is thrown, so the target is left untouched. Every
+ * target was prepared (commands/image-signatures.ts asks the same backend for the targets).
+ */
 export function preparedFor<T>(
-  imageSignatures: ImageSignatures<T> | undefined,
+  imageSignatures: ImageSignatures<T>,
   target: OciTarget,
-): { signed: T } | { stored: string } | undefined {
-  const prepared = imageSignatures?.get(targetKey(target));
-  if (prepared && 'failed' in prepared) throw prepared.failed;
+): { signed: T } | { stored: string } {
+  const prepared = imageSignatures.get(targetKey(target));
+  if (!prepared) throw new Error(`no image signature was prepared for ${targetKey(target)}`);
+  if ('failed' in prepared) throw prepared.failed;
   return prepared;
 }
 

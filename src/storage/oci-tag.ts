@@ -11,7 +11,7 @@ import {
   type RepositoryRef,
 } from '../oci/types.js';
 import { SIMPLESIGNING_PAYLOAD_TYPE } from '../provenance/payloads.js';
-import type { Statement } from '../provenance/statement.js';
+import type { Subject } from '../provenance/statement.js';
 import { parseEnvelope } from '../signing/dsse.js';
 import { verifySignature } from '../signing/key-signer.js';
 import { publicKeyFromPem } from '../signing/pem-key.js';
@@ -75,28 +75,30 @@ export class OciTagStorage implements OciBackend<SignedBlob> {
     this.#override = options.repository;
   }
 
-  targets(statement: Statement): OciTarget[] {
-    return ociTargets(statement, this.#override).targets;
+  targets(subjects: readonly Subject[]): OciTarget[] {
+    return ociTargets(subjects, this.#override).targets;
   }
 
-  /** `imageSignatures`: with `--sign-images`, each target's `.sig` (see PreparedSignature). */
-  store(
-    attestation: SignedAttestation,
-    imageSignatures?: ImageSignatures<SignedBlob>,
+  /** The attestation as a layer of each image subject's `.att`. */
+  store(attestation: SignedAttestation): Promise<StorageOutcome> {
+    const layer = this.#attestationLayer(attestation);
+    return storeInTargets(attestation.statement.subject, this.#override, async (target) => [
+      await this.#append(target, 'att', layer),
+    ]);
+  }
+
+  /** Each image's `.sig` layer (see PreparedSignature): appended, or found there already. */
+  storeImageSignatures(
+    images: readonly Subject[],
+    imageSignatures: ImageSignatures<SignedBlob>,
   ): Promise<StorageOutcome> {
-    const attestationLayer = this.#attestationLayer(attestation);
-    return storeInTargets(attestation.statement, this.#override, async (target) => {
+    return storeInTargets(images, this.#override, async (target) => {
       const signature = preparedFor(imageSignatures, target);
-      // The .att and .sig tags are independent: update them side by side (each waits a settle time).
-      const [att, sig] = await Promise.all([
-        this.#append(target, 'att', attestationLayer),
-        signature === undefined
-          ? undefined
-          : 'stored' in signature
-            ? this.#written(target, 'sig', false)
-            : this.#append(target, 'sig', this.#signatureLayer(signature.signed)),
-      ]);
-      return [att, sig].filter((written) => written !== undefined);
+      return [
+        'stored' in signature
+          ? this.#written(target, 'sig', false)
+          : await this.#append(target, 'sig', this.#signatureLayer(signature.signed)),
+      ];
     });
   }
 

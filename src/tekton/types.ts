@@ -121,6 +121,14 @@ export interface StepState {
   [field: string]: unknown;
 }
 
+/** Tekton's Artifacts API (TEP-0147, alpha in Tekton v1.x): what a step declared it read or produced. */
+export interface Artifact {
+  name?: string;
+  values?: { uri?: string; digest?: Record<string, string> }[];
+  /** An output the build publishes (a subject), not a byproduct. */
+  buildOutput?: boolean;
+}
+
 export interface TaskRunStatus {
   conditions?: Condition[];
   startTime?: string;
@@ -132,6 +140,8 @@ export interface TaskRunStatus {
   taskSpec?: TaskSpec;
   provenance?: Provenance;
   retriesStatus?: TaskRunStatus[];
+  /** The steps' artifacts, merged by Tekton (`enable-artifacts`). */
+  artifacts?: { inputs?: Artifact[]; outputs?: Artifact[] };
   [field: string]: unknown;
 }
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Invocation } from '../../src/cli/commands.js';
 import { parseCommandLine, UsageError } from '../../src/cli/parse.js';
+import { AttestError } from '../../src/errors.js';
 
 /** The environment variable the Task sets for an option. */
 const envOf = (option: string) => `TEKTON_ATTEST_${option.replaceAll('-', '_').toUpperCase()}`;
@@ -51,7 +52,6 @@ const TRUE_FALSE_OPTIONS: TrueFalseOption[] = [
   attestOption('deep-inspection', (c) => c.format.deepInspection),
   attestOption('require-complete', (c) => c.run.requireComplete),
   attestOption('registry-credentials-from-api', (c) => c.registryCredentialsFromApi),
-  attestOption('sign-images', (c) => c.oci.signImages),
   attestOption('mark-signed', (c) => c.markSigned),
   attestOption('best-effort', (c) => c.bestEffort),
   attestOption('allow-foreign-status', (c) => c.run.allowForeignStatus),
@@ -117,6 +117,55 @@ describe.each(TRUE_FALSE_OPTIONS)('$argv.0 --$option', ({ option, argv, read }) 
   });
 });
 
+describe('attest --sign-images: image signatures are on unless turned off (Chains: artifacts.oci.storage)', () => {
+  const mode = async (argv: string[]) => config(await parse([...attest, ...argv]), 'attest').oci.signImages;
+
+  it('unset (or an empty Task param) is the default: on', async () => {
+    expect(await mode([])).toBe('default');
+    setEnv('sign-images', '');
+    expect(await mode([])).toBe('default');
+  });
+
+  it('typed bare or true is an explicit request; =false, --no-sign-images or env "false" turn them off', async () => {
+    expect(await mode(['--sign-images'])).toBe('requested');
+    expect(await mode(['--sign-images', 'true'])).toBe('requested');
+    expect(await mode(['--sign-images=false'])).toBe('off');
+    expect(await mode(['--no-sign-images'])).toBe('off');
+    setEnv('sign-images', 'false');
+    expect(await mode([])).toBe('off');
+    setEnv('sign-images', 'true');
+    expect(await mode([])).toBe('requested');
+  });
+
+  it('typed with an empty value after = is refused, not read as off', async () => {
+    const error = await parse([...attest, '--sign-images=']).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toContain('--sign-images= has no value');
+  });
+
+  it("Chains' artifacts.oci.storage and artifacts.oci.signer from --chains-config, when nothing else says", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'parse-'));
+    const withChains = async (lines: string, argv: string[] = []) => {
+      const file = join(dir, `chains-${Math.random()}`);
+      await writeFile(file, lines);
+      return mode(['--chains-config', file, ...argv]);
+    };
+    expect(await withChains('artifacts.oci.storage=oci\n')).toBe('requested');
+    expect(await withChains('artifacts.oci.storage=tekton,oci\n')).toBe('requested');
+    expect(await withChains('artifacts.oci.storage=\n')).toBe('off');
+    expect(await withChains('artifacts.oci.storage=none\n')).toBe('off');
+    expect(await withChains('artifacts.oci.signer=none\nartifacts.oci.storage=oci\n')).toBe('off');
+    expect(await withChains('artifacts.oci.signer=x509\n')).toBe('default');
+    expect(await withChains('artifacts.oci.storage=\n', ['--sign-images'])).toBe('requested');
+    const refused = await withChains('artifacts.oci.storage=gcs\n').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(AttestError);
+    expect((refused as AttestError).message).toBe(
+      '--chains-config: artifacts.oci.storage "gcs" names no backend tekton-attest writes image signatures to',
+    );
+    expect((refused as AttestError).hint).toContain('--sign-images=false');
+  });
+});
+
 describe('attest --status-field-manager', () => {
   it("defaults to controller (Tekton's controller's field manager); an empty Task param keeps it", async () => {
     expect(config(await parse(attest), 'attest').run.statusManagers).toEqual(['controller']);
@@ -144,7 +193,7 @@ describe('empty env values and --chains-config', () => {
     const parsed = config(await parse([...attest, '--chains-config', chains]), 'attest');
     expect(parsed.format.deepInspection).toBe(true);
     expect(parsed.transparency.mode).toBe('manual');
-    expect(parsed.oci.signImages).toBe(true);
+    expect(parsed.oci.signImages).toBe('requested');
   });
 
   it('an empty string option from env is unset too (its default applies)', async () => {

@@ -220,6 +220,8 @@ function checkSigBundle(layer: StoredLayer, verifierPem: string): { logIndex: nu
 }
 
 const hashedRekords = () => sigstore.entries.filter((e) => e.body.kind === 'hashedrekord');
+/** The last dsse entry: the attestation's (logged before the run's image signatures, which are hashedrekords). */
+const lastAttestationEntry = () => sigstore.entries.filter((e) => e.body.kind === 'dsse').at(-1);
 
 /** The dsse entries logging cosign v3's image signature (a cosign/sign/v1 statement) of `image`. */
 function imageSignatureEntries(image: Image) {
@@ -258,7 +260,7 @@ describe('attest --signer keyless --transparency true (built CLI)', () => {
   it('succeeds and reports the identity and the log index', () => {
     expect(result.stderr).not.toMatch(/error/i);
     expect(result.code).toBe(0);
-    const entry = sigstore.entries.at(-1);
+    const entry = lastAttestationEntry();
     expect(result.stderr).toContain(SAN);
     expect(result.stderr).toContain(`log index ${entry?.logIndex}`);
     expect(result.stderr).toContain(`${sigstore.rekorUrl}/api/v1/log/entries?logIndex=${entry?.logIndex}`);
@@ -299,12 +301,26 @@ describe('attest --signer keyless --transparency true (built CLI)', () => {
 
   it('annotates the PipelineRun with the log entry URL and the certificate, as Chains does', () => {
     const annotations = kube.object('pipelineruns', NAMESPACE, run.scenario.name)?.metadata.annotations ?? {};
-    const entry = sigstore.entries.at(-1);
+    const entry = lastAttestationEntry();
     expect(annotations['chains.tekton.dev/transparency']).toBe(
       `${sigstore.rekorUrl}/api/v1/log/entries?logIndex=${entry?.logIndex}`,
     );
     const cert = Object.entries(annotations).find(([k]) => k.startsWith('chains.tekton.dev/cert-'));
     expect(Buffer.from(String(cert?.[1] ?? ''), 'base64').toString()).toContain('BEGIN CERTIFICATE');
+  });
+
+  it('also signs the image, by default: cosign verify accepts the .sig for the identity, with the log checked', async () => {
+    const [layer] = await sigLayers(run);
+    const certificate = layer!.annotations['dev.sigstore.cosign/certificate'] ?? '';
+    expect(new X509Certificate(certificate).subjectAltName).toBe(`URI:${SAN}`);
+    checkSigBundle(layer!, certificate);
+    const verified = await cosignVerify('verify', run, [
+      ...identity(),
+      '--trusted-root',
+      sigstore.trustedRootPath,
+    ]);
+    expect(verified.stderr).toContain('Existence of the claims in the transparency log was verified offline');
+    expect(verified.code, verified.stderr).toBe(0);
   });
 
   it('never prints the identity token', () => {
@@ -436,7 +452,8 @@ describe('failures (built CLI)', () => {
     sigstore.failNext('rekor', 2, 503);
     const result = await attest(run, keylessArgs(token));
     expect(result.code).toBe(0);
-    expect(sigstore.requests.rekor - before).toBe(3);
+    // Two refused, then the attestation's entry, then the image signature's (on by default).
+    expect(sigstore.requests.rekor - before).toBe(4);
     const [layer] = await attLayers(run);
     checkRekorBundle(layer!, layer!.annotations['dev.sigstore.cosign/certificate'] ?? '');
   });
@@ -526,9 +543,12 @@ describe('--transparency typed without a value (built CLI)', () => {
       '--transparency',
     ]);
     expect(result.code, result.stderr).toBe(0);
-    expect(sigstore.entries.length).toBe(before + 1);
+    // The attestation and the image signature (on by default).
+    expect(sigstore.entries.length).toBe(before + 2);
     const [layer] = await attLayers(run);
     checkRekorBundle(layer!, key.publicKeyPem);
+    const [sig] = await sigLayers(run);
+    checkSigBundle(sig!, key.publicKeyPem);
   });
 
   it('an empty TEKTON_ATTEST_TRANSPARENCY (a Task param left empty) still means unset: nothing logged', async () => {
@@ -738,12 +758,18 @@ describe('a private Fulcio and Rekor behind an internal CA (built CLI)', () => {
     expect(internal.fulcioUrl).toMatch(/^https:/);
     const [layer] = await attLayers(run);
     expect(layer?.annotations['dev.sigstore.cosign/bundle']).toContain('SignedEntryTimestamp');
-    expect(internal.entries).toHaveLength(1);
+    // The attestation (dsse) and the image signature (hashedrekord, on by default).
+    expect(internal.entries.map((e) => e.body.kind)).toEqual(['dsse', 'hashedrekord']);
   });
 });
 
 describe('--sign-images: image signatures in the transparency log (built CLI)', () => {
   const key = testKey();
+  const ed25519KeyFile = () => {
+    const file = join(dir, 'ed25519.pem');
+    writeFileSync(file, generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }));
+    return file;
+  };
   const keyArgs = (transparency: string) => [
     '--key',
     key.privateKeyFile,
@@ -905,21 +931,34 @@ describe('--sign-images: image signatures in the transparency log (built CLI)', 
     expect(verified.code, verified.stderr).toBe(0);
   });
 
-  it('an Ed25519 key: refused before anything is logged or written (Rekor cannot take its .sig)', async () => {
+  it('an Ed25519 key with --sign-images: refused before anything is logged or written (Rekor cannot take its .sig)', async () => {
     const run = await newRun();
-    const keyFile = join(dir, 'ed25519.pem');
-    const { privateKey } = generateKeyPairSync('ed25519');
-    writeFileSync(keyFile, privateKey.export({ format: 'pem', type: 'pkcs8' }));
     const before = sigstore.entries.length;
     const args = keyArgs('true');
-    args[args.indexOf('--key') + 1] = keyFile;
+    args[args.indexOf('--key') + 1] = ed25519KeyFile();
     const result = await attest(run, args);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('image signatures made with an Ed25519 key cannot be logged in Rekor');
-    expect(result.stderr).toContain('use an ECDSA or RSA key');
+    expect(result.stderr).toContain(
+      '--sign-images with --transparency: an Ed25519 key cannot have image signatures (.sig) logged in Rekor',
+    );
+    expect(result.stderr).toContain('use an ECDSA P-256 key');
     // Neither the attestation's dsse entry nor any hashedrekord.
     expect(sigstore.entries.length).toBe(before);
     expect(await attLayers(run)).toEqual([]);
+    expect(await sigLayers(run)).toEqual([]);
+  });
+
+  it('an Ed25519 key by default (no --sign-images): the attestation is logged and stored, image signatures skipped with the reason', async () => {
+    const run = await newRun();
+    const before = sigstore.entries.length;
+    const args = keyArgs('true').filter((arg) => arg !== '--sign-images');
+    args[args.indexOf('--key') + 1] = ed25519KeyFile();
+    const result = await attest(run, args);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/oci \(image signatures\)\s+OK\s+skipped for 1 image: an Ed25519 key/);
+    expect(result.stderr).toContain('--sign-images=false to turn them off');
+    expect(sigstore.entries.slice(before).map((e) => e.body.kind)).toEqual(['dsse']);
+    expect(await attLayers(run)).toHaveLength(1);
     expect(await sigLayers(run)).toEqual([]);
   });
 
@@ -927,7 +966,7 @@ describe('--sign-images: image signatures in the transparency log (built CLI)', 
     { status: 400, says: 'answered HTTP 400' },
     { status: 503, says: 'kept failing after 4 attempts (HTTP 503' },
   ])(
-    'Rekor refusing the image signature ($status): fails naming Rekor, writes neither .att nor .sig',
+    'Rekor refusing the image signature ($status): fails naming Rekor, writes no .sig; the logged attestation is stored',
     async ({ status, says }) => {
       const run = await newRun();
       const patches = kube.requestsFor({ verb: 'patch' }).length;
@@ -940,8 +979,10 @@ describe('--sign-images: image signatures in the transparency log (built CLI)', 
       }
       expect(result.code).toBe(1);
       expect(result.stderr).toContain(`Rekor at ${sigstore.rekorUrl} ${says}`);
-      expect(result.stderr).toContain('storage backends failed: oci');
-      expect(await attLayers(run)).toEqual([]);
+      expect(result.stderr).toContain('1 of 3 storage backends failed: oci (image signatures)');
+      // The attestation is its own write: its .att (with its log entry) is stored, the .sig is not.
+      const [att] = await attLayers(run);
+      checkRekorBundle(att!, key.publicKeyPem);
       expect(await sigLayers(run)).toEqual([]);
       // The tekton backend is independent of the registry: it still records the (logged) attestation.
       expect(kube.requestsFor({ verb: 'patch' }).length).toBeGreaterThan(patches);

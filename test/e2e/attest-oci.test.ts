@@ -52,7 +52,12 @@ function scenarioFor(
   return scenario;
 }
 
-async function attest(scenario: Scenario, host: string, storage = 'oci'): Promise<CliResult> {
+async function attest(
+  scenario: Scenario,
+  host: string,
+  storage = 'oci',
+  extra: string[] = [],
+): Promise<CliResult> {
   return runCli(
     [
       'attest',
@@ -65,11 +70,33 @@ async function attest(scenario: Scenario, host: string, storage = 'oci'): Promis
       host,
       '--wait-timeout',
       '5s',
+      ...extra,
     ],
     {
       env: { HOME: dir, DOCKER_CONFIG: undefined, KUBERNETES_SERVICE_HOST: undefined, KUBECONFIG: undefined },
     },
   );
+}
+
+/** The layers of the image's cosign `.att` or `.sig` tag (none when the tag does not exist). */
+async function tagLayers(repository: string, digest: string, kind: 'att' | 'sig'): Promise<unknown[]> {
+  const found = await new RegistryHttp({ url: registry.url }).manifest(
+    repository,
+    `${digest.replace(':', '-')}.${kind}`,
+  );
+  return found ? (JSON.parse(found.bytes.toString('utf8')) as { layers: unknown[] }).layers : [];
+}
+
+/** `cosign verify --key` of an image signed without the transparency log. */
+function cosignVerify(reference: string) {
+  return runCosign([
+    'verify',
+    '--key',
+    key.publicKeyFile,
+    '--insecure-ignore-tlog',
+    '--allow-http-registry',
+    reference,
+  ]);
 }
 
 describe('attest with oci storage, end to end', () => {
@@ -120,6 +147,10 @@ describe('attest with oci storage, end to end', () => {
     ]);
     expect(cosign.code, cosign.stderr).toBe(0);
     expect(cosign.stdout.trim().split('\n')).toHaveLength(10);
+    // The image signature, on by default: ten processes signing one image with one key leave one .sig layer.
+    expect(await tagLayers('team/busy-cli', image.digest, 'sig')).toHaveLength(1);
+    const signature = await cosignVerify(`${registry.host}/team/busy-cli:v1`);
+    expect(signature.code, signature.stderr).toBe(0);
     // Ten CLI processes start at once on small CI machines.
   }, 180_000);
 
@@ -142,6 +173,38 @@ describe('attest with oci storage, end to end', () => {
       type: 'slsaprovenance1',
     });
     expect(check.verified).toHaveLength(1);
+  });
+});
+
+describe('image signatures: on by default, in the registry whatever --storage says (Chains: artifacts.oci)', () => {
+  it('--storage tekton writes no .att but the .sig, and cosign verify --key accepts it', async () => {
+    const image = await pushTestImage({ url: registry.url }, 'team/sig-only');
+    const scenario = scenarioFor('sig-only', registry.host, 'team/sig-only', image.digest);
+    const result = await attest(scenario, registry.host, 'tekton');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/tekton\s+OK/);
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `oci \\(image signatures\\)\\s+OK\\s+${registry.host}/team/sig-only:sha256-[0-9a-f]{64}\\.sig`,
+      ),
+    );
+    expect(await tagLayers('team/sig-only', image.digest, 'att')).toEqual([]);
+    expect(await tagLayers('team/sig-only', image.digest, 'sig')).toHaveLength(1);
+    const verified = await cosignVerify(`${registry.host}/team/sig-only@${image.digest}`);
+    expect(verified.code, verified.stderr).toBe(0);
+  });
+
+  it('--sign-images=false: the .att only, no .sig; cosign verify finds no signature', async () => {
+    const image = await pushTestImage({ url: registry.url }, 'team/no-sig');
+    const scenario = scenarioFor('no-sig', registry.host, 'team/no-sig', image.digest);
+    const result = await attest(scenario, registry.host, 'oci', ['--sign-images=false']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).not.toContain('image signatures');
+    expect(await tagLayers('team/no-sig', image.digest, 'att')).toHaveLength(1);
+    expect(await tagLayers('team/no-sig', image.digest, 'sig')).toEqual([]);
+    const verified = await cosignVerify(`${registry.host}/team/no-sig@${image.digest}`);
+    expect(verified.code).not.toBe(0);
+    expect(verified.stderr).toContain('no signatures found');
   });
 });
 

@@ -51,7 +51,16 @@ function cleanEnv(extra: Record<string, string> = {}): Record<string, string | u
   return { ...env, ...extra };
 }
 
-async function attest(scenario: Scenario, extra: string[] = [], storage = 'tekton,file'): Promise<CliResult> {
+/**
+ * The scenario's images are in no registry: image signatures (on by default, written whatever --storage
+ * says) are turned off unless `imageSignatures`; attest-oci.test.ts writes them to a real registry.
+ */
+async function attest(
+  scenario: Scenario,
+  extra: string[] = [],
+  storage = 'tekton,file',
+  imageSignatures = false,
+): Promise<CliResult> {
   const kubeconfig = await fake.writeKubeconfig(dir);
   const result = await runCli(
     [
@@ -61,6 +70,7 @@ async function attest(scenario: Scenario, extra: string[] = [], storage = 'tekto
       keyFile,
       '--storage',
       storage,
+      ...(imageSignatures ? [] : ['--sign-images=false']),
       '--output-dir',
       join(dir, 'out'),
       '--results-dir',
@@ -323,6 +333,31 @@ describe('attest: the tekton backend under faults', () => {
     expect(fake.requestsFor({ verb: 'patch' })).toHaveLength(1);
   });
 
+  it('image signatures are on by default: an image the task cannot push to fails their row, and the hint says how to turn them off', async () => {
+    const scenario = buildAndNotify();
+    await serve(scenario);
+    const result = await attest(scenario, ['--registry-request-timeout', '2s'], 'tekton,file', true);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/tekton\s+OK/);
+    expect(result.stderr).toMatch(/file\s+OK/);
+    expect(result.stderr).toMatch(
+      new RegExp(`oci \\(image signatures\\)\\s+FAILED\\s+${IMAGE}@${IMAGE_DIGEST}`),
+    );
+    expect(result.stderr).toContain('1 of 3 storage backends failed: oci (image signatures)');
+    expect(result.stderr).toContain('pass --sign-images=false');
+    expect(annotations(scenario)[key('payload', scenario)]).toBeTruthy();
+    const storage = JSON.parse(await readFile(join(dir, 'results', 'STORAGE'), 'utf8')) as {
+      backend: string;
+      artifact?: string;
+      ok: boolean;
+    }[];
+    expect(storage.map((s) => [s.backend, s.artifact, s.ok])).toEqual([
+      ['tekton', undefined, true],
+      ['file', undefined, true],
+      ['oci', 'image signatures', false],
+    ]);
+  });
+
   it('--best-effort exits 0 despite a failed backend', async () => {
     const scenario = buildAndNotify();
     await serve(scenario);
@@ -460,6 +495,7 @@ describe('attest: in-cluster', () => {
         keyFile,
         '--storage',
         'tekton',
+        '--sign-images=false',
         '--results-dir',
         join(dir, 'results'),
         '--log-level',

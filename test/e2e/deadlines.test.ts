@@ -64,7 +64,7 @@ describe('deadlines', () => {
     const result = await attestTo('silent', silent.host, ['--timeout', '3s']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
-      'attest did not finish within --timeout 3s: at step "store the attestation (oci)"',
+      'attest did not finish within --timeout 3s: at step "store the attestation (oci) and the image signatures (1 image)"',
     );
     expect(result.stderr).toContain(` http://${silent.host}/v2/team/app/`);
   }, 90_000);

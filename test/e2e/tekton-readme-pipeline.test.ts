@@ -37,7 +37,7 @@ const result = (run: KubeObject, name: string) =>
 
 describe('the example pipeline with tekton-attest in finally, under the real Tekton controller', () => {
   it(
-    'succeeds, attests every executed task, and cosign verifies the image attestation',
+    'succeeds, attests every executed task, and cosign verifies the image attestation and signature',
     async () => {
       const [created] = await sandbox.create(examplePipelineRun(sandbox));
       const name = created?.metadata.name as string;
@@ -64,9 +64,10 @@ describe('the example pipeline with tekton-attest in finally, under the real Tek
         { name: `${sandbox.registry}/team/app`, digest: { sha256: imageDigest.replace('sha256:', '') } },
       ]);
       const storage = JSON.parse(result(attest as KubeObject, 'STORAGE') as string) as KubeObject[];
-      expect(storage.map((s) => [s.backend, s.ok])).toEqual([
-        ['tekton', true],
-        ['oci', true],
+      expect(storage.map((s) => [s.backend, s.artifact, s.ok])).toEqual([
+        ['tekton', undefined, true],
+        ['oci', undefined, true],
+        ['oci', 'image signatures', true],
       ]);
 
       // cosign accepts the attestation stored next to the image.
@@ -80,6 +81,15 @@ describe('the example pipeline with tekton-attest in finally, under the real Tek
         `${sandbox.registry}/team/app@${imageDigest}`,
       ]);
       expect(verified.code, verified.stderr).toBe(0);
+      // README: the image signature, written by default (the build TaskRun's IMAGE_URL/IMAGE_DIGEST).
+      const signed = await runCosign([
+        'verify',
+        '--key',
+        setup.publicKeyFile,
+        '--insecure-ignore-tlog',
+        `${sandbox.registry}/team/app:latest`,
+      ]);
+      expect(signed.code, signed.stderr).toBe(0);
 
       // Chains' annotations on the PipelineRun, and what the statement says.
       const annotations = run.metadata.annotations as Record<string, string>;

@@ -4,7 +4,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { storeInOci } from '../../src/commands/image-signatures.js';
 import { RegistryClient } from '../../src/oci/client.js';
 import { dockerConfigSources } from '../../src/oci/docker-config.js';
 import { PREDICATE_SLSA_V02, STATEMENT_V01 } from '../../src/provenance/statement.js';
@@ -14,7 +13,13 @@ import { OciTagStorage } from '../../src/storage/oci-tag.js';
 import { parseDownloadedAttestations } from '../../src/verify/reader.js';
 import { verifySignatureMaterial } from '../../src/verify/sigstore.js';
 import { checkStatement } from '../../src/verify/statement.js';
-import { imageSubject, provenance, signed, testKey } from '../harness/attestations.js';
+import {
+  imageSubject,
+  provenance,
+  signed,
+  storeWithImageSignatures,
+  testKey,
+} from '../harness/attestations.js';
 import { FakeKube } from '../harness/fake-kube.js';
 import { startProxy } from '../harness/http-proxy.js';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
@@ -50,7 +55,8 @@ describe('tekton-attest verify', () => {
     const subject = imageSubject(registry.host, 'team/app', image.digest);
     const storage = new OciTagStorage({ client });
     const attestation = await signed(provenance([subject]), key);
-    expect((await storeInOci(storage, attestation, key.signer)).ok).toBe(true);
+    const stored = await storeWithImageSignatures(storage, attestation, key.signer);
+    expect([stored.attestation.ok, stored.signatures.ok]).toEqual([true, true]);
     // A second attestation by another key: verify must report it as not verifying, and still pass.
     expect(
       (await new OciTagStorage({ client }).store(await signed(provenance([subject]), otherKey))).ok,

@@ -4,6 +4,7 @@ import { generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { storeImageSignatures } from '../../src/commands/image-signatures.js';
 import { signAttestation } from '../../src/commands/sign.js';
 import {
   PREDICATE_SLSA_V1,
@@ -12,7 +13,10 @@ import {
   type Subject,
 } from '../../src/provenance/statement.js';
 import { KeySigner } from '../../src/signing/key-signer.js';
-import type { SignedAttestation } from '../../src/storage/backend.js';
+import type { Signer } from '../../src/signing/types.js';
+import type { SignedAttestation, StorageOutcome } from '../../src/storage/backend.js';
+import type { OciReferrerStorage } from '../../src/storage/oci-referrer.js';
+import type { OciTagStorage } from '../../src/storage/oci-tag.js';
 
 export interface TestKey {
   signer: KeySigner;
@@ -62,4 +66,22 @@ export function imageSubject(host: string, repository: string, digest: string): 
 
 export async function signed(statement: Statement, key: TestKey): Promise<SignedAttestation> {
   return signAttestation(statement, key.signer, Buffer.from(JSON.stringify(statement)));
+}
+
+/**
+ * What `attest` stores in an oci backend for a run whose image subjects are the images its TaskRuns built:
+ * the attestation next to each subject, and each subject's image signature (signed and, with `rekorUrl`,
+ * logged first), side by side as attest writes them.
+ */
+export async function storeWithImageSignatures(
+  backend: OciTagStorage | OciReferrerStorage,
+  attestation: SignedAttestation,
+  signer: Signer,
+  rekorUrl?: string,
+): Promise<{ attestation: StorageOutcome; signatures: StorageOutcome }> {
+  const [stored, signatures] = await Promise.all([
+    backend.store(attestation),
+    storeImageSignatures(backend, attestation.statement.subject, signer, rekorUrl),
+  ]);
+  return { attestation: stored, signatures };
 }

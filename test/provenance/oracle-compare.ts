@@ -9,6 +9,7 @@ import {
 } from '../../src/provenance/statement.js';
 import { buildSnapshot } from '../../src/tekton/build-snapshot.js';
 import { normalizeCustomRun, normalizePipelineRun, normalizeTaskRun } from '../../src/tekton/normalize.js';
+import type { RunSnapshot } from '../../src/tekton/snapshot.js';
 import type { OracleConfig } from '../peers/chains-oracle.js';
 
 export type Json = Record<string, unknown>;
@@ -20,23 +21,26 @@ export interface OursResult {
   warnings: string[];
 }
 
-export function ourStatement(
-  run: { pipelineRun: unknown; taskRuns: readonly unknown[]; customRuns?: readonly unknown[] },
-  config: OracleConfig,
-): OursResult {
+type RawRun = { pipelineRun: unknown; taskRuns: readonly unknown[]; customRuns?: readonly unknown[] };
+
+/** The run as `attest` and `payload` read it: normalized to tekton.dev/v1, then one snapshot. */
+export function ourSnapshot(run: RawRun): RunSnapshot {
+  return buildSnapshot({
+    pipelineRun: normalizePipelineRun(run.pipelineRun as Json),
+    taskRuns: run.taskRuns.map((taskRun) => normalizeTaskRun(taskRun as Json)),
+    customRuns: (run.customRuns ?? []).map((customRun) => normalizeCustomRun(customRun as Json)),
+  });
+}
+
+export function ourStatement(run: RawRun, config: OracleConfig): OursResult {
   const options: FormatOptions = {
     format: config.format as FormatName,
     builderId: DEFAULT_BUILDER_ID,
     buildType: config.buildType ?? BUILD_TYPE_SLSA,
     deepInspection: config.deepInspection ?? false,
   };
-  const snapshot = buildSnapshot({
-    pipelineRun: normalizePipelineRun(run.pipelineRun as Json),
-    taskRuns: run.taskRuns.map((taskRun) => normalizeTaskRun(taskRun as Json)),
-    customRuns: (run.customRuns ?? []).map((customRun) => normalizeCustomRun(customRun as Json)),
-  });
   const warnings: string[] = [];
-  const statement = buildStatement(snapshot, options, { warn: (message) => warnings.push(message) });
+  const statement = buildStatement(ourSnapshot(run), options, { warn: (message) => warnings.push(message) });
   const bytes = serializeStatement(statement);
   return { statement: JSON.parse(new TextDecoder().decode(bytes)) as Json, bytes, warnings };
 }

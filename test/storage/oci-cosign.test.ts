@@ -2,12 +2,17 @@
 // layout, and sigstore bundles as OCI 1.1 referrers (distribution 2.8 has no referrers API: fallback tag).
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { storeInOci } from '../../src/commands/image-signatures.js';
 import { RegistryClient } from '../../src/oci/client.js';
 import { dockerConfigSources } from '../../src/oci/docker-config.js';
 import { OciReferrerStorage } from '../../src/storage/oci-referrer.js';
 import { OciTagStorage } from '../../src/storage/oci-tag.js';
-import { imageSubject, provenance, signed, testKey } from '../harness/attestations.js';
+import {
+  imageSubject,
+  provenance,
+  signed,
+  storeWithImageSignatures,
+  testKey,
+} from '../harness/attestations.js';
 import { checkBundles } from '../harness/cosign-checker.js';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
 import { pushTestImage } from '../harness/registry-http.js';
@@ -45,8 +50,12 @@ describe('cosign accepts the tag layout', () => {
   it('cosign verify accepts our .sig image signature', async () => {
     const image = await pushTestImage({ url: registry.url }, 'team/cosign-sig', 'v1');
     const statement = provenance([imageSubject(registry.host, 'team/cosign-sig', image.digest)]);
-    const outcome = await storeInOci(new OciTagStorage({ client }), await signed(statement, key), key.signer);
-    expect(outcome.ok).toBe(true);
+    const { signatures } = await storeWithImageSignatures(
+      new OciTagStorage({ client }),
+      await signed(statement, key),
+      key.signer,
+    );
+    expect(signatures.ok, signatures.detail).toBe(true);
     const result = await runCosign([
       'verify',
       '--key',
@@ -191,13 +200,15 @@ describe('cosign accepts sigstore bundles as OCI 1.1 referrers (fallback tag on 
     expect(check.verified).toHaveLength(6);
   });
 
-  it('cosign verify accepts the image signature bundle written with --sign-images', async () => {
+  it('cosign verify accepts the image signature bundle written next to the attestation', async () => {
     const image = await pushTestImage({ url: registry.url }, 'team/bundle-signed');
     const statement = provenance([imageSubject(registry.host, 'team/bundle-signed', image.digest)]);
     const storage = new OciReferrerStorage({ client });
-    const outcome = await storeInOci(storage, await signed(statement, key), key.signer);
-    expect(outcome.ok, outcome.detail).toBe(true);
-    expect(outcome.locations).toHaveLength(2);
+    const outcome = await storeWithImageSignatures(storage, await signed(statement, key), key.signer);
+    for (const written of [outcome.attestation, outcome.signatures]) {
+      expect(written.ok, written.detail).toBe(true);
+      expect(written.locations).toHaveLength(1);
+    }
     const ref = `${registry.host}/team/bundle-signed@${image.digest}`;
     const common = ['--key', key.publicKeyFile, '--insecure-ignore-tlog', '--allow-http-registry'];
     const verify = await runCosign(['verify', ...common, ref]);

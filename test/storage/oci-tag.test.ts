@@ -5,11 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { storeInOci } from '../../src/commands/image-signatures.js';
 import { setLogSink } from '../../src/log.js';
 import { RegistryClient } from '../../src/oci/client.js';
 import { OciTagStorage } from '../../src/storage/oci-tag.js';
-import { imageSubject, provenance, signed, type TestKey, testKey } from '../harness/attestations.js';
+import {
+  imageSubject,
+  provenance,
+  signed,
+  storeWithImageSignatures,
+  type TestKey,
+  testKey,
+} from '../harness/attestations.js';
 import { checkAttestations, checkSignatures } from '../harness/cosign-checker.js';
 import { type FaultProxy, startFaultProxy } from '../harness/fault-proxy.js';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
@@ -53,18 +59,26 @@ describe.each(REGISTRY_VARIANTS)('oci tag storage: $name registry', ({ options }
     expect(check.verified[0]?.statement).toEqual(statement);
   });
 
-  it('appends a second attestation and writes image signatures with --sign-images', async () => {
+  it('appends a second attestation and writes image signatures', async () => {
     const image = await pushTestImage(accessFor(registry), 'team/signed');
     const subject = imageSubject(registry.host, 'team/signed', image.digest);
     const storage = new OciTagStorage({ client });
-    const outcome = await storeInOci(storage, await signed(provenance([subject]), key), key.signer);
-    expect(outcome.ok).toBe(true);
-    expect(outcome.locations).toEqual([
+    const outcome = await storeWithImageSignatures(
+      storage,
+      await signed(provenance([subject]), key),
+      key.signer,
+    );
+    expect([outcome.attestation.ok, outcome.signatures.ok]).toEqual([true, true]);
+    expect([...outcome.attestation.locations, ...outcome.signatures.locations]).toEqual([
       `${registry.host}/team/signed:${image.digest.replace(':', '-')}.att`,
       `${registry.host}/team/signed:${image.digest.replace(':', '-')}.sig`,
     ]);
-    const rerun = await storeInOci(storage, await signed(provenance([subject]), key), key.signer);
-    expect(rerun.detail).toContain('already holds this signature');
+    const rerun = await storeWithImageSignatures(
+      storage,
+      await signed(provenance([subject]), key),
+      key.signer,
+    );
+    expect(rerun.signatures.detail).toContain('already holds this signature');
     const check = {
       access: accessFor(registry),
       repository: 'team/signed',

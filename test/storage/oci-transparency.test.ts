@@ -2,12 +2,17 @@
 // the real cosign CLI: image signatures are logged when the attestation is, and a layer without a log
 // entry does not stand in for a logged one.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { storeInOci } from '../../src/commands/image-signatures.js';
 import { RegistryClient } from '../../src/oci/client.js';
 import { logEnvelope } from '../../src/signing/transparency.js';
 import { OciReferrerStorage } from '../../src/storage/oci-referrer.js';
 import { OciTagStorage } from '../../src/storage/oci-tag.js';
-import { imageSubject, provenance, signed, testKey } from '../harness/attestations.js';
+import {
+  imageSubject,
+  provenance,
+  signed,
+  storeWithImageSignatures,
+  testKey,
+} from '../harness/attestations.js';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
 import { pushTestImage, RegistryHttp } from '../harness/registry-http.js';
 import { type SigstoreStack, startSigstore } from '../harness/sigstore.js';
@@ -48,12 +53,15 @@ describe('tag layout', () => {
     const image = await pushTestImage({ url: registry.url }, repository);
     const statement = provenance([imageSubject(registry.host, repository, image.digest)]);
     const storage = new OciTagStorage({ client });
-    expect((await storeInOci(storage, await signed(statement, key), key.signer)).ok).toBe(true);
+    const unlogged = await storeWithImageSignatures(storage, await signed(statement, key), key.signer);
+    expect([unlogged.attestation.ok, unlogged.signatures.ok]).toEqual([true, true]);
 
     const attestation = await logEnvelope(await signed(statement, key), sigstore.rekorUrl);
-    const outcome = await storeInOci(storage, attestation, key.signer, sigstore.rekorUrl);
-    expect(outcome.ok, outcome.detail).toBe(true);
-    expect(outcome.detail).toBeUndefined();
+    const outcome = await storeWithImageSignatures(storage, attestation, key.signer, sigstore.rekorUrl);
+    for (const written of [outcome.attestation, outcome.signatures]) {
+      expect(written.ok, written.detail).toBe(true);
+      expect(written.detail).toBeUndefined();
+    }
     const tag = (kind: string) => `${image.digest.replace(':', '-')}.${kind}`;
     for (const kind of ['att', 'sig']) {
       const stored = await layers(repository, tag(kind));
@@ -61,9 +69,9 @@ describe('tag layout', () => {
     }
 
     // Stored unlogged again: the logged layers stand in for it.
-    const again = await storeInOci(storage, await signed(statement, key), key.signer);
-    expect(again.detail).toContain('already holds this attestation');
-    expect(again.detail).toContain('already holds this signature');
+    const again = await storeWithImageSignatures(storage, await signed(statement, key), key.signer);
+    expect(again.attestation.detail).toContain('already holds this attestation');
+    expect(again.signatures.detail).toContain('already holds this signature');
     for (const kind of ['att', 'sig']) expect(await layers(repository, tag(kind))).toHaveLength(2);
 
     const ref = `${registry.host}/${repository}@${image.digest}`;
@@ -90,9 +98,11 @@ describe('sigstore-bundle encoding (OCI 1.1 referrers)', () => {
     const before = sigstore.entries.length;
     const attestation = await logEnvelope(await signed(statement, key), sigstore.rekorUrl);
     const storage = new OciReferrerStorage({ client });
-    const outcome = await storeInOci(storage, attestation, key.signer, sigstore.rekorUrl);
-    expect(outcome.ok, outcome.detail).toBe(true);
-    expect(outcome.locations).toHaveLength(2);
+    const outcome = await storeWithImageSignatures(storage, attestation, key.signer, sigstore.rekorUrl);
+    for (const written of [outcome.attestation, outcome.signatures]) {
+      expect(written.ok, written.detail).toBe(true);
+      expect(written.locations).toHaveLength(1);
+    }
     expect(sigstore.entries.slice(before).map((e) => e.body.kind)).toEqual(['dsse', 'dsse']);
     const ref = `${registry.host}/${repository}@${image.digest}`;
     const verified = await runCosign(['verify', ...strict(), '--allow-http-registry', ref]);
@@ -100,22 +110,26 @@ describe('sigstore-bundle encoding (OCI 1.1 referrers)', () => {
     expect(verified.code, verified.stderr).toBe(0);
   });
 
-  it('Rekor refusing the image signature: the outcome fails naming Rekor, and nothing is written', async () => {
+  it('Rekor refusing the image signature: its outcome fails naming Rekor and writes no signature; the attestation is stored', async () => {
     const repository = 'team/bundle-refused';
     const image = await pushTestImage({ url: registry.url }, repository);
     const statement = provenance([imageSubject(registry.host, repository, image.digest)]);
     const attestation = await logEnvelope(await signed(statement, key), sigstore.rekorUrl);
     const storage = new OciReferrerStorage({ client });
     sigstore.refuseKind('dsse', 400);
-    let outcome: Awaited<ReturnType<OciReferrerStorage['store']>>;
+    let outcome: Awaited<ReturnType<typeof storeWithImageSignatures>>;
     try {
-      outcome = await storeInOci(storage, attestation, key.signer, sigstore.rekorUrl);
+      outcome = await storeWithImageSignatures(storage, attestation, key.signer, sigstore.rekorUrl);
     } finally {
       sigstore.refuseKind(undefined);
     }
-    expect(outcome.ok).toBe(false);
-    expect(outcome.detail).toContain(`Rekor at ${sigstore.rekorUrl} answered HTTP 400`);
-    expect(outcome.locations).toEqual([]);
-    expect(await referrers(repository, image.digest)).toEqual([]);
+    expect(outcome.signatures.ok).toBe(false);
+    expect(outcome.signatures.detail).toContain(`Rekor at ${sigstore.rekorUrl} answered HTTP 400`);
+    expect(outcome.signatures.locations).toEqual([]);
+    expect(outcome.attestation.ok, outcome.attestation.detail).toBe(true);
+    const stored = (await referrers(repository, image.digest)) as { annotations?: Record<string, string> }[];
+    expect(stored.map((d) => d.annotations?.['dev.sigstore.bundle.predicateType'])).toEqual([
+      statement.predicateType,
+    ]);
   });
 });

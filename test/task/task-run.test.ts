@@ -97,7 +97,7 @@ function downwardLabels(labels: Record<string, string>): string {
     .join('\n');
 }
 
-test('the Task with its defaults attests a finally-time run: annotations, .att next to the image, results', async () => {
+test('the Task with its defaults attests a finally-time run: annotations, .att and .sig next to the image, results', async () => {
   const image = await pushTestImage({ url: registry.url }, 'team/app', 'v1');
   const imageUrl = `${image.host}/team/app`;
   const scenario = buildScenario({
@@ -188,12 +188,14 @@ test('the Task with its defaults attests a finally-time run: annotations, .att n
   // The attest TaskRun itself is not in the provenance.
   expect(JSON.stringify(statement)).not.toContain(attestTaskRun);
 
-  // oci storage: a cosign .att tag next to the image.
-  const att = await new RegistryHttp({ url: registry.url }).manifest(
-    'team/app',
-    `${image.digest.replace(':', '-')}.att`,
-  );
-  expect(att).toBeDefined();
+  // oci storage: a cosign .att tag next to the image; and the image signature (.sig), on by default.
+  for (const kind of ['att', 'sig']) {
+    const tag = await new RegistryHttp({ url: registry.url }).manifest(
+      'team/app',
+      `${image.digest.replace(':', '-')}.${kind}`,
+    );
+    expect(tag, kind).toBeDefined();
+  }
 
   // Results in /tekton/results.
   const results = async (name: string) => readFile(inPod(`tekton/results/${name}`), 'utf8');
@@ -201,9 +203,14 @@ test('the Task with its defaults attests a finally-time run: annotations, .att n
   expect(JSON.parse(await results('SUBJECTS'))).toEqual([
     { name: imageUrl, digest: { sha256: image.digest.replace('sha256:', '') } },
   ]);
-  const storage = JSON.parse(await results('STORAGE')) as { backend: string; ok: boolean }[];
-  expect(storage.map((s) => [s.backend, s.ok]).sort()).toEqual([
-    ['oci', true],
-    ['tekton', true],
+  const storage = JSON.parse(await results('STORAGE')) as {
+    backend: string;
+    artifact?: string;
+    ok: boolean;
+  }[];
+  expect(storage.map((s) => [s.backend, s.artifact ?? '', s.ok]).sort()).toEqual([
+    ['oci', '', true],
+    ['oci', 'image signatures', true],
+    ['tekton', '', true],
   ]);
 }, 120_000);
