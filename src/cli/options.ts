@@ -1,7 +1,7 @@
 // Over 300 lines: declarations only (each option's type and help text, grouped by concern), no logic.
 import type { Options } from 'yargs';
 import { STORAGE_NAMES } from '../config/defaults.js';
-import { FORMAT_CHOICES } from '../config/format.js';
+import { FORMAT_CHOICES, TEKTON_FORMAT } from '../config/format.js';
 
 /**
  * Every command-line option, grouped by concern. Commands pick the groups they need; config/ turns the
@@ -157,6 +157,15 @@ export const storageOptions = {
   storage: {
     type: 'string',
     describe: `Comma-separated backends: ${STORAGE_NAMES.join(', ')}`,
+  },
+  'taskrun-format': {
+    type: 'string',
+    choices: [...FORMAT_CHOICES, TEKTON_FORMAT],
+    describe: `Each sibling TaskRun's own attestation format (Chains' artifacts.taskrun.format; default slsa/v1; ${TEKTON_FORMAT}: legacy signed status)`,
+  },
+  'taskrun-storage': {
+    type: 'string',
+    describe: `Where each sibling TaskRun's attestation goes (Chains' artifacts.taskrun.storage): ${STORAGE_NAMES.join(', ')} or none (default tekton)`,
   },
   'oci-repository': {
     type: 'string',

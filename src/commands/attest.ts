@@ -11,11 +11,12 @@ import { step, withinDeadline } from './deadline.js';
 import { kubeSecrets, lazyKubeClient } from './kube.js';
 import { signAttestation } from './sign.js';
 import { createSigner, describeSigner } from './signer.js';
+import { attestTaskRuns } from './taskrun-artifacts.js';
 
 /**
  * `tekton-attest attest`, the Task's job: signer -> collect the run from the API -> build the Statement ->
- * sign -> log -> store in every requested backend (each tried, whatever the others did) -> summary and Task
- * results. The config was checked whole before this runs; the key is decrypted before anything is read.
+ * sign -> log -> store in every requested backend (each tried, whatever the others did) -> each sibling
+ * TaskRun's own attestation (Chains' artifacts.taskrun.*) -> summary and Task results. The config was checked whole before this runs; the key is decrypted before anything is read.
  */
 export function runAttest(config: AttestConfig): Promise<void> {
   return withinDeadline('attest', config.timeoutMs, () => attest(config));
@@ -50,6 +51,10 @@ async function attest(config: AttestConfig): Promise<void> {
 
   step(`store the attestation (${config.storage.join(', ')})`);
   const outcomes = await storeEverywhere(config, { client, collected, signer, rekorUrl }, attestation);
+  if (config.taskRuns.storage.length > 0) {
+    step(`attest each TaskRun (${config.taskRuns.format.format} to ${config.taskRuns.storage.join(', ')})`);
+    outcomes.push(...(await attestTaskRuns(config, { client, collected, signer })));
+  }
   reportAttestation(collected, attestation, config.format, describeSigner(signer), outcomes);
   if (config.resultsDir) {
     step('write the Task results');
@@ -63,7 +68,7 @@ async function attest(config: AttestConfig): Promise<void> {
       }),
     );
   }
-  const failed = outcomes.filter((o) => !o.ok).map((o) => o.backend);
+  const failed = outcomes.filter((o) => !o.ok).map((o) => (o.run ? `${o.backend} (${o.run})` : o.backend));
   if (failed.length === 0) return;
   const message = `${failed.length} of ${outcomes.length} storage backends failed: ${failed.join(', ')}`;
   if (config.bestEffort) {

@@ -43,7 +43,10 @@ export async function storeEverywhere(
 }
 
 /** Registry access with the pipeline's own credentials: docker configs, then (opt-in) the SA's secrets. */
-function registryFor(config: AttestConfig, { client, collected }: StorageContext): Promise<RegistryClient> {
+export function registryFor(
+  config: AttestConfig,
+  { client, collected }: Pick<StorageContext, 'client' | 'collected'>,
+): Promise<RegistryClient> {
   if (!config.registryCredentialsFromApi) return openRegistry(config.registry, [], { pushes: true });
   const account =
     client.connection.serviceAccount?.name ??
@@ -70,6 +73,7 @@ async function writeTo(
       return new TektonStorage({
         client: context.client,
         version: collected.version,
+        kind: 'PipelineRun',
         namespace: collected.target.namespace,
         name: collected.target.pipelineRun,
         uid: collected.pipelineRun.metadata.uid ?? '',
@@ -78,30 +82,47 @@ async function writeTo(
     case 'file':
       return new FileStorage(config.outputDir!, collected.target.pipelineRun).store(attestation);
     case 'oci': {
-      const settings = {
-        client: registry!,
-        ...(config.oci.repository ? { repository: config.oci.repository } : {}),
-      };
-      // Each encoding's code (the bundle one with @sigstore/bundle) is loaded only when chosen.
-      const backend =
-        config.oci.encoding === 'tag'
-          ? new (await import('../storage/oci-tag.js')).OciTagStorage(settings)
-          : new (await import('../storage/oci-referrer.js')).OciReferrerStorage(settings);
+      const backend = await ociBackend(config, registry!);
       const imageSigner = config.oci.signImages ? context.signer : undefined;
       return storeInOci(backend, attestation, imageSigner, context.rekorUrl);
     }
   }
 }
 
-/** One backend's attempt; a failure is an outcome, whatever the other backends do. */
-async function store(name: StorageName, write: () => Promise<StorageOutcome>): Promise<StorageOutcome> {
+/** The `oci` backend in the `--oci-encoding` chosen; each encoding's code is loaded only when chosen. */
+export async function ociBackend(config: AttestConfig, registry: RegistryClient) {
+  const settings = {
+    client: registry,
+    ...(config.oci.repository ? { repository: config.oci.repository } : {}),
+  };
+  return config.oci.encoding === 'tag'
+    ? new (await import('../storage/oci-tag.js')).OciTagStorage(settings)
+    : new (await import('../storage/oci-referrer.js')).OciReferrerStorage(settings);
+}
+
+/**
+ * One backend's attempt; a failure is an outcome, whatever the other backends do. `run` names the TaskRun
+ * whose own artifact is stored (TaskRun-level storage).
+ */
+export async function store(
+  name: StorageName,
+  write: () => Promise<StorageOutcome>,
+  run?: string,
+): Promise<StorageOutcome> {
+  const what = run ? `${run}: ${name}` : name;
   try {
     const outcome = await write();
-    if (!outcome.ok) log.error(`${name} storage failed: ${outcome.detail ?? 'no reason given'}`);
-    return outcome;
+    if (!outcome.ok) log.error(`${what} storage failed: ${outcome.detail ?? 'no reason given'}`);
+    return run ? { ...outcome, run } : outcome;
   } catch (error) {
     const reason = reasonOf(error);
-    log.error(`${name} storage failed: ${reason}`);
-    return { backend: name, ok: false, locations: [], detail: reason.split('\n')[0] };
+    log.error(`${what} storage failed: ${reason}`);
+    return {
+      backend: name,
+      ...(run ? { run } : {}),
+      ok: false,
+      locations: [],
+      detail: reason.split('\n')[0],
+    };
   }
 }

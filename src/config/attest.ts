@@ -1,8 +1,8 @@
 import { AttestError } from '../errors.js';
 import type { FormatOptions } from '../provenance/statement.js';
 import { applyChainsConfig, loadChainsConfig } from './chains-config.js';
-import { DEFAULTS, STORAGE_NAMES, type StorageName } from './defaults.js';
-import { parseFormatOptions } from './format.js';
+import { DEFAULTS, NO_STORAGE, STORAGE_NAMES, type StorageName } from './defaults.js';
+import { parseFormatOptions, parseRunFormat, type RunFormat, TEKTON_FORMAT } from './format.js';
 import { type KubeAccess, parseKubeAccess } from './kube.js';
 import {
   parseRegistryAccess,
@@ -51,6 +51,8 @@ export interface AttestConfig {
   readonly signer: SignerConfig;
   readonly transparency: { readonly mode: TransparencyMode; readonly rekorUrl: string };
   readonly storage: readonly StorageName[];
+  /** Chains' `artifacts.taskrun.*`: each sibling TaskRun's own artifact, and where it goes (empty: none). */
+  readonly taskRuns: { readonly format: RunFormat; readonly storage: readonly StorageName[] };
   readonly oci: {
     readonly repository: Repository | undefined;
     readonly encoding: 'tag' | 'sigstore-bundle';
@@ -73,11 +75,17 @@ export async function parseAttestConfig(given: RawOptions): Promise<AttestConfig
   const chainsConfig = text(given, 'chains-config');
   const options = chainsConfig ? applyChainsConfig(given, await loadChainsConfig(chainsConfig)) : given;
   const storage = parseStorage(options.storage);
+  const taskRuns = parseTaskRunArtifacts(options);
   const outputDir = outputDirectory(options, 'output-dir');
-  if (storage.includes('file') && !outputDir) {
-    throw new AttestError('INVALID_ARGUMENT', '--storage file needs --output-dir', {
-      hint: 'give the directory (e.g. a workspace) to write the statement and envelope to',
-    });
+  for (const [flagName, backends] of [
+    ['--storage', storage],
+    ['--taskrun-storage', taskRuns.storage],
+  ] as const) {
+    if (backends.includes('file') && !outputDir) {
+      throw new AttestError('INVALID_ARGUMENT', `${flagName} file needs --output-dir`, {
+        hint: 'give the directory (e.g. a workspace) to write the statement and envelope to',
+      });
+    }
   }
   const repository = parseRepositoryOverride(options);
   const transparency = parseTransparencyMode(options.transparency);
@@ -107,6 +115,7 @@ export async function parseAttestConfig(given: RawOptions): Promise<AttestConfig
     signer,
     transparency: { mode: transparency, rekorUrl: text(options, 'rekor-url') ?? DEFAULTS.rekorUrl },
     storage,
+    taskRuns,
     oci: {
       repository,
       encoding: parseOciEncoding(options),
@@ -122,20 +131,47 @@ export async function parseAttestConfig(given: RawOptions): Promise<AttestConfig
   };
 }
 
-export function parseStorage(value: unknown): StorageName[] {
-  if (value === undefined || value === '') return [...DEFAULTS.storage];
+export function parseStorage(
+  value: unknown,
+  flagName = '--storage',
+  fallback: readonly StorageName[] = DEFAULTS.storage,
+): StorageName[] {
+  if (value === undefined || value === '') return [...fallback];
   const names = String(value)
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
   for (const name of names) {
     if (!STORAGE_NAMES.includes(name as StorageName)) {
-      throw new AttestError('INVALID_ARGUMENT', `--storage ${name} is not a storage backend`, {
-        hint: `use a comma-separated list of ${STORAGE_NAMES.join(', ')}`,
+      throw new AttestError('INVALID_ARGUMENT', `${flagName} ${name} is not a storage backend`, {
+        hint: `use a comma-separated list of ${STORAGE_NAMES.join(', ')}${flagName === '--storage' ? '' : `, or ${NO_STORAGE}`}`,
       });
     }
   }
   return [...new Set(names)] as StorageName[];
+}
+
+/**
+ * `--taskrun-format` and `--taskrun-storage` (Chains' `artifacts.taskrun.format` and `.storage`; defaults as
+ * Chains: slsa/v1 to tekton). `none` turns TaskRun artifacts off. The legacy `tekton` format is a raw
+ * signature over the status, which only Chains' annotations hold: oci and file storage refuse it up front.
+ */
+function parseTaskRunArtifacts(options: RawOptions): AttestConfig['taskRuns'] {
+  const requested = text(options, 'taskrun-storage');
+  const storage =
+    requested === NO_STORAGE ? [] : parseStorage(requested, '--taskrun-storage', DEFAULTS.taskRunStorage);
+  const format = parseRunFormat(options, 'taskrun-format', DEFAULTS.taskRunFormat);
+  const elsewhere = storage.filter((name) => name !== 'tekton');
+  if (format.format === TEKTON_FORMAT && elsewhere.length > 0) {
+    throw new AttestError(
+      'INVALID_ARGUMENT',
+      `--taskrun-format ${TEKTON_FORMAT} cannot be stored in ${elsewhere.join(', ')}: it is a raw signature over the TaskRun's status, kept only in Chains' annotations`,
+      {
+        hint: `use --taskrun-storage tekton with --taskrun-format ${TEKTON_FORMAT}, or a SLSA format (slsa/v1, slsa/v2alpha3, slsa/v2alpha4) for oci and file`,
+      },
+    );
+  }
+  return { format, storage };
 }
 
 /** `--status-field-manager`: comma-separated field manager names trusted to write run status. */

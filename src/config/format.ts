@@ -13,13 +13,29 @@ import { flag, type RawOptions, text } from './values.js';
 /** What `--format` accepts: the Chains format names, and `in-toto` (Chains' old name of slsa/v1). */
 export const FORMAT_CHOICES: readonly string[] = [...FORMAT_NAMES, ...Object.keys(FORMAT_ALIASES)];
 
-/** `--format`, `--build-type`, `--builder-id`, `--deep-inspection`: what `attest` and `payload` build. */
-export function parseFormatOptions(options: RawOptions): Readonly<FormatOptions> {
-  const requested = text(options, 'format') ?? DEFAULTS.format;
+/**
+ * `tekton`: Chains' legacy format (TEP-0084: "simply the Status" of the run; dropped in Chains v0.15): the
+ * run's status JSON, signed as raw bytes (no DSSE, no in-toto statement). Only `attest --taskrun-format`.
+ */
+export const TEKTON_FORMAT = 'tekton';
+
+/** What is signed for a run: an in-toto statement in a Chains SLSA format, or the legacy `tekton` format. */
+export type RunFormat = Readonly<FormatOptions> | { readonly format: typeof TEKTON_FORMAT };
+
+/**
+ * `--format` (or `formatOption`, e.g. `--taskrun-format`, with `fallback` when unset), `--build-type`,
+ * `--builder-id`, `--deep-inspection`: what `attest` and `payload` build.
+ */
+export function parseFormatOptions(
+  options: RawOptions,
+  formatOption = 'format',
+  fallback: FormatName = DEFAULTS.format,
+): Readonly<FormatOptions> {
+  const requested = text(options, formatOption) ?? fallback;
   const format = FORMAT_ALIASES[requested] ?? requested;
   if (!FORMAT_NAMES.includes(format as FormatName)) {
-    throw new AttestError('INVALID_ARGUMENT', `--format ${requested} is not a known format`, {
-      hint: `use one of ${FORMAT_NAMES.join(', ')} (or in-toto for slsa/v1)`,
+    throw new AttestError('INVALID_ARGUMENT', `--${formatOption} ${requested} is not a known format`, {
+      hint: `use one of ${FORMAT_NAMES.join(', ')} (or in-toto for slsa/v1)${formatOption === 'format' ? '' : `, or ${TEKTON_FORMAT} (legacy)`}`,
     });
   }
   const buildType = text(options, 'build-type') ?? DEFAULTS.buildType;
@@ -34,4 +50,10 @@ export function parseFormatOptions(options: RawOptions): Readonly<FormatOptions>
     builderId: text(options, 'builder-id') ?? DEFAULTS.builderId,
     deepInspection: flag(options, 'deep-inspection'),
   };
+}
+
+/** `--taskrun-format`: a Chains SLSA format (with the shared build type and builder id), or `tekton`. */
+export function parseRunFormat(options: RawOptions, formatOption: string, fallback: FormatName): RunFormat {
+  if (text(options, formatOption) === TEKTON_FORMAT) return { format: TEKTON_FORMAT };
+  return parseFormatOptions(options, formatOption, fallback);
 }

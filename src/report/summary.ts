@@ -54,7 +54,7 @@ export function formatSummary(input: SummaryInput): string {
   }
   const width = Math.max(...facts.map(([k]) => k.length));
   const rows = input.outcomes.map((o) => [
-    o.backend,
+    o.run ? `${o.backend} (${o.run})` : o.backend,
     o.ok ? 'OK' : 'FAILED',
     [o.locations.join(', '), o.detail].filter(Boolean).join(' — ') || '-',
   ]);

@@ -90,21 +90,42 @@ function fitList<T>(items: readonly T[], budget: number): { json: string; omitte
   return { json, omitted: items.length - kept };
 }
 
-/** Every backend stays listed with its status; its locations are cut, longest list first, to fit. */
+/**
+ * Every PipelineRun backend stays listed with its status; locations are cut, longest list first, to fit.
+ * TaskRun-level entries (one per TaskRun and backend) come after them; when even without locations they do
+ * not fit, the successful ones are left out first, then failed ones from the end.
+ */
 function storageResult(outcomes: readonly StorageOutcome[]): string {
-  const entries = outcomes.map((o) => ({ backend: o.backend, ok: o.ok, locations: [...o.locations] }));
+  const entries = outcomes.map((o) => ({
+    backend: o.backend,
+    ...(o.run ? { run: o.run } : {}),
+    ok: o.ok,
+    locations: [...o.locations],
+  }));
   let omitted = 0;
+  let runsOmitted = 0;
   let json = JSON.stringify(entries);
   while (Buffer.byteLength(json) > STORAGE_BUDGET) {
     const longest = entries.reduce((a, b) => (b.locations.length > a.locations.length ? b : a));
-    if (longest.locations.length === 0) break;
-    longest.locations.pop();
-    omitted++;
+    if (longest.locations.length > 0) {
+      longest.locations.pop();
+      omitted++;
+    } else {
+      const succeeded = entries.findLastIndex((e) => e.run !== undefined && e.ok);
+      const dropped = succeeded >= 0 ? succeeded : entries.findLastIndex((e) => e.run !== undefined);
+      if (dropped < 0) break;
+      entries.splice(dropped, 1);
+      runsOmitted++;
+    }
     json = JSON.stringify(entries);
   }
-  if (omitted > 0) {
+  if (omitted > 0 || runsOmitted > 0) {
+    const left = [
+      ...(omitted > 0 ? [`${omitted} locations`] : []),
+      ...(runsOmitted > 0 ? [`${runsOmitted} TaskRun entries`] : []),
+    ];
     log.warn(
-      `Task result ${RESULT_NAMES.storage}: ${omitted} locations left out (Tekton result size limit); the log lists them all`,
+      `Task result ${RESULT_NAMES.storage}: ${left.join(' and ')} left out (Tekton result size limit); the log lists them all`,
     );
   }
   return json;

@@ -9,6 +9,8 @@ export interface SignedAttestation extends SignedEnvelope {
 
 export interface StorageOutcome {
   backend: StorageName;
+  /** For a TaskRun's own artifact (`--taskrun-storage`): `TaskRun <name>`; unset for the PipelineRun's. */
+  run?: string;
   ok: boolean;
   /** Where it wrote (image tags, object names, files), for the summary and Task results. */
   locations: string[];
