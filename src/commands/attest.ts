@@ -1,15 +1,18 @@
-import { collectRun } from '../collect/api/collect-run.js';
+import { type CollectedRun, collectRun } from '../collect/api/collect-run.js';
 import type { AttestConfig } from '../config/attest.js';
 import { AttestError } from '../errors.js';
 import { log } from '../log.js';
 import { buildStatement } from '../provenance/index.js';
+import type { Statement } from '../provenance/statement.js';
+import { type RunFormat, TEKTON_FORMAT, tektonStatusPayload } from '../provenance/tekton-format.js';
 import { reportAttestation } from '../report/attestation.js';
 import { taskResults, writeTaskResults } from '../report/task-results.js';
-import { assertImageSignaturesLoggable, logEnvelope, transparencyWanted } from '../signing/transparency.js';
+import { assertImageSignaturesLoggable, transparencyWanted } from '../signing/transparency.js';
+import { isAttestation } from '../storage/backend.js';
 import { storeEverywhere } from './backends.js';
 import { step, withinDeadline } from './deadline.js';
 import { kubeSecrets, lazyKubeClient } from './kube.js';
-import { signAttestation } from './sign.js';
+import { logArtifact, signArtifact } from './sign.js';
 import { createSigner, describeSigner } from './signer.js';
 import { attestTaskRuns } from './taskrun-artifacts.js';
 
@@ -35,8 +38,7 @@ async function attest(config: AttestConfig): Promise<void> {
   const collected = await collectRun(client, config.run);
 
   step('build and sign the provenance');
-  const statement = buildStatement(collected.snapshot, config.format);
-  let attestation = await signAttestation(statement, signer);
+  let attestation = await signArtifact(runArtifact(collected, config.format), signer);
   // Where this run's signatures are logged (the attestation here, image signatures before they are stored).
   const rekorUrl = transparencyWanted(config.transparency.mode, collected.pipelineRun.metadata.annotations)
     ? config.transparency.rekorUrl
@@ -46,7 +48,7 @@ async function attest(config: AttestConfig): Promise<void> {
   if (rekorUrl && signImages) assertImageSignaturesLoggable(signer);
   if (rekorUrl) {
     step(`log the attestation in ${rekorUrl}`);
-    attestation = await logEnvelope(attestation, rekorUrl);
+    attestation = await logArtifact(attestation, rekorUrl);
   }
 
   step(`store the attestation (${config.storage.join(', ')})`);
@@ -61,8 +63,8 @@ async function attest(config: AttestConfig): Promise<void> {
     await writeTaskResults(
       config.resultsDir,
       taskResults({
-        envelopeJson: attestation.envelopeJson,
-        subjects: statement.subject,
+        signedBytes: isAttestation(attestation) ? attestation.envelopeJson : attestation.payload,
+        subjects: isAttestation(attestation) ? attestation.statement.subject : [],
         outcomes,
         foreignStatus: collected.foreignStatus,
       }),
@@ -78,4 +80,11 @@ async function attest(config: AttestConfig): Promise<void> {
   throw new AttestError('STORAGE_FAILED', message, {
     hint: 'see the summary above for each failure; --best-effort exits 0 despite failed backends',
   });
+}
+
+/** What is signed for the PipelineRun: its statement, or (legacy `--format tekton`) its status. */
+function runArtifact(collected: CollectedRun, format: RunFormat): Statement | Uint8Array {
+  return format.format === TEKTON_FORMAT
+    ? tektonStatusPayload(collected.pipelineRun)
+    : buildStatement(collected.snapshot, format);
 }

@@ -1,13 +1,19 @@
 import type { CollectedRun } from '../collect/api/collect-run.js';
 import type { AttestConfig } from '../config/attest.js';
 import type { StorageName } from '../config/defaults.js';
-import { reasonOf } from '../errors.js';
+import { AttestError, reasonOf } from '../errors.js';
 import type { KubeClient } from '../kube/client.js';
 import { ServiceAccountCredentials } from '../kube/registry-credentials.js';
 import { log } from '../log.js';
 import type { RegistryClient } from '../oci/client.js';
+import { TEKTON_FORMAT } from '../provenance/tekton-format.js';
 import type { Signer } from '../signing/types.js';
-import type { SignedAttestation, StorageOutcome } from '../storage/backend.js';
+import {
+  isAttestation,
+  type SignedArtifact,
+  type SignedAttestation,
+  type StorageOutcome,
+} from '../storage/backend.js';
 import { FileStorage } from '../storage/file.js';
 import { TektonStorage } from '../storage/tekton.js';
 import { storeInOci } from './image-signatures.js';
@@ -30,7 +36,7 @@ export interface StorageContext {
 export async function storeEverywhere(
   config: AttestConfig,
   context: StorageContext,
-  attestation: SignedAttestation,
+  attestation: SignedArtifact,
 ): Promise<StorageOutcome[]> {
   const registry = config.storage.includes('oci') ? await registryFor(config, context) : undefined;
   try {
@@ -65,7 +71,7 @@ async function writeTo(
   config: AttestConfig,
   context: StorageContext,
   registry: RegistryClient | undefined,
-  attestation: SignedAttestation,
+  signed: SignedArtifact,
 ): Promise<StorageOutcome> {
   const { collected } = context;
   switch (name) {
@@ -78,15 +84,28 @@ async function writeTo(
         name: collected.target.pipelineRun,
         uid: collected.pipelineRun.metadata.uid ?? '',
         markSigned: config.markSigned,
-      }).store(attestation);
+      }).store(signed);
     case 'file':
-      return new FileStorage(config.outputDir!, collected.target.pipelineRun).store(attestation);
+      return new FileStorage(config.outputDir!, collected.target.pipelineRun).store(
+        attestationFor(name, signed),
+      );
     case 'oci': {
       const backend = await ociBackend(config, registry!);
       const imageSigner = config.oci.signImages ? context.signer : undefined;
-      return storeInOci(backend, attestation, imageSigner, context.rekorUrl);
+      return storeInOci(backend, attestationFor(name, signed), imageSigner, context.rekorUrl);
     }
   }
+}
+
+/**
+ * The attestation a DSSE-only backend (oci, file) stores. parseAttestConfig refuses the legacy `tekton`
+ * format for them before anything runs; this keeps the promise for every caller.
+ */
+export function attestationFor(backend: StorageName, signed: SignedArtifact): SignedAttestation {
+  if (isAttestation(signed)) return signed;
+  throw new AttestError('INVALID_ARGUMENT', `${backend} storage cannot hold the ${TEKTON_FORMAT} format`, {
+    hint: `the ${TEKTON_FORMAT} format (a raw signature over the run's status) is kept in annotations only: use tekton storage`,
+  });
 }
 
 /** The `oci` backend in the `--oci-encoding` chosen; each encoding's code is loaded only when chosen. */

@@ -2,23 +2,21 @@ import { join } from 'node:path';
 import type { CollectedRun } from '../collect/api/collect-run.js';
 import type { AttestConfig } from '../config/attest.js';
 import type { StorageName } from '../config/defaults.js';
-import { type RunFormat, TEKTON_FORMAT } from '../config/format.js';
-import { AttestError, reasonOf } from '../errors.js';
+import { reasonOf } from '../errors.js';
 import type { KubeClient } from '../kube/client.js';
 import { log } from '../log.js';
 import type { RegistryClient } from '../oci/client.js';
-import { serializeStatement } from '../provenance/index.js';
+import type { Statement } from '../provenance/statement.js';
 import { buildTaskRunStatement } from '../provenance/taskrun-statement.js';
-import { tektonStatusPayload } from '../provenance/tekton-format.js';
-import { signBlob } from '../signing/sign-payload.js';
-import { logEnvelope, logPayloadSignature, transparencyWanted } from '../signing/transparency.js';
+import { type RunFormat, TEKTON_FORMAT, tektonStatusPayload } from '../provenance/tekton-format.js';
+import { transparencyWanted } from '../signing/transparency.js';
 import type { Signer } from '../signing/types.js';
-import type { StorageOutcome } from '../storage/backend.js';
+import type { SignedArtifact, StorageOutcome } from '../storage/backend.js';
 import { FileStorage } from '../storage/file.js';
-import { type AnnotatedSignature, TektonStorage } from '../storage/tekton.js';
+import { TektonStorage } from '../storage/tekton.js';
 import type { TaskRun } from '../tekton/types.js';
-import { ociBackend, registryFor, store } from './backends.js';
-import { signAttestation } from './sign.js';
+import { attestationFor, ociBackend, registryFor, store } from './backends.js';
+import { logArtifact, signArtifact } from './sign.js';
 
 /** TaskRuns signed and stored at once: enough to overlap API and registry round trips, few enough for a small API server. */
 const PARALLEL_TASK_RUNS = 4;
@@ -73,9 +71,10 @@ async function attestTaskRun(
   const rekorUrl = transparencyWanted(config.transparency.mode, taskRun.metadata.annotations)
     ? config.transparency.rekorUrl
     : undefined;
-  let signed: AnnotatedSignature;
+  let signed: SignedArtifact;
   try {
-    signed = await signTaskRun(taskRun, config.taskRuns.format, context.signer, rekorUrl);
+    signed = await signArtifact(taskRunArtifact(taskRun, config.taskRuns.format), context.signer);
+    if (rekorUrl) signed = await logArtifact(signed, rekorUrl);
   } catch (error) {
     // Nothing signed (or logged): every backend of this TaskRun reports why, and writes nothing.
     const reason = reasonOf(error);
@@ -90,35 +89,19 @@ async function attestTaskRun(
   );
 }
 
-/** The statement (what `payload --taskrun` prints, byte for byte) as DSSE, or the status as a raw signature. */
-async function signTaskRun(
-  taskRun: TaskRun,
-  format: RunFormat,
-  signer: Signer,
-  rekorUrl: string | undefined,
-): Promise<AnnotatedSignature> {
+/** What is signed: the statement `payload --taskrun` prints (the same bytes), or the legacy format's status. */
+function taskRunArtifact(taskRun: TaskRun, format: RunFormat): Statement | Uint8Array {
+  if (format.format === TEKTON_FORMAT) return tektonStatusPayload(taskRun);
   const name = taskRun.metadata.name ?? '(unnamed)';
-  if (format.format === TEKTON_FORMAT) {
-    const blob = await signBlob(tektonStatusPayload(taskRun), signer);
-    if (!rekorUrl) return blob;
-    const verifierPem = blob.certificatePem ?? blob.publicKeyPem;
-    const tlogEntry = await logPayloadSignature(
-      { payload: blob.payload, signature: blob.signature, verifierPem },
-      rekorUrl,
-    );
-    return { ...blob, tlogEntry };
-  }
-  const statement = buildTaskRunStatement(taskRun, format, (message, source) =>
+  return buildTaskRunStatement(taskRun, format, (message, source) =>
     log.warn(`TaskRun ${name}${source?.step ? ` step ${source.step}` : ''}: ${message}`),
   );
-  const attestation = await signAttestation(statement, signer, serializeStatement(statement));
-  return rekorUrl ? await logEnvelope(attestation, rekorUrl) : attestation;
 }
 
 async function writeTo(
   backend: StorageName,
   taskRun: TaskRun,
-  signed: AnnotatedSignature,
+  signed: SignedArtifact,
   config: AttestConfig,
   context: TaskRunContext,
   registry: RegistryClient | undefined,
@@ -135,17 +118,12 @@ async function writeTo(
       markSigned: config.markSigned,
     }).store(signed);
   }
-  if (!('statement' in signed)) {
-    // parseAttestConfig refuses this combination before anything runs; kept as a guard for callers.
-    throw new AttestError('INVALID_ARGUMENT', `${backend} storage cannot hold the ${TEKTON_FORMAT} format`, {
-      hint: `use --taskrun-storage tekton with --taskrun-format ${TEKTON_FORMAT}`,
-    });
-  }
+  const attestation = attestationFor(backend, signed);
   if (backend === 'file') {
-    return new FileStorage(join(config.outputDir!, TASK_RUN_FILES_DIR), name).store(signed);
+    return new FileStorage(join(config.outputDir!, TASK_RUN_FILES_DIR), name).store(attestation);
   }
   // The images this TaskRun built (its own statement's subjects) get its attestation next to them.
-  return (await ociBackend(config, registry!)).store(signed);
+  return (await ociBackend(config, registry!)).store(attestation);
 }
 
 /** `work` for every item, at most `limit` at a time; results in the items' order. */

@@ -1,8 +1,8 @@
 import { AttestError } from '../errors.js';
-import type { FormatOptions } from '../provenance/statement.js';
+import { type RunFormat, TEKTON_FORMAT } from '../provenance/tekton-format.js';
 import { applyChainsConfig, loadChainsConfig } from './chains-config.js';
 import { DEFAULTS, NO_STORAGE, STORAGE_NAMES, type StorageName } from './defaults.js';
-import { parseFormatOptions, parseRunFormat, type RunFormat, TEKTON_FORMAT } from './format.js';
+import { parseRunFormat } from './format.js';
 import { type KubeAccess, parseKubeAccess } from './kube.js';
 import {
   parseRegistryAccess,
@@ -47,7 +47,8 @@ export interface AttestConfig {
     readonly allowForeignStatus: boolean;
   };
   readonly kube: KubeAccess;
-  readonly format: Readonly<FormatOptions>;
+  /** The PipelineRun's artifact: a SLSA statement, or the legacy `tekton` format (its signed status). */
+  readonly format: RunFormat;
   readonly signer: SignerConfig;
   readonly transparency: { readonly mode: TransparencyMode; readonly rekorUrl: string };
   readonly storage: readonly StorageName[];
@@ -75,6 +76,8 @@ export async function parseAttestConfig(given: RawOptions): Promise<AttestConfig
   const chainsConfig = text(given, 'chains-config');
   const options = chainsConfig ? applyChainsConfig(given, await loadChainsConfig(chainsConfig)) : given;
   const storage = parseStorage(options.storage);
+  const format = parseRunFormat(options, 'format', DEFAULTS.format);
+  assertStorable(format, '--format', storage, '--storage');
   const taskRuns = parseTaskRunArtifacts(options);
   const outputDir = outputDirectory(options, 'output-dir');
   for (const [flagName, backends] of [
@@ -111,7 +114,7 @@ export async function parseAttestConfig(given: RawOptions): Promise<AttestConfig
       allowForeignStatus: flag(options, 'allow-foreign-status'),
     },
     kube: parseKubeAccess(options),
-    format: parseFormatOptions(options),
+    format,
     signer,
     transparency: { mode: transparency, rekorUrl: text(options, 'rekor-url') ?? DEFAULTS.rekorUrl },
     storage,
@@ -161,17 +164,30 @@ function parseTaskRunArtifacts(options: RawOptions): AttestConfig['taskRuns'] {
   const storage =
     requested === NO_STORAGE ? [] : parseStorage(requested, '--taskrun-storage', DEFAULTS.taskRunStorage);
   const format = parseRunFormat(options, 'taskrun-format', DEFAULTS.taskRunFormat);
-  const elsewhere = storage.filter((name) => name !== 'tekton');
-  if (format.format === TEKTON_FORMAT && elsewhere.length > 0) {
-    throw new AttestError(
-      'INVALID_ARGUMENT',
-      `--taskrun-format ${TEKTON_FORMAT} cannot be stored in ${elsewhere.join(', ')}: it is a raw signature over the TaskRun's status, kept only in Chains' annotations`,
-      {
-        hint: `use --taskrun-storage tekton with --taskrun-format ${TEKTON_FORMAT}, or a SLSA format (slsa/v1, slsa/v2alpha3, slsa/v2alpha4) for oci and file`,
-      },
-    );
-  }
+  assertStorable(format, '--taskrun-format', storage, '--taskrun-storage');
   return { format, storage };
+}
+
+/**
+ * The legacy `tekton` format is a raw signature over the run's status: cosign's `.att`/bundles and the
+ * file backend's envelope hold DSSE only, and Chains itself kept it in annotations only (its oci storage
+ * refused it). Refused up front, before anything is read, signed or written.
+ */
+function assertStorable(
+  format: RunFormat,
+  formatFlag: string,
+  storage: readonly StorageName[],
+  storageFlag: string,
+): void {
+  const elsewhere = storage.filter((name) => name !== 'tekton');
+  if (format.format !== TEKTON_FORMAT || elsewhere.length === 0) return;
+  throw new AttestError(
+    'INVALID_ARGUMENT',
+    `${formatFlag} ${TEKTON_FORMAT} cannot be stored in ${elsewhere.join(', ')}: it is a raw signature over the run's status, kept only in Chains' annotations`,
+    {
+      hint: `use ${storageFlag} tekton with ${formatFlag} ${TEKTON_FORMAT}, or a SLSA format (slsa/v1, slsa/v2alpha3, slsa/v2alpha4) for oci and file`,
+    },
+  );
 }
 
 /** `--status-field-manager`: comma-separated field manager names trusted to write run status. */

@@ -7,20 +7,14 @@ import {
   type FormatName,
   type FormatOptions,
 } from '../provenance/statement.js';
+import { type RunFormat, TEKTON_FORMAT } from '../provenance/tekton-format.js';
 import { DEFAULTS } from './defaults.js';
 import { flag, type RawOptions, text } from './values.js';
 
 /** What `--format` accepts: the Chains format names, and `in-toto` (Chains' old name of slsa/v1). */
 export const FORMAT_CHOICES: readonly string[] = [...FORMAT_NAMES, ...Object.keys(FORMAT_ALIASES)];
-
-/**
- * `tekton`: Chains' legacy format (TEP-0084: "simply the Status" of the run; dropped in Chains v0.15): the
- * run's status JSON, signed as raw bytes (no DSSE, no in-toto statement). Only `attest --taskrun-format`.
- */
-export const TEKTON_FORMAT = 'tekton';
-
-/** What is signed for a run: an in-toto statement in a Chains SLSA format, or the legacy `tekton` format. */
-export type RunFormat = Readonly<FormatOptions> | { readonly format: typeof TEKTON_FORMAT };
+/** What `attest --format` and `--taskrun-format` accept: those, and the legacy `tekton` format. */
+export const RUN_FORMAT_CHOICES: readonly string[] = [...FORMAT_CHOICES, TEKTON_FORMAT];
 
 /**
  * `--format` (or `formatOption`, e.g. `--taskrun-format`, with `fallback` when unset), `--build-type`,
@@ -35,7 +29,7 @@ export function parseFormatOptions(
   const format = FORMAT_ALIASES[requested] ?? requested;
   if (!FORMAT_NAMES.includes(format as FormatName)) {
     throw new AttestError('INVALID_ARGUMENT', `--${formatOption} ${requested} is not a known format`, {
-      hint: `use one of ${FORMAT_NAMES.join(', ')} (or in-toto for slsa/v1)${formatOption === 'format' ? '' : `, or ${TEKTON_FORMAT} (legacy)`}`,
+      hint: `use one of ${FORMAT_NAMES.join(', ')} (or in-toto for slsa/v1)`,
     });
   }
   const buildType = text(options, 'build-type') ?? DEFAULTS.buildType;
@@ -52,8 +46,14 @@ export function parseFormatOptions(
   };
 }
 
-/** `--taskrun-format`: a Chains SLSA format (with the shared build type and builder id), or `tekton`. */
+/** `attest --format` and `--taskrun-format`: a Chains SLSA format (with build type and builder id), or `tekton`. */
 export function parseRunFormat(options: RawOptions, formatOption: string, fallback: FormatName): RunFormat {
-  if (text(options, formatOption) === TEKTON_FORMAT) return { format: TEKTON_FORMAT };
+  const requested = text(options, formatOption);
+  if (requested === TEKTON_FORMAT) return { format: TEKTON_FORMAT };
+  if (requested !== undefined && !FORMAT_CHOICES.includes(requested)) {
+    throw new AttestError('INVALID_ARGUMENT', `--${formatOption} ${requested} is not a known format`, {
+      hint: `use one of ${FORMAT_NAMES.join(', ')} (or in-toto for slsa/v1), or ${TEKTON_FORMAT} (legacy: the signed status, annotations only)`,
+    });
+  }
   return parseFormatOptions(options, formatOption, fallback);
 }

@@ -43,7 +43,7 @@ export function formatSummary(input: SummaryInput): string {
     ],
     ['format', input.format],
     ['signer', input.signer],
-    ['digest', `${input.digest} (DSSE envelope)`],
+    ['digest', input.digest],
   ];
   if (input.transparency) facts.push(['rekor', input.transparency]);
   if (input.foreignStatus.length > 0) {

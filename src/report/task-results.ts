@@ -26,15 +26,19 @@ const STORAGE_BUDGET = 1_200;
 const FOREIGN_STATUS_BUDGET = 400;
 
 export interface TaskResultsInput {
-  envelopeJson: string;
+  /** The stored signed bytes: the DSSE envelope (JSON), or for the legacy `tekton` format the signed status. */
+  signedBytes: string | Uint8Array;
   subjects: readonly Subject[];
   outcomes: readonly StorageOutcome[];
   foreignStatus: readonly ForeignStatusWrite[];
 }
 
-/** sha256 of the stored envelope bytes: the digest of the `.att` layer, and of the file written. */
-export function attestationDigest(envelopeJson: string): string {
-  return `sha256:${createHash('sha256').update(envelopeJson).digest('hex')}`;
+/**
+ * sha256 of the stored envelope bytes (the digest of the `.att` layer, and of the file written), or for the
+ * legacy `tekton` format of the signed status (what cosign verify-blob checks the signature over).
+ */
+export function attestationDigest(signedBytes: string | Uint8Array): string {
+  return `sha256:${createHash('sha256').update(signedBytes).digest('hex')}`;
 }
 
 export function taskResults(input: TaskResultsInput): Record<string, string> {
@@ -57,7 +61,7 @@ export function taskResults(input: TaskResultsInput): Record<string, string> {
     );
   }
   return {
-    [RESULT_NAMES.digest]: attestationDigest(input.envelopeJson),
+    [RESULT_NAMES.digest]: attestationDigest(input.signedBytes),
     [RESULT_NAMES.subjects]: subjects.json,
     [RESULT_NAMES.storage]: storageResult(input.outcomes),
     [RESULT_NAMES.foreignStatus]: foreign.json,

@@ -1,10 +1,20 @@
 import type { StorageName } from '../config/defaults.js';
 import type { Statement } from '../provenance/statement.js';
-import type { SignedEnvelope } from '../signing/types.js';
+import type { SignedBlob, SignedEnvelope } from '../signing/types.js';
 
 /** What every backend stores: the statement, signed (and logged, when it was). */
 export interface SignedAttestation extends SignedEnvelope {
   statement: Statement;
+}
+
+/**
+ * A run's signed artifact: an attestation (DSSE), or, for the legacy `tekton` format, a raw signature over
+ * the run's status (which only the `tekton` backend stores).
+ */
+export type SignedArtifact = SignedAttestation | SignedBlob;
+
+export function isAttestation(signed: SignedArtifact): signed is SignedAttestation {
+  return 'statement' in signed;
 }
 
 export interface StorageOutcome {

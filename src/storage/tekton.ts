@@ -3,8 +3,7 @@ import type { KubeClient, KubeObject, TektonVersion } from '../kube/client.js';
 import { log } from '../log.js';
 import { parseEnvelope } from '../signing/dsse.js';
 import { holdsSameBlob, holdsSamePayload } from '../signing/sign-payload.js';
-import type { SignedBlob } from '../signing/types.js';
-import type { SignedAttestation, StorageBackend, StorageOutcome } from './backend.js';
+import { isAttestation, type SignedArtifact, type StorageBackend, type StorageOutcome } from './backend.js';
 
 /** Kubernetes' limit on the total size of an object's annotations (keys + values, in bytes). */
 export const ANNOTATIONS_LIMIT_BYTES = 256 * 1024;
@@ -28,12 +27,6 @@ export interface TektonStorageOptions {
   markSigned: boolean;
 }
 
-/**
- * What the annotations hold: an attestation (its DSSE envelope is the signature, as Chains stores in-toto
- * formats), or, for the legacy `tekton` format, the payload's own signature (Chains v0.14: the raw signature).
- */
-export type AnnotatedSignature = SignedAttestation | SignedBlob;
-
 /** Chains' annotation keys for a run's artifact: `<prefix>payload-pipelinerun-<uid>`, `...-taskrun-<uid>`, etc. */
 export function chainsAnnotationKeys(
   kind: AnnotatedKind,
@@ -55,17 +48,18 @@ export function chainsAnnotationKeys(
 
 /**
  * The annotations Chains' tekton storage writes, base64 as Chains encodes them: the signature annotation is
- * base64 of the envelope JSON, or (a SignedBlob's `signature` is base64 already) of the raw signature bytes.
+ * base64 of the envelope JSON (in-toto formats), or of the raw signature bytes (the legacy `tekton` format,
+ * as Chains v0.14 stored it; a SignedBlob's `signature` is that base64 already).
  */
 function chainsAnnotations(
-  signed: AnnotatedSignature,
+  signed: SignedArtifact,
   keys: ReturnType<typeof chainsAnnotationKeys>,
   markSigned: boolean,
 ): Record<string, string> {
   const b64 = (value: string | Uint8Array) => Buffer.from(value).toString('base64');
   const annotations: Record<string, string> = {
     [keys.payload]: b64(signed.payload),
-    [keys.signature]: isEnvelope(signed) ? b64(signed.envelopeJson) : signed.signature,
+    [keys.signature]: isAttestation(signed) ? b64(signed.envelopeJson) : signed.signature,
     [keys.cert]: b64(signed.certificatePem ?? ''),
     [keys.chain]: b64(signed.chainPem ?? ''),
   };
@@ -82,10 +76,6 @@ export function annotationsSize(annotations: Record<string, string>): number {
   );
 }
 
-function isEnvelope(signed: AnnotatedSignature): signed is SignedAttestation {
-  return 'envelopeJson' in signed;
-}
-
 /**
  * `tekton` storage: Chains' annotations on the PipelineRun or a TaskRun, written with one JSON merge patch
  * guarded by the resourceVersion that was read (a 409 re-reads and re-applies). The size is checked before
@@ -96,7 +86,7 @@ export class TektonStorage implements StorageBackend {
 
   constructor(private readonly options: TektonStorageOptions) {}
 
-  async store(signed: AnnotatedSignature): Promise<StorageOutcome> {
+  async store(signed: SignedArtifact): Promise<StorageOutcome> {
     const { client, version, kind, namespace, name } = this.options;
     const plural = `${kind.toLowerCase()}s`;
     const location = `${kind} ${namespace}/${name} annotations`;
@@ -129,7 +119,7 @@ export class TektonStorage implements StorageBackend {
    * The annotations to write. When the stored payload is this payload and its stored envelope verifies
    * with this key, the stored signature (and cert/chain) stay: a re-run must not churn the object.
    */
-  private changes(signed: AnnotatedSignature, existing: Record<string, string>): Record<string, string> {
+  private changes(signed: SignedArtifact, existing: Record<string, string>): Record<string, string> {
     const { kind, uid, markSigned } = this.options;
     const keys = chainsAnnotationKeys(kind, uid);
     const desired = chainsAnnotations(signed, keys, markSigned);
@@ -149,9 +139,9 @@ export class TektonStorage implements StorageBackend {
     return Object.fromEntries(Object.entries(desired).filter(([key, value]) => existing[key] !== value));
   }
 
-  private storedSignatureHolds(signed: AnnotatedSignature, stored: string | undefined): boolean {
+  private storedSignatureHolds(signed: SignedArtifact, stored: string | undefined): boolean {
     if (!stored) return false;
-    if (!isEnvelope(signed)) return holdsSameBlob(stored, signed.payload, signed.publicKeyPem);
+    if (!isAttestation(signed)) return holdsSameBlob(stored, signed.payload, signed.publicKeyPem);
     try {
       const envelope = parseEnvelope(
         Buffer.from(stored, 'base64').toString('utf8'),

@@ -10,7 +10,7 @@ describe('Task results', () => {
 
   it('digest of the envelope bytes, subjects and storage as JSON', () => {
     const results = taskResults({
-      envelopeJson: '{"payloadType":"x"}',
+      signedBytes: '{"payloadType":"x"}',
       subjects: [subject(1)],
       outcomes: [{ backend: 'tekton', ok: true, locations: ['PipelineRun ci/x annotations'] }],
       foreignStatus: [],
@@ -25,7 +25,7 @@ describe('Task results', () => {
 
   it('FOREIGN_STATUS lists the status writes attested anyway', () => {
     const results = taskResults({
-      envelopeJson: '{}',
+      signedBytes: '{}',
       subjects: [],
       outcomes: [],
       foreignStatus: [
@@ -46,7 +46,7 @@ describe('Task results', () => {
   it('stays within the termination-message budget however many subjects and locations there are', () => {
     const subjects = Array.from({ length: 100 }, (_, i) => subject(i));
     const results = taskResults({
-      envelopeJson: '{}',
+      signedBytes: '{}',
       subjects,
       outcomes: [
         {
