@@ -78,4 +78,32 @@ describe('Task results', () => {
       ['tekton', false],
     ]);
   });
+
+  it('TaskRun-level entries name their TaskRun; beyond the budget the successful ones go first, the PipelineRun backends and failures stay', () => {
+    const taskRuns = Array.from({ length: 60 }, (_, i) => ({
+      backend: 'tekton' as const,
+      run: `TaskRun app-build-task-${i}`,
+      ok: i !== 42,
+      locations: [`TaskRun ci/app-build-task-${i} annotations`],
+    }));
+    const results = taskResults({
+      signedBytes: Buffer.from('status'),
+      subjects: [],
+      outcomes: [{ backend: 'tekton', ok: true, locations: ['PipelineRun ci/x annotations'] }, ...taskRuns],
+      foreignStatus: [],
+    });
+    expect(results.ATTESTATION_DIGEST).toBe(attestationDigest('status'));
+    expect(Buffer.byteLength(results.STORAGE!)).toBeLessThanOrEqual(1_200);
+    const storage = JSON.parse(results.STORAGE!) as { backend: string; run?: string; ok: boolean }[];
+    expect(storage[0]).toEqual({ backend: 'tekton', ok: true, locations: [] });
+    expect(storage).toContainEqual({
+      backend: 'tekton',
+      run: 'TaskRun app-build-task-42',
+      ok: false,
+      locations: [],
+    });
+    expect(storage.length).toBeGreaterThan(2);
+    expect(storage.length).toBeLessThan(61);
+    expect(storage.slice(1, -1).every((s) => s.run !== undefined)).toBe(true);
+  });
 });
