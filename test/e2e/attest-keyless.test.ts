@@ -575,6 +575,49 @@ describe("TaskRun-level artifacts (Chains' artifacts.taskrun.*) with transparenc
   });
 });
 
+describe("TaskRun-level oci storage (Chains' artifacts.taskrun.storage: oci) (built CLI)", () => {
+  it('.att next to each image the TaskRun built, its own statement; cosign verify-attestation accepts it; a re-run adds no layer', async () => {
+    const run = await newRun();
+    const key = testKey();
+    const args = ['--key', key.privateKeyFile, '--taskrun-storage', 'oci'];
+    const result = await attest(run, args);
+    expect(result.code, result.stderr).toBe(0);
+    // The PipelineRun's attestation (SLSA v1.0) and, beside it, the build TaskRun's own (slsa/v1, the default:
+    // SLSA v0.2); the other TaskRuns built no image.
+    const statements = (await attLayers(run)).map((layer) => {
+      const envelope = JSON.parse(layer.bytes.toString()) as { payload: string };
+      return JSON.parse(Buffer.from(envelope.payload, 'base64').toString());
+    });
+    expect(statements.map((s) => s.predicateType).sort()).toEqual([
+      'https://slsa.dev/provenance/v0.2',
+      'https://slsa.dev/provenance/v1',
+    ]);
+    const statement = statements.find((s) => s.predicateType === 'https://slsa.dev/provenance/v0.2');
+    expect(statement.predicate.buildType).toBe('tekton.dev/v1/TaskRun');
+    expect(statement.predicate.invocation.environment.labels['tekton.dev/pipelineTask']).toBe('build');
+    expect(statement.subject).toEqual([
+      { name: `${registry.host}/${run.repository}`, digest: { sha256: run.digest.slice('sha256:'.length) } },
+    ]);
+    const verified = await runCosign([
+      'verify-attestation',
+      '--type',
+      'slsaprovenance',
+      '--key',
+      key.publicKeyFile,
+      '--insecure-ignore-tlog',
+      '--allow-insecure-registry',
+      ref(run),
+    ]);
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(result.stderr).toMatch(/oci \(TaskRun app-build-\d+-build\)\s+OK/);
+    // Runs without images: nothing to attach, still OK (as the PipelineRun's oci backend says).
+    expect(result.stderr).toMatch(/oci \(TaskRun app-build-\d+-clone\)\s+OK\s+no image subject/);
+
+    expect((await attest(run, args)).code).toBe(0);
+    expect(await attLayers(run)).toHaveLength(2);
+  });
+});
+
 describe('--transparency typed without a value (built CLI)', () => {
   it('logs the attestation, as a user typing it means (a bare flag used to be silently off)', async () => {
     const key = testKey();
