@@ -19,7 +19,8 @@ import { attestTaskRuns } from './taskrun-artifacts.js';
 /**
  * `tekton-attest attest`, the Task's job: signer -> collect the run from the API -> build the Statement ->
  * sign -> log -> store in every requested backend (each tried, whatever the others did) -> each sibling
- * TaskRun's own attestation (Chains' artifacts.taskrun.*) -> summary and Task results. The config was checked whole before this runs; the key is decrypted before anything is read.
+ * TaskRun's own attestation (Chains' artifacts.taskrun.*) -> summary and Task results. The config was
+ * checked whole before this runs; the key is decrypted before anything is read.
  */
 export function runAttest(config: AttestConfig): Promise<void> {
   return withinDeadline('attest', config.timeoutMs, () => attest(config));
