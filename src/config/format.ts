@@ -49,6 +49,15 @@ export function parseFormatOptions(
 /** `attest --format` and `--taskrun-format`: a Chains SLSA format (with build type and builder id), or `tekton`. */
 export function parseRunFormat(options: RawOptions, formatOption: string, fallback: FormatName): RunFormat {
   const requested = text(options, formatOption);
+  if (requested === TEKTON_FORMAT && formatOption === 'format' && flag(options, 'deep-inspection')) {
+    throw new AttestError(
+      'INVALID_ARGUMENT',
+      `--deep-inspection has nothing to inspect with --format ${TEKTON_FORMAT}`,
+      {
+        hint: `the ${TEKTON_FORMAT} format signs the PipelineRun's status as it is; drop --deep-inspection or use a SLSA format`,
+      },
+    );
+  }
   if (requested === TEKTON_FORMAT) return { format: TEKTON_FORMAT };
   if (requested !== undefined && !FORMAT_CHOICES.includes(requested)) {
     throw new AttestError('INVALID_ARGUMENT', `--${formatOption} ${requested} is not a known format`, {

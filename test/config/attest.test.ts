@@ -127,6 +127,10 @@ describe("TaskRun-level artifacts (Chains' artifacts.taskrun.*)", () => {
     expect(taskRunOci.message).toContain('--taskrun-format tekton cannot be stored in oci');
     expect(taskRunOci.hint).toContain('--taskrun-storage tekton');
     // The PipelineRun's default storage (tekton,oci) holds DSSE in the registry: --format tekton must say so.
+    const deep = await rejectionOf(
+      parseAttestConfig({ ...base, format: 'tekton', storage: 'tekton', 'deep-inspection': true }),
+    );
+    expect(deep.message).toBe('--deep-inspection has nothing to inspect with --format tekton');
     const pipelineRun = await rejectionOf(parseAttestConfig({ ...base, format: 'tekton' }));
     expect(pipelineRun.message).toContain('--format tekton cannot be stored in oci');
     expect(pipelineRun.hint).toContain('--storage tekton');
