@@ -203,7 +203,8 @@ ${results}
 ## Permissions
 
 \`samples/rbac.yaml\` holds one namespaced Role per need: reading the run (always), patching the PipelineRun
-(\`storage\` includes \`tekton\`), reading one key Secret (\`key=k8s://...\`) and reading the service account's
+(\`storage\` includes \`tekton\`), patching its TaskRuns (\`taskrun-storage\` includes \`tekton\`, the default, as
+Chains' \`artifacts.taskrun.storage\`), reading one key Secret (\`key=k8s://...\`) and reading the service account's
 pull secrets (\`registry-credentials-from-api=true\`). No cluster-wide permission is needed.
 
 ## Security
@@ -326,8 +327,13 @@ function indent(text, spaces) {
     .join('\n');
 }
 
-/** Roles from task/rbac.yaml that a Kurator pipeline's service account needs (tekton storage, k8s:// key). */
-const KURATOR_ROLES = ['tekton-attest', 'tekton-attest-tekton-storage', 'tekton-attest-signing-key'];
+/** Roles from task/rbac.yaml that a Kurator pipeline's service account needs (tekton storage, TaskRun-level tekton storage, k8s:// key). */
+const KURATOR_ROLES = [
+  'tekton-attest',
+  'tekton-attest-tekton-storage',
+  'tekton-attest-taskrun-storage',
+  'tekton-attest-signing-key',
+];
 
 /** One Role + RoleBinding for the Kurator pipeline's service account (rendered with RBACConfig). */
 function kuratorRbacTemplate(rbacText) {

@@ -60,6 +60,14 @@ spec:
       type: string
       default: "{{ default "tekton,oci" .Params.storage }}"
       description: Comma-separated backends. tekton = PipelineRun annotations, oci = next to each image subject, file = the output workspace.
+    - name: taskrun-format
+      type: string
+      default: "{{ default "slsa/v1" .Params.taskrunFormat }}"
+      description: "Each sibling TaskRun's own attestation format (Chains' artifacts.taskrun.format, default as Chains): slsa/v1 = SLSA v0.2; slsa/v2alpha3, slsa/v2alpha4 = SLSA v1.0; tekton = legacy, the signed status (taskrun-storage tekton only)."
+    - name: taskrun-storage
+      type: string
+      default: "{{ default "tekton" .Params.taskrunStorage }}"
+      description: "Where each sibling TaskRun's attestation goes (Chains' artifacts.taskrun.storage, default as Chains): tekton = annotations on the TaskRun (needs Role tekton-attest-taskrun-storage), oci = next to the images it built, file = the output workspace (taskruns/); none = no TaskRun attestations."
     - name: oci-repository
       type: string
       default: "{{ default "" .Params.ociRepository }}"
@@ -204,6 +212,10 @@ spec:
           value: $(params.deep-inspection)
         - name: TEKTON_ATTEST_STORAGE
           value: $(params.storage)
+        - name: TEKTON_ATTEST_TASKRUN_FORMAT
+          value: $(params.taskrun-format)
+        - name: TEKTON_ATTEST_TASKRUN_STORAGE
+          value: $(params.taskrun-storage)
         - name: TEKTON_ATTEST_OCI_REPOSITORY
           value: $(params.oci-repository)
         - name: TEKTON_ATTEST_OCI_ENCODING

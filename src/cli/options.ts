@@ -1,7 +1,7 @@
 // Over 300 lines: declarations only (each option's type and help text, grouped by concern), no logic.
 import type { Options } from 'yargs';
 import { STORAGE_NAMES } from '../config/defaults.js';
-import { FORMAT_CHOICES } from '../config/format.js';
+import { RUN_FORMAT_CHOICES } from '../config/format.js';
 
 /**
  * Every command-line option, grouped by concern. Commands pick the groups they need; config/ turns the
@@ -14,9 +14,9 @@ type OptionGroup = Record<string, Options>;
 export const formatOptions = {
   format: {
     type: 'string',
-    choices: FORMAT_CHOICES,
+    choices: RUN_FORMAT_CHOICES,
     describe:
-      'Provenance format (Chains names): slsa/v1 = SLSA v0.2; slsa/v2alpha3, slsa/v2alpha4 = SLSA v1.0',
+      'Provenance format (Chains names): slsa/v1 = SLSA v0.2; slsa/v2alpha3, slsa/v2alpha4 = SLSA v1.0; attest also tekton (legacy: the signed status, tekton storage only)',
   },
   'build-type': {
     type: 'string',
@@ -157,6 +157,16 @@ export const storageOptions = {
   storage: {
     type: 'string',
     describe: `Comma-separated backends: ${STORAGE_NAMES.join(', ')}`,
+  },
+  'taskrun-format': {
+    type: 'string',
+    choices: RUN_FORMAT_CHOICES,
+    describe:
+      "Each sibling TaskRun's own attestation format (Chains' artifacts.taskrun.format; default slsa/v1; tekton: legacy signed status)",
+  },
+  'taskrun-storage': {
+    type: 'string',
+    describe: `Where each sibling TaskRun's attestation goes (Chains' artifacts.taskrun.storage): ${STORAGE_NAMES.join(', ')} or none (default tekton)`,
   },
   'oci-repository': {
     type: 'string',

@@ -1,23 +1,28 @@
-import { collectRun } from '../collect/api/collect-run.js';
+import { type CollectedRun, collectRun } from '../collect/api/collect-run.js';
 import type { AttestConfig } from '../config/attest.js';
 import { AttestError } from '../errors.js';
 import { log } from '../log.js';
-import { buildStatement, loggedWarnings } from '../provenance/index.js';
+import { buildStatement, loggedWarnings, type Warn } from '../provenance/index.js';
 import { imagesToSign } from '../provenance/signed-images.js';
+import type { Statement } from '../provenance/statement.js';
+import { type RunFormat, TEKTON_FORMAT, tektonStatusPayload } from '../provenance/tekton-format.js';
 import { reportAttestation } from '../report/attestation.js';
 import { taskResults, writeTaskResults } from '../report/task-results.js';
-import { logEnvelope, transparencyWanted } from '../signing/transparency.js';
+import { transparencyWanted } from '../signing/transparency.js';
+import { isAttestation, outcomeName } from '../storage/backend.js';
 import { storeEverywhere } from './backends.js';
 import { step, withinDeadline } from './deadline.js';
 import { IMAGE_SIGNATURES, imageCount, imagesToStore } from './image-signatures.js';
 import { kubeSecrets, lazyKubeClient } from './kube.js';
-import { signAttestation } from './sign.js';
+import { logArtifact, signArtifact } from './sign.js';
 import { createSigner, describeSigner } from './signer.js';
+import { attestTaskRuns } from './taskrun-artifacts.js';
 
 /**
  * `tekton-attest attest`, the Task's job: signer -> collect the run from the API -> build the Statement ->
- * sign -> log -> store in every requested backend (each tried, whatever the others did) -> summary and Task
- * results. The config was checked whole before this runs; the key is decrypted before anything is read.
+ * sign -> log -> store in every requested backend (each tried, whatever the others did) -> each sibling
+ * TaskRun's own attestation (Chains' artifacts.taskrun.*) -> summary and Task results. The config was
+ * checked whole before this runs; the key is decrypted before anything is read.
  */
 export function runAttest(config: AttestConfig): Promise<void> {
   return withinDeadline('attest', config.timeoutMs, () => attest(config));
@@ -38,8 +43,7 @@ async function attest(config: AttestConfig): Promise<void> {
   step('build and sign the provenance');
   // One warning list for the statement and the images to sign: a result both read is reported once.
   const warn = loggedWarnings();
-  const statement = buildStatement(collected.snapshot, config.format, { warn });
-  let attestation = await signAttestation(statement, signer);
+  let attestation = await signArtifact(runArtifact(collected, config.format, warn), signer);
   // Where this run's signatures are logged (the attestation here, image signatures before they are stored).
   const rekorUrl = transparencyWanted(config.transparency.mode, collected.pipelineRun.metadata.annotations)
     ? config.transparency.rekorUrl
@@ -53,7 +57,7 @@ async function attest(config: AttestConfig): Promise<void> {
   );
   if (rekorUrl) {
     step(`log the attestation in ${rekorUrl}`);
-    attestation = await logEnvelope(attestation, rekorUrl);
+    attestation = await logArtifact(attestation, rekorUrl);
   }
 
   const imageSignatures = images.length > 0 ? ` and the image signatures (${imageCount(images)})` : '';
@@ -62,14 +66,18 @@ async function attest(config: AttestConfig): Promise<void> {
     ...(await storeEverywhere(config, { client, collected, signer, rekorUrl, images }, attestation)),
     ...(skipped ? [skipped] : []),
   ];
+  if (config.taskRuns.storage.length > 0) {
+    step(`attest each TaskRun (${config.taskRuns.format.format} to ${config.taskRuns.storage.join(', ')})`);
+    outcomes.push(...(await attestTaskRuns(config, { client, collected, signer })));
+  }
   reportAttestation(collected, attestation, config.format, describeSigner(signer), outcomes);
   if (config.resultsDir) {
     step('write the Task results');
     await writeTaskResults(
       config.resultsDir,
       taskResults({
-        envelopeJson: attestation.envelopeJson,
-        subjects: statement.subject,
+        signedBytes: isAttestation(attestation) ? attestation.envelopeJson : attestation.payload,
+        subjects: isAttestation(attestation) ? attestation.statement.subject : [],
         outcomes,
         foreignStatus: collected.foreignStatus,
       }),
@@ -77,8 +85,7 @@ async function attest(config: AttestConfig): Promise<void> {
   }
   const failed = outcomes.filter((o) => !o.ok);
   if (failed.length === 0) return;
-  const names = failed.map((o) => (o.artifact ? `${o.backend} (${o.artifact})` : o.backend));
-  const message = `${failed.length} of ${outcomes.length} storage backends failed: ${names.join(', ')}`;
+  const message = `${failed.length} of ${outcomes.length} storage backends failed: ${failed.map(outcomeName).join(', ')}`;
   if (config.bestEffort) {
     log.warn(`${message} (--best-effort: exiting 0)`);
     return;
@@ -91,4 +98,11 @@ async function attest(config: AttestConfig): Promise<void> {
         ? '. Image signatures are on by default and go to the registry whatever --storage says: give the task push access to the built images, or pass --sign-images=false'
         : ''),
   });
+}
+
+/** What is signed for the PipelineRun: its statement, or (legacy `--format tekton`) its status. */
+function runArtifact(collected: CollectedRun, format: RunFormat, warn: Warn): Statement | Uint8Array {
+  return format.format === TEKTON_FORMAT
+    ? tektonStatusPayload(collected.pipelineRun)
+    : buildStatement(collected.snapshot, format, { warn });
 }

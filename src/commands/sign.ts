@@ -1,9 +1,10 @@
 import { serializeStatement } from '../provenance/index.js';
 import { statementPayload } from '../provenance/payloads.js';
 import type { Statement } from '../provenance/statement.js';
-import { signEnvelope } from '../signing/sign-payload.js';
+import { signBlob, signEnvelope } from '../signing/sign-payload.js';
+import { logEnvelope, logPayloadSignature } from '../signing/transparency.js';
 import type { Signer } from '../signing/types.js';
-import type { SignedAttestation } from '../storage/backend.js';
+import { isAttestation, type SignedArtifact, type SignedAttestation } from '../storage/backend.js';
 
 /**
  * The statement signed as a DSSE envelope, kept beside it for the backends. `bytes` are the statement's
@@ -15,4 +16,26 @@ export async function signAttestation(
   bytes: Uint8Array = serializeStatement(statement),
 ): Promise<SignedAttestation> {
   return { statement, ...(await signEnvelope(statementPayload(statement, bytes), signer)) };
+}
+
+/**
+ * A run's artifact: a statement, signed as DSSE; or the legacy `tekton` format's status bytes, signed as
+ * they are (as Chains v0.14 signed them: no envelope).
+ */
+export function signArtifact(artifact: Statement | Uint8Array, signer: Signer): Promise<SignedArtifact> {
+  return artifact instanceof Uint8Array ? signBlob(artifact, signer) : signAttestation(artifact, signer);
+}
+
+/**
+ * The artifact with its Rekor entry: an attestation as a `dsse` entry, a raw signature (the `tekton` format)
+ * as a `hashedrekord` of the payload, as cosign verify-blob looks it up.
+ */
+export async function logArtifact(signed: SignedArtifact, rekorUrl: string): Promise<SignedArtifact> {
+  if (isAttestation(signed)) return logEnvelope(signed, rekorUrl);
+  const verifierPem = signed.certificatePem ?? signed.publicKeyPem;
+  const tlogEntry = await logPayloadSignature(
+    { payload: signed.payload, signature: signed.signature, verifierPem },
+    rekorUrl,
+  );
+  return { ...signed, tlogEntry };
 }

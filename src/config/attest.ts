@@ -1,8 +1,8 @@
 import { AttestError } from '../errors.js';
-import type { FormatOptions } from '../provenance/statement.js';
+import { type RunFormat, TEKTON_FORMAT } from '../provenance/tekton-format.js';
 import { applyChainsConfig, loadChainsConfig } from './chains-config.js';
-import { DEFAULTS, STORAGE_NAMES, type StorageName } from './defaults.js';
-import { parseFormatOptions } from './format.js';
+import { DEFAULTS, NO_STORAGE, STORAGE_NAMES, type StorageName } from './defaults.js';
+import { parseRunFormat } from './format.js';
 import { type KubeAccess, parseKubeAccess } from './kube.js';
 import {
   parseRegistryAccess,
@@ -54,10 +54,13 @@ export interface AttestConfig {
     readonly allowForeignStatus: boolean;
   };
   readonly kube: KubeAccess;
-  readonly format: Readonly<FormatOptions>;
+  /** The PipelineRun's artifact: a SLSA statement, or the legacy `tekton` format (its signed status). */
+  readonly format: RunFormat;
   readonly signer: SignerConfig;
   readonly transparency: { readonly mode: TransparencyMode; readonly rekorUrl: string };
   readonly storage: readonly StorageName[];
+  /** Chains' `artifacts.taskrun.*`: each sibling TaskRun's own artifact, and where it goes (empty: none). */
+  readonly taskRuns: { readonly format: RunFormat; readonly storage: readonly StorageName[] };
   readonly oci: {
     readonly repository: Repository | undefined;
     readonly encoding: 'tag' | 'sigstore-bundle';
@@ -81,11 +84,19 @@ export async function parseAttestConfig(given: RawOptions): Promise<AttestConfig
   const chainsConfig = text(given, 'chains-config');
   const options = chainsConfig ? applyChainsConfig(given, await loadChainsConfig(chainsConfig)) : given;
   const storage = parseStorage(options.storage);
+  const format = parseRunFormat(options, 'format', DEFAULTS.format);
+  assertStorable(format, '--format', storage, '--storage');
+  const taskRuns = parseTaskRunArtifacts(options);
   const outputDir = outputDirectory(options, 'output-dir');
-  if (storage.includes('file') && !outputDir) {
-    throw new AttestError('INVALID_ARGUMENT', '--storage file needs --output-dir', {
-      hint: 'give the directory (e.g. a workspace) to write the statement and envelope to',
-    });
+  for (const [flagName, backends] of [
+    ['--storage', storage],
+    ['--taskrun-storage', taskRuns.storage],
+  ] as const) {
+    if (backends.includes('file') && !outputDir) {
+      throw new AttestError('INVALID_ARGUMENT', `${flagName} file needs --output-dir`, {
+        hint: 'give the directory (e.g. a workspace) to write the statement and envelope to',
+      });
+    }
   }
   const repository = parseRepositoryOverride(options);
   const transparency = parseTransparencyMode(options.transparency);
@@ -111,10 +122,11 @@ export async function parseAttestConfig(given: RawOptions): Promise<AttestConfig
       allowForeignStatus: flag(options, 'allow-foreign-status'),
     },
     kube: parseKubeAccess(options),
-    format: parseFormatOptions(options),
+    format,
     signer,
     transparency: { mode: transparency, rekorUrl: text(options, 'rekor-url') ?? DEFAULTS.rekorUrl },
     storage,
+    taskRuns,
     oci: {
       repository,
       encoding: parseOciEncoding(options),
@@ -130,20 +142,60 @@ export async function parseAttestConfig(given: RawOptions): Promise<AttestConfig
   };
 }
 
-export function parseStorage(value: unknown): StorageName[] {
-  if (value === undefined || value === '') return [...DEFAULTS.storage];
+export function parseStorage(
+  value: unknown,
+  flagName = '--storage',
+  fallback: readonly StorageName[] = DEFAULTS.storage,
+): StorageName[] {
+  if (value === undefined || value === '') return [...fallback];
   const names = String(value)
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
   for (const name of names) {
     if (!STORAGE_NAMES.includes(name as StorageName)) {
-      throw new AttestError('INVALID_ARGUMENT', `--storage ${name} is not a storage backend`, {
-        hint: `use a comma-separated list of ${STORAGE_NAMES.join(', ')}`,
+      throw new AttestError('INVALID_ARGUMENT', `${flagName} ${name} is not a storage backend`, {
+        hint: `use a comma-separated list of ${STORAGE_NAMES.join(', ')}${flagName === '--storage' ? '' : `, or ${NO_STORAGE}`}`,
       });
     }
   }
   return [...new Set(names)] as StorageName[];
+}
+
+/**
+ * `--taskrun-format` and `--taskrun-storage` (Chains' `artifacts.taskrun.format` and `.storage`; defaults as
+ * Chains: slsa/v1 to tekton). `none` turns TaskRun artifacts off. The legacy `tekton` format is a raw
+ * signature over the status, which only Chains' annotations hold: oci and file storage refuse it up front.
+ */
+function parseTaskRunArtifacts(options: RawOptions): AttestConfig['taskRuns'] {
+  const requested = text(options, 'taskrun-storage');
+  const storage =
+    requested === NO_STORAGE ? [] : parseStorage(requested, '--taskrun-storage', DEFAULTS.taskRunStorage);
+  const format = parseRunFormat(options, 'taskrun-format', DEFAULTS.taskRunFormat);
+  assertStorable(format, '--taskrun-format', storage, '--taskrun-storage');
+  return { format, storage };
+}
+
+/**
+ * The legacy `tekton` format is a raw signature over the run's status: cosign's `.att`/bundles and the
+ * file backend's envelope hold DSSE only, and Chains itself kept it in annotations only (its oci storage
+ * refused it). Refused up front, before anything is read, signed or written.
+ */
+function assertStorable(
+  format: RunFormat,
+  formatFlag: string,
+  storage: readonly StorageName[],
+  storageFlag: string,
+): void {
+  const elsewhere = storage.filter((name) => name !== 'tekton');
+  if (format.format !== TEKTON_FORMAT || elsewhere.length === 0) return;
+  throw new AttestError(
+    'INVALID_ARGUMENT',
+    `${formatFlag} ${TEKTON_FORMAT} cannot be stored in ${elsewhere.join(', ')}: it is a raw signature over the run's status, kept only in Chains' annotations`,
+    {
+      hint: `use ${storageFlag} tekton with ${formatFlag} ${TEKTON_FORMAT}, or a SLSA format (slsa/v1, slsa/v2alpha3, slsa/v2alpha4) for oci and file`,
+    },
+  );
 }
 
 /** `--status-field-manager`: comma-separated field manager names trusted to write run status. */

@@ -1,6 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AttestError } from '../errors.js';
+import { NO_STORAGE } from './defaults.js';
 import type { RawOptions } from './values.js';
 
 /**
@@ -12,6 +13,8 @@ const CHAINS_KEYS = {
   'artifacts.pipelinerun.storage': 'storage',
   'artifacts.pipelinerun.signer': 'signer',
   'artifacts.pipelinerun.enable-deep-inspection': 'deep-inspection',
+  'artifacts.taskrun.format': 'taskrun-format',
+  'artifacts.taskrun.storage': 'taskrun-storage',
   'builder.id': 'builder-id',
   'builddefinition.buildtype': 'build-type',
   'transparency.enabled': 'transparency',
@@ -113,6 +116,9 @@ function translateChainsValue(chainsKey: string, value: string): unknown {
       return value === 'true';
     case 'artifacts.oci.signer':
       return value.trim() === 'none' ? false : undefined;
+    case 'artifacts.taskrun.storage':
+      // Chains turns TaskRun artifacts off with an empty value; here an empty value means "unset".
+      return value.trim() === '' ? NO_STORAGE : value;
     case 'artifacts.oci.storage':
       return imageSignaturesFromChains(value);
     default:

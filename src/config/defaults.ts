@@ -4,6 +4,8 @@ import { BUILD_TYPE_SLSA, DEFAULT_BUILDER_ID, type FormatName } from '../provena
 /** The storage backends `--storage` names (each a file in storage/). */
 export type StorageName = 'oci' | 'tekton' | 'file';
 export const STORAGE_NAMES: readonly StorageName[] = ['oci', 'tekton', 'file'];
+/** `--taskrun-storage none`: no TaskRun-level artifacts (Chains: `artifacts.taskrun.storage: ""`). */
+export const NO_STORAGE = 'none';
 
 /** Defaults, in one place (the README's parameter table mirrors these). */
 export const DEFAULTS = {
@@ -11,6 +13,12 @@ export const DEFAULTS = {
   buildType: BUILD_TYPE_SLSA,
   builderId: DEFAULT_BUILDER_ID,
   storage: ['tekton', 'oci'] as readonly StorageName[],
+  /**
+   * Chains' `artifacts.taskrun.*` defaults (format `in-toto`, i.e. slsa/v1; storage `tekton`): a team that
+   * replaces Chains with this task keeps the TaskRun attestations Chains gave it. Needs `patch` on taskruns.
+   */
+  taskRunFormat: 'slsa/v1' as FormatName,
+  taskRunStorage: ['tekton'] as readonly StorageName[],
   waitTimeoutMs: 5 * 60_000,
   /**
    * The whole run (`--timeout`): well inside a Task's default 1h timeout, so a registry or API that stops

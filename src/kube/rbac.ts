@@ -7,6 +7,8 @@ export const ROLES = {
   read: 'tekton-attest',
   /** patch pipelineruns: `tekton` storage. */
   tektonStorage: 'tekton-attest-tekton-storage',
+  /** patch taskruns: `--taskrun-storage tekton` (Chains' artifacts.taskrun.storage). */
+  taskRunStorage: 'tekton-attest-taskrun-storage',
   /** get one Secret: `--key k8s://NS/NAME`. */
   signingKey: 'tekton-attest-signing-key',
   /** get the service account and its pull secrets: `--registry-credentials-from-api`. */
@@ -29,6 +31,7 @@ export interface Target {
 
 function roleFor(target: Target): string {
   if (target.resource === 'pipelineruns' && target.verb === 'patch') return ROLES.tektonStorage;
+  if (target.resource === 'taskruns' && target.verb === 'patch') return ROLES.taskRunStorage;
   if (target.resource === 'serviceaccounts') return ROLES.registryCredentials;
   if (target.resource === 'secrets') {
     return target.purpose === 'signing-key' ? ROLES.signingKey : ROLES.registryCredentials;

@@ -1,6 +1,6 @@
 import { escapeControls } from '../log.js';
 import type { Subject } from '../provenance/statement.js';
-import type { StorageOutcome } from '../storage/backend.js';
+import { outcomeName, type StorageOutcome } from '../storage/backend.js';
 import { formatTable } from './table.js';
 
 export interface SummaryInput {
@@ -43,7 +43,7 @@ export function formatSummary(input: SummaryInput): string {
     ],
     ['format', input.format],
     ['signer', input.signer],
-    ['digest', `${input.digest} (DSSE envelope)`],
+    ['digest', input.digest],
   ];
   if (input.transparency) facts.push(['rekor', input.transparency]);
   if (input.foreignStatus.length > 0) {
@@ -54,7 +54,7 @@ export function formatSummary(input: SummaryInput): string {
   }
   const width = Math.max(...facts.map(([k]) => k.length));
   const rows = input.outcomes.map((o) => [
-    o.artifact ? `${o.backend} (${o.artifact})` : o.backend,
+    outcomeName(o),
     o.ok ? 'OK' : 'FAILED',
     [o.locations.join(', '), o.detail].filter(Boolean).join(' — ') || '-',
   ]);

@@ -26,15 +26,19 @@ const STORAGE_BUDGET = 1_200;
 const FOREIGN_STATUS_BUDGET = 400;
 
 export interface TaskResultsInput {
-  envelopeJson: string;
+  /** The stored signed bytes: the DSSE envelope (JSON), or for the legacy `tekton` format the signed status. */
+  signedBytes: string | Uint8Array;
   subjects: readonly Subject[];
   outcomes: readonly StorageOutcome[];
   foreignStatus: readonly ForeignStatusWrite[];
 }
 
-/** sha256 of the stored envelope bytes: the digest of the `.att` layer, and of the file written. */
-export function attestationDigest(envelopeJson: string): string {
-  return `sha256:${createHash('sha256').update(envelopeJson).digest('hex')}`;
+/**
+ * sha256 of the stored envelope bytes (the digest of the `.att` layer, and of the file written), or for the
+ * legacy `tekton` format of the signed status (what cosign verify-blob checks the signature over).
+ */
+export function attestationDigest(signedBytes: string | Uint8Array): string {
+  return `sha256:${createHash('sha256').update(signedBytes).digest('hex')}`;
 }
 
 export function taskResults(input: TaskResultsInput): Record<string, string> {
@@ -57,7 +61,7 @@ export function taskResults(input: TaskResultsInput): Record<string, string> {
     );
   }
   return {
-    [RESULT_NAMES.digest]: attestationDigest(input.envelopeJson),
+    [RESULT_NAMES.digest]: attestationDigest(input.signedBytes),
     [RESULT_NAMES.subjects]: subjects.json,
     [RESULT_NAMES.storage]: storageResult(input.outcomes),
     [RESULT_NAMES.foreignStatus]: foreign.json,
@@ -90,26 +94,43 @@ function fitList<T>(items: readonly T[], budget: number): { json: string; omitte
   return { json, omitted: items.length - kept };
 }
 
-/** Every backend stays listed with its status; its locations are cut, longest list first, to fit. */
+/**
+ * Every PipelineRun backend stays listed with its status; locations are cut, longest list first, to fit.
+ * TaskRun-level entries (one per TaskRun and backend) come after them; when even without locations they do
+ * not fit, the successful ones are left out first, then failed ones from the end.
+ */
 function storageResult(outcomes: readonly StorageOutcome[]): string {
   const entries = outcomes.map((o) => ({
     backend: o.backend,
     ...(o.artifact ? { artifact: o.artifact } : {}),
+    ...(o.run ? { run: o.run } : {}),
     ok: o.ok,
     locations: [...o.locations],
   }));
   let omitted = 0;
+  let runsOmitted = 0;
   let json = JSON.stringify(entries);
   while (Buffer.byteLength(json) > STORAGE_BUDGET) {
     const longest = entries.reduce((a, b) => (b.locations.length > a.locations.length ? b : a));
-    if (longest.locations.length === 0) break;
-    longest.locations.pop();
-    omitted++;
+    if (longest.locations.length > 0) {
+      longest.locations.pop();
+      omitted++;
+    } else {
+      const succeeded = entries.findLastIndex((e) => e.run !== undefined && e.ok);
+      const dropped = succeeded >= 0 ? succeeded : entries.findLastIndex((e) => e.run !== undefined);
+      if (dropped < 0) break;
+      entries.splice(dropped, 1);
+      runsOmitted++;
+    }
     json = JSON.stringify(entries);
   }
-  if (omitted > 0) {
+  if (omitted > 0 || runsOmitted > 0) {
+    const left = [
+      ...(omitted > 0 ? [`${omitted} locations`] : []),
+      ...(runsOmitted > 0 ? [`${runsOmitted} TaskRun entries`] : []),
+    ];
     log.warn(
-      `Task result ${RESULT_NAMES.storage}: ${omitted} locations left out (Tekton result size limit); the log lists them all`,
+      `Task result ${RESULT_NAMES.storage}: ${left.join(' and ')} left out (Tekton result size limit); the log lists them all`,
     );
   }
   return json;

@@ -48,3 +48,12 @@ export function verifyEnvelope(envelope: Envelope, publicKeyPem: string): boolea
 export function holdsSamePayload(stored: Envelope, payload: Uint8Array, publicKeyPem: string): boolean {
   return stored.payload === Buffer.from(payload).toString('base64') && verifyEnvelope(stored, publicKeyPem);
 }
+
+/**
+ * True when `signature` (base64, as a `.sig` layer or Chains' tekton-format annotation holds it) is a
+ * signature of `payload` by the key: how a re-run recognises a stored detached signature.
+ */
+export function holdsSameBlob(signature: string, payload: Uint8Array, publicKeyPem: string): boolean {
+  const key = publicKeyFromPem(publicKeyPem, 'the public key');
+  return verifySignature(key, payload, Buffer.from(signature, 'base64'));
+}

@@ -2,8 +2,8 @@ import { AttestError, reasonOf } from '../errors.js';
 import type { KubeClient, KubeObject, TektonVersion } from '../kube/client.js';
 import { log } from '../log.js';
 import { parseEnvelope } from '../signing/dsse.js';
-import { holdsSamePayload } from '../signing/sign-payload.js';
-import type { SignedAttestation, StorageBackend, StorageOutcome } from './backend.js';
+import { holdsSameBlob, holdsSamePayload } from '../signing/sign-payload.js';
+import { isAttestation, type SignedArtifact, type StorageBackend, type StorageOutcome } from './backend.js';
 
 /** Kubernetes' limit on the total size of an object's annotations (keys + values, in bytes). */
 export const ANNOTATIONS_LIMIT_BYTES = 256 * 1024;
@@ -13,9 +13,13 @@ export const TRANSPARENCY_ANNOTATION = `${PREFIX}transparency`;
 /** Re-reads after a 409 before giving up. */
 const CONFLICT_ATTEMPTS = 5;
 
+/** The runs Chains annotates: a PipelineRun (`artifacts.pipelinerun.*`) or a TaskRun (`artifacts.taskrun.*`). */
+export type AnnotatedKind = 'PipelineRun' | 'TaskRun';
+
 export interface TektonStorageOptions {
   client: KubeClient;
   version: TektonVersion;
+  kind: AnnotatedKind;
   namespace: string;
   name: string;
   uid: string;
@@ -23,14 +27,17 @@ export interface TektonStorageOptions {
   markSigned: boolean;
 }
 
-/** Chains' annotation keys for a PipelineRun attestation: `<prefix>payload-pipelinerun-<uid>` etc. */
-export function chainsAnnotationKeys(uid: string): {
+/** Chains' annotation keys for a run's artifact: `<prefix>payload-pipelinerun-<uid>`, `...-taskrun-<uid>`, etc. */
+export function chainsAnnotationKeys(
+  kind: AnnotatedKind,
+  uid: string,
+): {
   payload: string;
   signature: string;
   cert: string;
   chain: string;
 } {
-  const shortKey = `pipelinerun-${uid}`;
+  const shortKey = `${kind.toLowerCase()}-${uid}`;
   return {
     payload: `${PREFIX}payload-${shortKey}`,
     signature: `${PREFIX}signature-${shortKey}`,
@@ -39,21 +46,24 @@ export function chainsAnnotationKeys(uid: string): {
   };
 }
 
-/** The annotations Chains' tekton storage writes for this attestation, base64 as Chains encodes them. */
+/**
+ * The annotations Chains' tekton storage writes, base64 as Chains encodes them: the signature annotation is
+ * base64 of the envelope JSON (in-toto formats), or of the raw signature bytes (the legacy `tekton` format,
+ * as Chains v0.14 stored it; a SignedBlob's `signature` is that base64 already).
+ */
 function chainsAnnotations(
-  attestation: SignedAttestation,
-  uid: string,
+  signed: SignedArtifact,
+  keys: ReturnType<typeof chainsAnnotationKeys>,
   markSigned: boolean,
 ): Record<string, string> {
-  const keys = chainsAnnotationKeys(uid);
   const b64 = (value: string | Uint8Array) => Buffer.from(value).toString('base64');
   const annotations: Record<string, string> = {
-    [keys.payload]: b64(attestation.payload),
-    [keys.signature]: b64(attestation.envelopeJson),
-    [keys.cert]: b64(attestation.certificatePem ?? ''),
-    [keys.chain]: b64(attestation.chainPem ?? ''),
+    [keys.payload]: b64(signed.payload),
+    [keys.signature]: isAttestation(signed) ? b64(signed.envelopeJson) : signed.signature,
+    [keys.cert]: b64(signed.certificatePem ?? ''),
+    [keys.chain]: b64(signed.chainPem ?? ''),
   };
-  if (attestation.tlogEntry) annotations[TRANSPARENCY_ANNOTATION] = attestation.tlogEntry.url;
+  if (signed.tlogEntry) annotations[TRANSPARENCY_ANNOTATION] = signed.tlogEntry.url;
   if (markSigned) annotations[SIGNED_ANNOTATION] = 'true';
   return annotations;
 }
@@ -67,8 +77,8 @@ export function annotationsSize(annotations: Record<string, string>): number {
 }
 
 /**
- * `tekton` storage: Chains' annotations on the PipelineRun, written with one JSON merge patch guarded by
- * the resourceVersion that was read (a 409 re-reads and re-applies). The size is checked before
+ * `tekton` storage: Chains' annotations on the PipelineRun or a TaskRun, written with one JSON merge patch
+ * guarded by the resourceVersion that was read (a 409 re-reads and re-applies). The size is checked before
  * patching. A re-run whose payload is already there, signed by the same key, changes nothing.
  */
 export class TektonStorage implements StorageBackend {
@@ -76,13 +86,14 @@ export class TektonStorage implements StorageBackend {
 
   constructor(private readonly options: TektonStorageOptions) {}
 
-  async store(attestation: SignedAttestation): Promise<StorageOutcome> {
-    const { client, version, namespace, name } = this.options;
-    const location = `PipelineRun ${namespace}/${name} annotations`;
+  async store(signed: SignedArtifact): Promise<StorageOutcome> {
+    const { client, version, kind, namespace, name } = this.options;
+    const plural = `${kind.toLowerCase()}s`;
+    const location = `${kind} ${namespace}/${name} annotations`;
     for (let attempt = 1; ; attempt++) {
-      const current = await client.getTekton(version, 'pipelineruns', namespace, name);
+      const current = await client.getTekton(version, plural, namespace, name);
       const existing = annotationsOf(current);
-      const changes = this.changes(attestation, existing);
+      const changes = this.changes(signed, existing);
       if (Object.keys(changes).length === 0) {
         log.info(`tekton: ${location} already hold this attestation; nothing to write`);
         return { backend: this.name, ok: true, locations: [location], detail: 'already stored, unchanged' };
@@ -90,7 +101,7 @@ export class TektonStorage implements StorageBackend {
       const size = annotationsSize({ ...existing, ...changes });
       if (size > ANNOTATIONS_LIMIT_BYTES) return this.tooLarge(location, size, annotationsSize(changes));
       try {
-        await client.mergePatchTekton(version, 'pipelineruns', namespace, name, {
+        await client.mergePatchTekton(version, plural, namespace, name, {
           metadata: { resourceVersion: resourceVersionOf(current), annotations: changes },
         });
         return { backend: this.name, ok: true, locations: [location] };
@@ -98,7 +109,7 @@ export class TektonStorage implements StorageBackend {
         if (!(error instanceof AttestError) || error.code !== 'KUBE_CONFLICT' || attempt >= CONFLICT_ATTEMPTS)
           throw error;
         log.info(
-          `tekton: PipelineRun ${namespace}/${name} changed while writing; re-reading (attempt ${attempt + 1})`,
+          `tekton: ${kind} ${namespace}/${name} changed while writing; re-reading (attempt ${attempt + 1})`,
         );
       }
     }
@@ -108,17 +119,17 @@ export class TektonStorage implements StorageBackend {
    * The annotations to write. When the stored payload is this payload and its stored envelope verifies
    * with this key, the stored signature (and cert/chain) stay: a re-run must not churn the object.
    */
-  private changes(attestation: SignedAttestation, existing: Record<string, string>): Record<string, string> {
-    const { uid, markSigned } = this.options;
-    const desired = chainsAnnotations(attestation, uid, markSigned);
-    const keys = chainsAnnotationKeys(uid);
+  private changes(signed: SignedArtifact, existing: Record<string, string>): Record<string, string> {
+    const { kind, uid, markSigned } = this.options;
+    const keys = chainsAnnotationKeys(kind, uid);
+    const desired = chainsAnnotations(signed, keys, markSigned);
     const storedWasLogged = existing[TRANSPARENCY_ANNOTATION] !== undefined;
     // The transparency annotation must describe the stored envelope: reusing an unlogged stored signature
     // while this run logged a new envelope would point the annotation at bytes that are not on the object.
     if (
       existing[keys.payload] === desired[keys.payload] &&
-      (storedWasLogged || !attestation.tlogEntry) &&
-      this.storedEnvelopeHolds(attestation, existing[keys.signature])
+      (storedWasLogged || !signed.tlogEntry) &&
+      this.storedSignatureHolds(signed, existing[keys.signature])
     ) {
       for (const key of [keys.signature, keys.cert, keys.chain]) {
         if (existing[key] !== undefined) desired[key] = existing[key];
@@ -128,14 +139,15 @@ export class TektonStorage implements StorageBackend {
     return Object.fromEntries(Object.entries(desired).filter(([key, value]) => existing[key] !== value));
   }
 
-  private storedEnvelopeHolds(attestation: SignedAttestation, stored: string | undefined): boolean {
+  private storedSignatureHolds(signed: SignedArtifact, stored: string | undefined): boolean {
     if (!stored) return false;
+    if (!isAttestation(signed)) return holdsSameBlob(stored, signed.payload, signed.publicKeyPem);
     try {
       const envelope = parseEnvelope(
         Buffer.from(stored, 'base64').toString('utf8'),
         'the stored signature annotation',
       );
-      return holdsSamePayload(envelope, attestation.payload, attestation.publicKeyPem);
+      return holdsSamePayload(envelope, signed.payload, signed.publicKeyPem);
     } catch (error) {
       log.debug(`tekton: stored signature annotation not reusable: ${reasonOf(error)}`);
       return false;
@@ -150,7 +162,8 @@ export class TektonStorage implements StorageBackend {
       locations: [],
       detail:
         `not written: ${location} would total ${kib(total)} (this attestation ${kib(ours)}), over Kubernetes' ` +
-        `${kib(ANNOTATIONS_LIMIT_BYTES)} limit; store large provenance in the registry instead (--storage oci)`,
+        `${kib(ANNOTATIONS_LIMIT_BYTES)} limit; store large provenance in the registry instead ` +
+        `(${this.options.kind === 'TaskRun' ? '--taskrun-storage' : '--storage'} oci)`,
     };
   }
 }

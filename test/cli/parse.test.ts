@@ -49,7 +49,7 @@ const attestOption = (option: string, read: (c: ReturnType<typeof config<'attest
 
 const TRUE_FALSE_OPTIONS: TrueFalseOption[] = [
   attestOption('transparency', (c) => c.transparency.mode === 'true'),
-  attestOption('deep-inspection', (c) => c.format.deepInspection),
+  attestOption('deep-inspection', (c) => 'deepInspection' in c.format && c.format.deepInspection),
   attestOption('require-complete', (c) => c.run.requireComplete),
   attestOption('registry-credentials-from-api', (c) => c.registryCredentialsFromApi),
   attestOption('mark-signed', (c) => c.markSigned),
@@ -191,7 +191,7 @@ describe('empty env values and --chains-config', () => {
     );
     for (const option of ['deep-inspection', 'transparency', 'sign-images']) setEnv(option, '');
     const parsed = config(await parse([...attest, '--chains-config', chains]), 'attest');
-    expect(parsed.format.deepInspection).toBe(true);
+    expect(parsed.format).toMatchObject({ deepInspection: true });
     expect(parsed.transparency.mode).toBe('manual');
     expect(parsed.oci.signImages).toBe('requested');
   });

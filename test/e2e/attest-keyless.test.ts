@@ -120,6 +120,8 @@ function attest(run: Run, args: string[], env: Record<string, string | undefined
       'slsa/v2alpha4',
       '--wait-timeout',
       '5s',
+      // These runs count the PipelineRun's own log entries; the TaskRuns' ones are counted where asked for.
+      ...(args.includes('--taskrun-storage') ? [] : ['--taskrun-storage', 'none']),
       ...args,
     ],
     { env: { HOME: dir, DOCKER_CONFIG: dir, SIGSTORE_ID_TOKEN: undefined, ...env } },
@@ -527,6 +529,109 @@ describe('--transparency manual (built CLI)', () => {
     checkRekorBundle(logged!, key.publicKeyPem);
     const [loggedSig] = await sigLayers(annotated);
     checkSigBundle(loggedSig!, key.publicKeyPem);
+  });
+});
+
+describe("TaskRun-level artifacts (Chains' artifacts.taskrun.*) with transparency (built CLI)", () => {
+  it("logs each sibling TaskRun's attestation (keyless) and annotates the TaskRun with its entry; in manual mode only annotated TaskRuns", async () => {
+    const run = await newRun();
+    const token = sigstore.writeToken({ namespace: NAMESPACE, serviceAccount: SERVICE_ACCOUNT });
+    const before = sigstore.entries.length;
+    const result = await attest(run, [...keylessArgs(token), '--taskrun-storage', 'tekton']);
+    expect(result.code, result.stderr).toBe(0);
+    const siblings = run.scenario.taskRuns.filter((r) => r.metadata.name !== run.scenario.attestTaskRun);
+    // The PipelineRun's attestation, then one dsse entry per sibling TaskRun, as Chains logs each object.
+    expect(sigstore.entries.length, result.stderr).toBe(before + 1 + siblings.length);
+    for (const sibling of siblings) {
+      const annotations =
+        kube.object('taskruns', NAMESPACE, sibling.metadata.name)?.metadata.annotations ?? {};
+      const url = annotations['chains.tekton.dev/transparency'] ?? '';
+      const logIndex = Number(new URL(url).searchParams.get('logIndex'));
+      const signature = Object.entries(annotations).find(([k]) =>
+        k.startsWith('chains.tekton.dev/signature-taskrun-'),
+      );
+      const logged = sigstore.entries.find((e) => e.logIndex === logIndex);
+      const proposed = logged?.proposed as { spec: { proposedContent: { envelope: string } } } | undefined;
+      expect(proposed?.spec.proposedContent.envelope).toBe(
+        Buffer.from(String(signature?.[1]), 'base64').toString(),
+      );
+      const cert = Object.entries(annotations).find(([k]) => k.startsWith('chains.tekton.dev/cert-taskrun-'));
+      expect(Buffer.from(String(cert?.[1]), 'base64').toString()).toContain('BEGIN CERTIFICATE');
+    }
+
+    // manual: Chains reads chains.tekton.dev/transparency-upload on each object, the TaskRun's own included.
+    const key = testKey();
+    const manual = await newRun({ 'chains.tekton.dev/transparency-upload': 'true' });
+    const [first] = manual.scenario.taskRuns;
+    kube.update('taskruns', NAMESPACE, first!.metadata.name, (taskRun) => {
+      taskRun.metadata.annotations = { 'chains.tekton.dev/transparency-upload': 'true' };
+    });
+    const beforeManual = sigstore.entries.length;
+    const manualArgs = [
+      '--key',
+      key.privateKeyFile,
+      '--transparency',
+      'manual',
+      '--rekor-url',
+      sigstore.rekorUrl,
+    ];
+    const logged = await attest(manual, [...manualArgs, '--taskrun-storage', 'tekton']);
+    expect(logged.code, logged.stderr).toBe(0);
+    expect(sigstore.entries.length).toBe(beforeManual + 2);
+    const annotated = (name: string) => kube.object('taskruns', NAMESPACE, name)?.metadata.annotations ?? {};
+    expect(annotated(first!.metadata.name)['chains.tekton.dev/transparency']).toContain('logIndex=');
+    const others = manual.scenario.taskRuns.filter(
+      (r) => r.metadata.name !== first!.metadata.name && r.metadata.name !== manual.scenario.attestTaskRun,
+    );
+    for (const other of others) {
+      expect(annotated(other.metadata.name)['chains.tekton.dev/transparency']).toBeUndefined();
+      expect(Object.keys(annotated(other.metadata.name)).some((k) => k.includes('signature-taskrun-'))).toBe(
+        true,
+      );
+    }
+  });
+});
+
+describe("TaskRun-level oci storage (Chains' artifacts.taskrun.storage: oci) (built CLI)", () => {
+  it('.att next to each image the TaskRun built, its own statement; cosign verify-attestation accepts it; a re-run adds no layer', async () => {
+    const run = await newRun();
+    const key = testKey();
+    const args = ['--key', key.privateKeyFile, '--taskrun-storage', 'oci'];
+    const result = await attest(run, args);
+    expect(result.code, result.stderr).toBe(0);
+    // The PipelineRun's attestation (SLSA v1.0) and, beside it, the build TaskRun's own (slsa/v1, the default:
+    // SLSA v0.2); the other TaskRuns built no image.
+    const statements = (await attLayers(run)).map((layer) => {
+      const envelope = JSON.parse(layer.bytes.toString()) as { payload: string };
+      return JSON.parse(Buffer.from(envelope.payload, 'base64').toString());
+    });
+    expect(statements.map((s) => s.predicateType).sort()).toEqual([
+      'https://slsa.dev/provenance/v0.2',
+      'https://slsa.dev/provenance/v1',
+    ]);
+    const statement = statements.find((s) => s.predicateType === 'https://slsa.dev/provenance/v0.2');
+    expect(statement.predicate.buildType).toBe('tekton.dev/v1/TaskRun');
+    expect(statement.predicate.invocation.environment.labels['tekton.dev/pipelineTask']).toBe('build');
+    expect(statement.subject).toEqual([
+      { name: `${registry.host}/${run.repository}`, digest: { sha256: run.digest.slice('sha256:'.length) } },
+    ]);
+    const verified = await runCosign([
+      'verify-attestation',
+      '--type',
+      'slsaprovenance',
+      '--key',
+      key.publicKeyFile,
+      '--insecure-ignore-tlog',
+      '--allow-insecure-registry',
+      ref(run),
+    ]);
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(result.stderr).toMatch(/oci \(TaskRun app-build-\d+-build\)\s+OK/);
+    // Runs without images: nothing to attach, still OK (as the PipelineRun's oci backend says).
+    expect(result.stderr).toMatch(/oci \(TaskRun app-build-\d+-clone\)\s+OK\s+no image subject/);
+
+    expect((await attest(run, args)).code).toBe(0);
+    expect(await attLayers(run)).toHaveLength(2);
   });
 });
 

@@ -168,7 +168,7 @@ describe('attest: a finally-time run', () => {
     expect(statement.predicate.metadata.buildFinishedOn).toBe('2024-05-01T10:09:00Z');
 
     // One JSON merge patch, guarded by the resourceVersion that was read.
-    const patches = fake.requestsFor({ verb: 'patch' });
+    const patches = fake.requestsFor({ verb: 'patch', resource: 'pipelineruns' });
     expect(patches).toHaveLength(1);
     expect(patches[0]!.contentType).toBe('application/merge-patch+json');
     expect(JSON.parse(patches[0]!.body!).metadata.resourceVersion).toMatch(/^\d+$/);
@@ -190,11 +190,14 @@ describe('attest: a finally-time run', () => {
     expect(JSON.parse(await readFile(join(results, 'SUBJECTS'), 'utf8'))).toEqual(statement.subject);
     const storage = JSON.parse(await readFile(join(results, 'STORAGE'), 'utf8')) as {
       backend: string;
+      run?: string;
       ok: boolean;
     }[];
-    expect(storage.map((s) => [s.backend, s.ok])).toEqual([
-      ['tekton', true],
-      ['file', true],
+    // The PipelineRun's backends, then each sibling TaskRun's own attestation (Chains' default: tekton).
+    expect(storage.map((s) => [s.backend, s.run, s.ok])).toEqual([
+      ['tekton', undefined, true],
+      ['file', undefined, true],
+      ...['clone', 'build', 'notify'].map((task) => ['tekton', `TaskRun ${scenario.name}-${task}`, true]),
     ]);
 
     // The summary table.
@@ -209,11 +212,11 @@ describe('attest: a finally-time run', () => {
     await serve(scenario);
     expect((await attest(scenario)).code).toBe(0);
     const first = annotations(scenario);
-    const patchesBefore = fake.requestsFor({ verb: 'patch' }).length;
+    const patchesBefore = fake.requestsFor({ verb: 'patch', resource: 'pipelineruns' }).length;
     const again = await attest(scenario);
     expect(again.code).toBe(0);
     expect(annotations(scenario)).toEqual(first);
-    expect(fake.requestsFor({ verb: 'patch' })).toHaveLength(patchesBefore);
+    expect(fake.requestsFor({ verb: 'patch', resource: 'pipelineruns' })).toHaveLength(patchesBefore);
     expect(again.stderr).toContain('already hold this attestation');
   });
 
@@ -229,7 +232,9 @@ describe('attest: a finally-time run', () => {
     await serve(scenario, { served: ['v1beta1'] });
     const result = await attest(scenario, ['--format', 'slsa/v2alpha4']);
     expect(result.code).toBe(0);
-    expect(fake.requestsFor({ verb: 'patch' }).map((r) => r.version)).toEqual(['v1beta1']);
+    expect(fake.requestsFor({ verb: 'patch', resource: 'pipelineruns' }).map((r) => r.version)).toEqual([
+      'v1beta1',
+    ]);
     const statement = verifiedStatement(
       Buffer.from(annotations(scenario)[key('signature', scenario)]!, 'base64').toString(),
     );
@@ -279,10 +284,12 @@ describe('attest: the tekton backend under faults', () => {
   it('409 on patch: re-reads and re-applies', async () => {
     const scenario = buildAndNotify();
     await serve(scenario);
-    fake.fault({ verb: 'patch', status: 409 });
+    fake.fault({ verb: 'patch', resource: 'pipelineruns', status: 409 });
     const result = await attest(scenario);
     expect(result.code).toBe(0);
-    expect(fake.requestsFor({ verb: 'patch' }).map((r) => r.status)).toEqual([409, 200]);
+    expect(fake.requestsFor({ verb: 'patch', resource: 'pipelineruns' }).map((r) => r.status)).toEqual([
+      409, 200,
+    ]);
     expect(result.stderr).toContain('changed while writing; re-reading');
     expect(annotations(scenario)[key('signature', scenario)]).toBeTruthy();
   });
@@ -301,17 +308,21 @@ describe('attest: the tekton backend under faults', () => {
     });
     const result = await attest(scenario);
     expect(result.code).toBe(0);
-    expect(fake.requestsFor({ verb: 'patch' }).map((r) => r.status)).toEqual([409, 200]);
+    expect(fake.requestsFor({ verb: 'patch', resource: 'pipelineruns' }).map((r) => r.status)).toEqual([
+      409, 200,
+    ]);
     expect(annotations(scenario)['other.example.com/touched']).toBe('yes');
   });
 
   it('500 then success on patch', async () => {
     const scenario = buildAndNotify();
     await serve(scenario);
-    fake.fault({ verb: 'patch', status: 500 });
+    fake.fault({ verb: 'patch', resource: 'pipelineruns', status: 500 });
     const result = await attest(scenario);
     expect(result.code).toBe(0);
-    expect(fake.requestsFor({ verb: 'patch' }).map((r) => r.status)).toEqual([500, 200]);
+    expect(fake.requestsFor({ verb: 'patch', resource: 'pipelineruns' }).map((r) => r.status)).toEqual([
+      500, 200,
+    ]);
   });
 
   it('a missing RBAC verb: the other backends are still tried, exit 1, the Role named', async () => {
@@ -326,11 +337,12 @@ describe('attest: the tekton backend under faults', () => {
     expect(result.stderr).toContain('Role "tekton-attest-tekton-storage"');
     expect(result.stderr).toMatch(/tekton\s+FAILED/);
     expect(result.stderr).toMatch(/file\s+OK/);
-    expect(result.stderr).toContain('1 of 2 storage backends failed: tekton');
+    // The sibling TaskRuns' own attestations (a Role of their own) are written all the same.
+    expect(result.stderr).toContain('1 of 5 storage backends failed: tekton');
     expect(await listFiles(join(dir, 'out'))).toHaveLength(2);
     const storage = JSON.parse(await readFile(join(dir, 'results', 'STORAGE'), 'utf8')) as { ok: boolean }[];
-    expect(storage.map((s) => s.ok)).toEqual([false, true]);
-    expect(fake.requestsFor({ verb: 'patch' })).toHaveLength(1);
+    expect(storage.map((s) => s.ok)).toEqual([false, true, true, true, true]);
+    expect(fake.requestsFor({ verb: 'patch', resource: 'pipelineruns' })).toHaveLength(1);
   });
 
   it('image signatures are on by default: an image the task cannot push to fails their row, and the hint says how to turn them off', async () => {
@@ -377,7 +389,7 @@ describe('attest: the tekton backend under faults', () => {
       /would total 2\d\d\.\d KiB \(this attestation \d+\.\d KiB\), over Kubernetes' 256\.0 KiB limit/,
     );
     expect(result.stderr).toContain('--storage oci');
-    expect(fake.requestsFor({ verb: 'patch' })).toHaveLength(0);
+    expect(fake.requestsFor({ verb: 'patch', resource: 'pipelineruns' })).toHaveLength(0);
     expect(await listFiles(join(dir, 'out'))).toHaveLength(2);
   });
 });
@@ -496,6 +508,9 @@ describe('attest: in-cluster', () => {
         '--storage',
         'tekton',
         '--sign-images=false',
+        // TaskRun annotations are written a few at a time, over more connections: this checks one run's reuse.
+        '--taskrun-storage',
+        'none',
         '--results-dir',
         join(dir, 'results'),
         '--log-level',

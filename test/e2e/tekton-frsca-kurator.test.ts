@@ -77,10 +77,24 @@ describe('the FRSCA-style example on Tekton', () => {
       expect(attestation.code, attestation.stderr).toBe(0);
       const signature = await runCosign(['verify', ...identity, image]);
       expect(signature.code, signature.stderr).toBe(0);
-      expect(sigstore.entries.map((e) => e.body.kind).sort()).toEqual(['dsse', 'hashedrekord']);
+      // The PipelineRun's attestation and the image signature, then (Chains' artifacts.taskrun default) one
+      // attestation per sibling TaskRun, each logged as Chains logs every object.
+      const siblings = (run.status.childReferences as KubeObject[]).filter(
+        (c) => c.pipelineTaskName !== 'attest',
+      );
+      expect(sigstore.entries.map((e) => e.body.kind).sort()).toEqual([
+        ...Array.from({ length: 1 + siblings.length }, () => 'dsse'),
+        'hashedrekord',
+      ]);
       expect(Object.keys(run.metadata.annotations)).toContain(
         `chains.tekton.dev/cert-pipelinerun-${run.metadata.uid}`,
       );
+      for (const sibling of siblings) {
+        const taskRun = (await sandbox.get('taskrun', sibling.name, frsca)) as KubeObject;
+        expect(Object.keys(taskRun.metadata.annotations)).toContain(
+          `chains.tekton.dev/cert-taskrun-${taskRun.metadata.uid}`,
+        );
+      }
     },
     RUN_TIMEOUT_MS,
   );

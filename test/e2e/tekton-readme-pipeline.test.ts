@@ -64,11 +64,19 @@ describe('the example pipeline with tekton-attest in finally, under the real Tek
         { name: `${sandbox.registry}/team/app`, digest: { sha256: imageDigest.replace('sha256:', '') } },
       ]);
       const storage = JSON.parse(result(attest as KubeObject, 'STORAGE') as string) as KubeObject[];
-      expect(storage.map((s) => [s.backend, s.artifact, s.ok])).toEqual([
-        ['tekton', undefined, true],
-        ['oci', undefined, true],
-        ['oci', 'image signatures', true],
+      expect(storage.slice(0, 3).map((s) => [s.backend, s.artifact, s.run, s.ok])).toEqual([
+        ['tekton', undefined, undefined, true],
+        ['oci', undefined, undefined, true],
+        ['oci', 'image signatures', undefined, true],
       ]);
+      // Then each sibling TaskRun's own attestation (Chains' artifacts.taskrun default: tekton).
+      const siblings = (run.status.childReferences as KubeObject[]).filter(
+        (c) => c.pipelineTaskName !== 'attest',
+      );
+      expect(storage.slice(3).map((s) => [s.backend, s.run, s.ok])).toEqual(
+        expect.arrayContaining(siblings.map((c) => ['tekton', `TaskRun ${c.name}`, true])),
+      );
+      expect(storage.length).toBe(3 + siblings.length);
 
       // cosign accepts the attestation stored next to the image.
       const verified = await runCosign([

@@ -177,6 +177,7 @@ describe('the RBAC template', () => {
         'pipelineruns:patch',
         'taskruns:get',
         'taskruns:list',
+        'taskruns:patch',
         'customruns:get',
         'customruns:list',
         'secrets:get:signing-secrets',

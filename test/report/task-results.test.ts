@@ -10,7 +10,7 @@ describe('Task results', () => {
 
   it('digest of the envelope bytes, subjects and storage as JSON', () => {
     const results = taskResults({
-      envelopeJson: '{"payloadType":"x"}',
+      signedBytes: '{"payloadType":"x"}',
       subjects: [subject(1)],
       outcomes: [{ backend: 'tekton', ok: true, locations: ['PipelineRun ci/x annotations'] }],
       foreignStatus: [],
@@ -25,7 +25,7 @@ describe('Task results', () => {
 
   it('FOREIGN_STATUS lists the status writes attested anyway', () => {
     const results = taskResults({
-      envelopeJson: '{}',
+      signedBytes: '{}',
       subjects: [],
       outcomes: [],
       foreignStatus: [
@@ -46,7 +46,7 @@ describe('Task results', () => {
   it('stays within the termination-message budget however many subjects and locations there are', () => {
     const subjects = Array.from({ length: 100 }, (_, i) => subject(i));
     const results = taskResults({
-      envelopeJson: '{}',
+      signedBytes: '{}',
       subjects,
       outcomes: [
         {
@@ -77,5 +77,33 @@ describe('Task results', () => {
       ['oci', true],
       ['tekton', false],
     ]);
+  });
+
+  it('TaskRun-level entries name their TaskRun; beyond the budget the successful ones go first, the PipelineRun backends and failures stay', () => {
+    const taskRuns = Array.from({ length: 60 }, (_, i) => ({
+      backend: 'tekton' as const,
+      run: `TaskRun app-build-task-${i}`,
+      ok: i !== 42,
+      locations: [`TaskRun ci/app-build-task-${i} annotations`],
+    }));
+    const results = taskResults({
+      signedBytes: Buffer.from('status'),
+      subjects: [],
+      outcomes: [{ backend: 'tekton', ok: true, locations: ['PipelineRun ci/x annotations'] }, ...taskRuns],
+      foreignStatus: [],
+    });
+    expect(results.ATTESTATION_DIGEST).toBe(attestationDigest('status'));
+    expect(Buffer.byteLength(results.STORAGE!)).toBeLessThanOrEqual(1_200);
+    const storage = JSON.parse(results.STORAGE!) as { backend: string; run?: string; ok: boolean }[];
+    expect(storage[0]).toEqual({ backend: 'tekton', ok: true, locations: [] });
+    expect(storage).toContainEqual({
+      backend: 'tekton',
+      run: 'TaskRun app-build-task-42',
+      ok: false,
+      locations: [],
+    });
+    expect(storage.length).toBeGreaterThan(2);
+    expect(storage.length).toBeLessThan(61);
+    expect(storage.slice(1, -1).every((s) => s.run !== undefined)).toBe(true);
   });
 });

@@ -206,11 +206,28 @@ test('the Task with its defaults attests a finally-time run: annotations, .att a
   const storage = JSON.parse(await results('STORAGE')) as {
     backend: string;
     artifact?: string;
+    run?: string;
     ok: boolean;
   }[];
-  expect(storage.map((s) => [s.backend, s.artifact ?? '', s.ok]).sort()).toEqual([
-    ['oci', '', true],
+  const buildTaskRun = scenario.taskRuns.find((r) => r.metadata.name !== attestTaskRun)?.metadata.name;
+  expect(storage.map((s) => [s.backend, s.run ?? s.artifact ?? 'PipelineRun', s.ok]).sort()).toEqual([
+    ['oci', 'PipelineRun', true],
     ['oci', 'image signatures', true],
-    ['tekton', '', true],
+    ['tekton', 'PipelineRun', true],
+    ['tekton', `TaskRun ${buildTaskRun}`, true],
   ]);
+
+  // taskrun-format/taskrun-storage defaults (Chains' artifacts.taskrun.*: in-toto to tekton): the build TaskRun
+  // carries its own SLSA v0.2 statement, through the Role tekton-attest-taskrun-storage; the attest TaskRun none.
+  const built = await kube.get('tekton.dev/v1', 'TaskRun', buildTaskRun!, NS);
+  const own = (built?.metadata.annotations ?? {}) as Record<string, string>;
+  const taskRunStatement = JSON.parse(
+    Buffer.from(own[`chains.tekton.dev/payload-taskrun-${built?.metadata.uid}`] ?? '', 'base64').toString(),
+  );
+  expect(taskRunStatement.predicateType).toBe('https://slsa.dev/provenance/v0.2');
+  expect(taskRunStatement.predicate.buildType).toBe('tekton.dev/v1/TaskRun');
+  const self = await kube.get('tekton.dev/v1', 'TaskRun', attestTaskRun, NS);
+  expect(
+    Object.keys(self?.metadata.annotations ?? {}).filter((k) => k.startsWith('chains.tekton.dev/')),
+  ).toEqual([]);
 }, 120_000);

@@ -254,12 +254,13 @@ describe('task/rbac.yaml', () => {
     ]);
   });
 
-  test('patch on PipelineRuns and Secret/ServiceAccount reads live in their own, optional Roles', () => {
+  test('patch on PipelineRuns, on TaskRuns and Secret/ServiceAccount reads live in their own, optional Roles', () => {
     expect(grants('tekton-attest-tekton-storage')).toEqual(['tekton.dev/pipelineruns:patch']);
+    expect(grants('tekton-attest-taskrun-storage')).toEqual(['tekton.dev/taskruns:patch']);
     const writers = [...roles.keys()].filter((r) =>
       grants(r).some((g) => /:(patch|update|create|delete)$/.test(g)),
     );
-    expect(writers).toEqual(['tekton-attest-tekton-storage']);
+    expect(writers).toEqual(['tekton-attest-tekton-storage', 'tekton-attest-taskrun-storage']);
     for (const [name, rules] of roles) {
       for (const rule of rules.filter((r) =>
         r.resources.some((x) => x === 'secrets' || x === 'serviceaccounts'),
