@@ -8,7 +8,8 @@ import type { Statement } from '../provenance/statement.js';
 import { type RunFormat, TEKTON_FORMAT, tektonStatusPayload } from '../provenance/tekton-format.js';
 import { reportAttestation } from '../report/attestation.js';
 import { taskResults, writeTaskResults } from '../report/task-results.js';
-import { transparencyWanted } from '../signing/transparency.js';
+import { rawSignaturesLoggable, transparencyWanted } from '../signing/transparency.js';
+import type { Signer } from '../signing/types.js';
 import { isAttestation, outcomeName } from '../storage/backend.js';
 import { storeEverywhere } from './backends.js';
 import { step, withinDeadline } from './deadline.js';
@@ -36,6 +37,7 @@ async function attest(config: AttestConfig): Promise<void> {
   // memory is the larger of the two phases instead of their sum (docs/benchmark.md). Overlapping it with
   // the API reads would save its wall time but put the 64 MiB on top of everything else.
   const signer = await createSigner(config.signer, kubeSecrets(kube));
+  assertTektonFormatLoggable(config, signer);
   step('read the run from the Kubernetes API');
   const client = await kube();
   const collected = await collectRun(client, config.run);
@@ -105,4 +107,26 @@ function runArtifact(collected: CollectedRun, format: RunFormat, warn: Warn): St
   return format.format === TEKTON_FORMAT
     ? tektonStatusPayload(collected.pipelineRun)
     : buildStatement(collected.snapshot, format, { warn });
+}
+
+/**
+ * The legacy `tekton` format is a raw signature, which Rekor logs as a `hashedrekord`: not of an Ed25519 key
+ * (see rawSignaturesLoggable). Refused before the run is read, so nothing is logged or written.
+ */
+function assertTektonFormatLoggable(config: AttestConfig, signer: Signer): void {
+  if (config.transparency.mode === 'false' || rawSignaturesLoggable(signer)) return;
+  const flags = [
+    ...(config.format.format === TEKTON_FORMAT ? ['--format tekton'] : []),
+    ...(config.taskRuns.format.format === TEKTON_FORMAT && config.taskRuns.storage.length > 0
+      ? ['--taskrun-format tekton']
+      : []),
+  ];
+  if (flags.length === 0) return;
+  throw new AttestError(
+    'INVALID_ARGUMENT',
+    `${flags.join(' and ')} with --transparency ${config.transparency.mode}: Rekor cannot log a raw Ed25519 signature`,
+    {
+      hint: 'sign with an ECDSA or RSA key (tekton-attest keygen and cosign generate-key-pair make ECDSA P-256 keys) or keyless, use an in-toto format, or --transparency false. Nothing was logged or written',
+    },
+  );
 }

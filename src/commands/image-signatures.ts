@@ -4,7 +4,7 @@ import { log } from '../log.js';
 import { cosignSignStatement, type SignedImage, simpleSigningPayload } from '../provenance/payloads.js';
 import type { Subject } from '../provenance/statement.js';
 import { signBlob } from '../signing/sign-payload.js';
-import { imageSignaturesLoggable, logEnvelope, logPayloadSignature } from '../signing/transparency.js';
+import { logEnvelope, logPayloadSignature, rawSignaturesLoggable } from '../signing/transparency.js';
 import type { SignedBlob, Signer } from '../signing/types.js';
 import type { SignedAttestation, StorageOutcome } from '../storage/backend.js';
 import type { OciReferrerStorage } from '../storage/oci-referrer.js';
@@ -46,7 +46,7 @@ export function imagesToStore(
   rekorUrl: string | undefined,
 ): { images: readonly Subject[]; skipped?: StorageOutcome } {
   if (mode === 'off' || images.length === 0) return { images: [] };
-  if (!rekorUrl || imageSignaturesLoggable(signer)) return { images };
+  if (!rekorUrl || rawSignaturesLoggable(signer)) return { images };
   const reason =
     'an Ed25519 key cannot have image signatures (.sig) logged in Rekor: Rekor checks a signature over their sha256 digest, which a plain Ed25519 signature is not';
   if (mode === 'requested') {

@@ -106,11 +106,11 @@ export async function logEnvelope<T extends SignedEnvelope>(attestation: T, reko
 }
 
 /**
- * Whether Rekor can log this signer's image signatures: it checks a `hashedrekord` signature over the
- * sha256 digest (Ed25519ph for Ed25519 keys), which the plain Ed25519 signature cosign's layout carries is
- * not. Asked before anything is logged or written.
+ * Whether Rekor can log this signer's raw signatures (image signatures, the legacy `tekton` format): it
+ * checks a `hashedrekord` signature over the sha256 digest (Ed25519ph for Ed25519 keys), which the plain
+ * Ed25519 signature cosign verifies is not. Asked before anything is logged or written.
  */
-export function imageSignaturesLoggable(signer: Pick<Signer, 'publicKeyPem'>): boolean {
+export function rawSignaturesLoggable(signer: Pick<Signer, 'publicKeyPem'>): boolean {
   return publicKeyFromPem(signer.publicKeyPem(), 'the image signing key').asymmetricKeyType !== 'ed25519';
 }
 

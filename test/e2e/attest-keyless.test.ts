@@ -540,8 +540,17 @@ describe("TaskRun-level artifacts (Chains' artifacts.taskrun.*) with transparenc
     const result = await attest(run, [...keylessArgs(token), '--taskrun-storage', 'tekton']);
     expect(result.code, result.stderr).toBe(0);
     const siblings = run.scenario.taskRuns.filter((r) => r.metadata.name !== run.scenario.attestTaskRun);
-    // The PipelineRun's attestation, then one dsse entry per sibling TaskRun, as Chains logs each object.
-    expect(sigstore.entries.length, result.stderr).toBe(before + 1 + siblings.length);
+    // The PipelineRun's attestation, then one dsse entry per sibling TaskRun, as Chains logs each object; and
+    // the built image's signature (hashedrekord).
+    const kinds = sigstore.entries.slice(before).map((e) => e.body.kind);
+    expect(
+      kinds.filter((k) => k === 'dsse'),
+      result.stderr,
+    ).toHaveLength(1 + siblings.length);
+    expect(
+      kinds.filter((k) => k === 'hashedrekord'),
+      result.stderr,
+    ).toHaveLength(1);
     for (const sibling of siblings) {
       const annotations =
         kube.object('taskruns', NAMESPACE, sibling.metadata.name)?.metadata.annotations ?? {};
@@ -577,7 +586,10 @@ describe("TaskRun-level artifacts (Chains' artifacts.taskrun.*) with transparenc
     ];
     const logged = await attest(manual, [...manualArgs, '--taskrun-storage', 'tekton']);
     expect(logged.code, logged.stderr).toBe(0);
-    expect(sigstore.entries.length).toBe(beforeManual + 2);
+    // The annotated PipelineRun's attestation and the annotated TaskRun's (dsse), and the image signature,
+    // logged with the PipelineRun's (hashedrekord); not the other TaskRuns.
+    const manualKinds = sigstore.entries.slice(beforeManual).map((e) => e.body.kind);
+    expect(manualKinds.sort(), logged.stderr).toEqual(['dsse', 'dsse', 'hashedrekord']);
     const annotated = (name: string) => kube.object('taskruns', NAMESPACE, name)?.metadata.annotations ?? {};
     expect(annotated(first!.metadata.name)['chains.tekton.dev/transparency']).toContain('logIndex=');
     const others = manual.scenario.taskRuns.filter(
@@ -1065,6 +1077,26 @@ describe('--sign-images: image signatures in the transparency log (built CLI)', 
     expect(sigstore.entries.slice(before).map((e) => e.body.kind)).toEqual(['dsse']);
     expect(await attLayers(run)).toHaveLength(1);
     expect(await sigLayers(run)).toEqual([]);
+  });
+
+  it('an Ed25519 key with --taskrun-format tekton and --transparency: refused before the run is read (Rekor cannot take its raw signature)', async () => {
+    const run = await newRun();
+    const before = sigstore.entries.length;
+    const args = keyArgs('true').filter((arg) => arg !== '--sign-images');
+    args[args.indexOf('--key') + 1] = ed25519KeyFile();
+    const result = await attest(run, [...args, '--taskrun-format', 'tekton', '--taskrun-storage', 'tekton']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      '--taskrun-format tekton with --transparency true: Rekor cannot log a raw Ed25519 signature',
+    );
+    expect(result.stderr).toContain('Nothing was logged or written');
+    expect(sigstore.entries.length).toBe(before);
+    expect(await attLayers(run)).toEqual([]);
+    for (const taskRun of run.scenario.taskRuns) {
+      const annotations =
+        kube.object('taskruns', NAMESPACE, taskRun.metadata.name)?.metadata.annotations ?? {};
+      expect(Object.keys(annotations).filter((k) => k.startsWith('chains.tekton.dev/'))).toEqual([]);
+    }
   });
 
   it.each([
