@@ -5,6 +5,8 @@
 //   `artifacts.oci.format: simplesigning`;
 // - OpenShift Pipelines' guide: `artifacts.taskrun.format: tekton`, `artifacts.taskrun.storage: tekton`;
 // - Kurator's and Chains' launch guide: `transparency.enabled: true`, TaskRun provenance in oci.
+// cosign 2+ looks signatures up in Rekor unless told not to: with transparency off, the commands carry
+// --insecure-ignore-tlog, as they would with Chains (docs/chains-guides.md).
 // The guides read "the last TaskRun" (`tkn tr describe --last`): under Chains that is the build, signed after
 // the fact; here the last TaskRun is attest itself, which signs its siblings and never itself, so the tests
 // name the build TaskRun instead.
