@@ -85,7 +85,9 @@ function verifiedStatements(stdout: string): KubeObject[] {
   return stdout
     .split('\n')
     .filter((line) => line.trim().startsWith('{'))
-    .map((line) => JSON.parse(Buffer.from(JSON.parse(line).payload, 'base64').toString('utf8')) as KubeObject);
+    .map(
+      (line) => JSON.parse(Buffer.from(JSON.parse(line).payload, 'base64').toString('utf8')) as KubeObject,
+    );
 }
 
 /** `tekton-attest payload --taskrun` of the TaskRun as stored, less the annotations attest itself added. */
@@ -179,14 +181,22 @@ describe("Kurator's and Chains' launch guide: transparency on, TaskRun provenanc
       const trust = ['--key', publicKeyFile, '--trusted-root', sigstore.trustedRootPath];
       const signature = await runCosign(['verify', ...trust, image]);
       expect(signature.code, signature.stderr).toBe(0);
-      const attestation = await runCosign(['verify-attestation', ...trust, '--type', 'slsaprovenance', image]);
+      const attestation = await runCosign([
+        'verify-attestation',
+        ...trust,
+        '--type',
+        'slsaprovenance',
+        image,
+      ]);
       expect(attestation.code, attestation.stderr).toBe(0);
       expect(verifiedStatements(attestation.stdout).map((s) => s.predicate.buildType)).toEqual([
         'tekton.dev/v1/TaskRun',
       ]);
       // Logged once each, as Chains logs them: the PipelineRun's attestation, every sibling TaskRun's (attest
       // itself is not one), and the image signature.
-      const siblings = (run.status.childReferences as KubeObject[]).filter((c) => c.pipelineTaskName !== 'attest');
+      const siblings = (run.status.childReferences as KubeObject[]).filter(
+        (c) => c.pipelineTaskName !== 'attest',
+      );
       const kinds = sigstore.entries.map((e) => e.body.kind);
       expect(kinds.filter((k) => k === 'dsse')).toHaveLength(1 + siblings.length);
       expect(kinds.filter((k) => k === 'hashedrekord')).toHaveLength(1);
