@@ -17,6 +17,7 @@ import {
   registryOptions,
   runOptions,
   signerOptions,
+  statementFormatOptions,
   storageOptions,
   verifyIdentityOptions,
   verifyOptions,
@@ -132,7 +133,7 @@ export function commands(found: Found): Command[] {
         yargs
           .options(payloadOptions)
           .options(limitOptions)
-          .options(formatOptions)
+          .options(statementFormatOptions)
           .options(keyOptions)
           .example(
             '$0 payload --pipelinerun pr.yaml --taskruns taskruns.json --format slsa/v2alpha4',

@@ -1,7 +1,7 @@
 // Over 300 lines: declarations only (each option's type and help text, grouped by concern), no logic.
 import type { Options } from 'yargs';
 import { STORAGE_NAMES } from '../config/defaults.js';
-import { RUN_FORMAT_CHOICES } from '../config/format.js';
+import { FORMAT_CHOICES, RUN_FORMAT_CHOICES } from '../config/format.js';
 
 /**
  * Every command-line option, grouped by concern. Commands pick the groups they need; config/ turns the
@@ -16,7 +16,7 @@ export const formatOptions = {
     type: 'string',
     choices: RUN_FORMAT_CHOICES,
     describe:
-      'Provenance format (Chains names): slsa/v1 = SLSA v0.2; slsa/v2alpha3, slsa/v2alpha4 = SLSA v1.0; attest also tekton (legacy: the signed status, tekton storage only)',
+      'Provenance format (Chains names): slsa/v1 = SLSA v0.2; slsa/v2alpha3, slsa/v2alpha4 = SLSA v1.0; or tekton (legacy: the signed status, tekton storage only)',
   },
   'build-type': {
     type: 'string',
@@ -27,6 +27,17 @@ export const formatOptions = {
   'deep-inspection': {
     type: 'boolean',
     describe: "Also read each TaskRun's own results for subjects and inputs (Chains' deep inspection)",
+  },
+} satisfies OptionGroup;
+
+/** `payload` prints in-toto statements only: the legacy `tekton` format is the run's status as it is. */
+export const statementFormatOptions = {
+  ...formatOptions,
+  format: {
+    type: 'string',
+    choices: FORMAT_CHOICES,
+    describe:
+      'Provenance format (Chains names): slsa/v1 = SLSA v0.2; slsa/v2alpha3, slsa/v2alpha4 = SLSA v1.0',
   },
 } satisfies OptionGroup;
 

@@ -95,6 +95,21 @@ describe('payload --taskrun equals Chains v0.28.1 for the TaskRun alone', () => 
     expect(run.stdout).toBe('');
   });
 
+  it('offers no tekton format: payload prints statements, and the legacy format is the status as it is (exit 2)', async () => {
+    const run = await runCli([
+      'payload',
+      '--taskrun',
+      [...files.values()][0] as string,
+      '--format',
+      'tekton',
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      'Given: "tekton", Choices: "slsa/v1", "slsa/v2alpha3", "slsa/v2alpha4", "in-toto"',
+    );
+    expect(run.stdout).toBe('');
+  });
+
   it('refuses --deep-inspection with --taskrun instead of ignoring it (exit 2)', async () => {
     const run = await runCli(['payload', '--taskrun', [...files.values()][0] as string, '--deep-inspection']);
     expect(run.code).toBe(2);
