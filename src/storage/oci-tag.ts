@@ -112,8 +112,9 @@ export class OciTagStorage implements OciBackend<SignedBlob> {
 
   async #append(target: OciTarget, kind: 'att' | 'sig', layer: LayerToAppend): Promise<TargetWrite> {
     const tag = `${fallbackTag(target.digest)}.${kind}`;
-    const blob = await this.#pushBlob(target.store, layer.bytes);
-    const added = await appendLayer(this.#client, target.store, tag, layer, blob);
+    const upload = this.#pushBlob(target.store, layer.bytes);
+    // The layer's blob is uploaded while the tag is read; the manifest naming it is written after both.
+    const [added] = await Promise.all([appendLayer(this.#client, target.store, tag, layer, upload), upload]);
     return this.#written(target, kind, added);
   }
 
@@ -130,13 +131,15 @@ export class OciTagStorage implements OciBackend<SignedBlob> {
 
   /**
    * The envelope goes to every subject's repository: it is uploaded once per registry, and the other
-   * repositories mount it (targets are written concurrently, so they wait for that first upload).
+   * repositories mount it (targets are written concurrently, so they wait for that first upload). A layer
+   * is new content (a fresh signature; a simple-signing payload no equivalent signature holds yet), so the
+   * registry is not asked first whether it has the blob.
    */
   async #pushBlob(repo: RepositoryRef, bytes: Buffer): Promise<{ digest: string; size: number }> {
     const key = `${repo.registry}|${digestOf(bytes)}`;
     const first = this.#uploads.get(key);
     if (!first) {
-      const upload = this.#client.pushBlob(repo, bytes);
+      const upload = this.#client.pushBlob(repo, bytes, { expectNew: true });
       // A failed first upload is reported by its own target; the others then upload instead of mounting.
       this.#uploads.set(
         key,
@@ -148,7 +151,7 @@ export class OciTagStorage implements OciBackend<SignedBlob> {
       return upload;
     }
     const mountFrom = await first;
-    return this.#client.pushBlob(repo, bytes, mountFrom ? { mountFrom } : {});
+    return this.#client.pushBlob(repo, bytes, { expectNew: true, ...(mountFrom ? { mountFrom } : {}) });
   }
 
   #attestationLayer(attestation: SignedAttestation): LayerToAppend {
@@ -240,19 +243,20 @@ function isLogged(existing: Descriptor): boolean {
 
 /**
  * Appends `layer` to the image manifest at `tag` unless an equivalent layer is there, surviving concurrent
- * writers (see RegistryClient.updateTag). Returns whether this call added it.
+ * writers (see RegistryClient.updateTag). `upload` is the layer's blob upload, under way: a manifest naming
+ * the layer is written only once it is done. Returns whether this call added it.
  */
 async function appendLayer(
   client: RegistryClient,
   repo: RepositoryRef,
   tag: string,
   layer: LayerToAppend,
-  blob: { digest: string; size: number },
+  upload: Promise<unknown>,
 ): Promise<boolean> {
   const descriptor: Descriptor = {
     mediaType: layer.mediaType,
-    digest: blob.digest,
-    size: blob.size,
+    digest: digestOf(layer.bytes),
+    size: layer.bytes.length,
     annotations: layer.annotations,
   };
   return client.updateTag(repo, tag, async (current) => {
@@ -263,7 +267,8 @@ async function appendLayer(
     }
     const layers = [...(manifest?.layers ?? []), descriptor];
     const config = Buffer.from(JSON.stringify(cosignConfig(layers)));
-    const configBlob = await client.pushBlob(repo, config);
+    // A config listing the new layer is new too; it uploads while the layer's upload finishes.
+    const [configBlob] = await Promise.all([client.pushBlob(repo, config, { expectNew: true }), upload]);
     const next: ImageManifest = {
       schemaVersion: 2,
       mediaType: manifest?.mediaType ?? MEDIA_TYPES.ociManifest,

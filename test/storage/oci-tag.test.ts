@@ -151,6 +151,29 @@ describe('oci tag storage: subjects, repositories and failures', () => {
     }
   });
 
+  it('writes a fresh attestation without asking for its new blobs first, its manifest after their uploads', async () => {
+    const image = await pushTestImage(accessFor(registry), 'team/pipelined');
+    const statement = provenance([imageSubject(proxy.host, 'team/pipelined', image.digest)]);
+    const before = proxy.log.length;
+    const outcome = await new OciTagStorage({ client }).store(await signed(statement, key));
+    expect(outcome.ok, outcome.detail).toBe(true);
+    const log = proxy.log.slice(before);
+    // The envelope and the config naming it are new: uploaded (POST, PUT) without a HEAD before them.
+    expect(log.filter((l) => l.startsWith('HEAD'))).toEqual([]);
+    const uploads = log.flatMap((l, i) => (/^PUT \S+blobs\/uploads\/.* -> 201$/.test(l) ? [i] : []));
+    expect(uploads).toHaveLength(2);
+    const manifestPut = log.findIndex((l) => /^PUT \S+\/manifests\/sha256-.*\.att -> 201$/.test(l));
+    expect(manifestPut).toBeGreaterThan(Math.max(...uploads));
+    const check = await checkAttestations({
+      access: accessFor(registry),
+      repository: 'team/pipelined',
+      reference: image.digest,
+      publicKeyPem: key.publicKeyPem,
+      type: 'slsaprovenance1',
+    });
+    expect(check.verified).toHaveLength(1);
+  });
+
   it('records the Rekor entry and the keyless certificate and chain as cosign annotations', async () => {
     const image = await pushTestImage(accessFor(registry), 'team/annotated');
     const attestation = await signed(
