@@ -3,7 +3,7 @@ import { isTransientStatus, sleep } from '../http/retry.js';
 import { log } from '../log.js';
 import { type Action, Authenticator, registryErrorText, type Scope } from './auth.js';
 import { CredentialChain, type CredentialSource } from './docker-config.js';
-import { type TagMutation, updateTag } from './tag-update.js';
+import { type HeldManifest, type TagMutation, updateTag } from './tag-update.js';
 import {
   type HttpRequest,
   type HttpResponse,
@@ -165,10 +165,11 @@ export class RegistryClient {
 
   /**
    * Read-modify-write of a tag (see tag-update.ts): `mutate` prepares the new manifest from the current one,
-   * or returns nothing when the current one suffices. Returns whether this call wrote.
+   * or returns nothing when the current one suffices; `held`: the tag as just read, not read again first.
+   * Returns whether this call wrote.
    */
-  updateTag(repo: RepositoryRef, tag: string, mutate: TagMutation): Promise<boolean> {
-    return updateTag(this, repo, tag, mutate, this.#tagUpdateAttempts);
+  updateTag(repo: RepositoryRef, tag: string, mutate: TagMutation, held?: HeldManifest): Promise<boolean> {
+    return updateTag(this, repo, tag, mutate, this.#tagUpdateAttempts, held);
   }
 
   /** Tags of a repository (follows `Link` pagination). */

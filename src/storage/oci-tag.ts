@@ -1,5 +1,6 @@
 import { log } from '../log.js';
 import type { RegistryClient } from '../oci/client.js';
+import type { HeldManifest } from '../oci/tag-update.js';
 import {
   type Descriptor,
   digestOf,
@@ -67,6 +68,8 @@ export class OciTagStorage implements OciBackend<SignedBlob> {
   readonly encoding = 'tag' as const;
   readonly #client: RegistryClient;
   readonly #override: RepositoryRef | undefined;
+  /** Tags read by findImageSignature (by location), handed to the update that appends to them. */
+  readonly #held = new Map<string, HeldManifest>();
   /** The first upload of each blob, per registry: later targets mount from where it went. */
   readonly #uploads = new Map<string, Promise<RepositoryRef | undefined>>();
 
@@ -103,6 +106,8 @@ export class OciTagStorage implements OciBackend<SignedBlob> {
   async findImageSignature(target: OciTarget, query: SignatureQuery): Promise<string | undefined> {
     const tag = `${fallbackTag(target.digest)}.sig`;
     const current = await this.#client.getManifest(target.store, tag);
+    // Kept for the update that appends the new signature, which then need not read the tag again.
+    this.#held.set(this.#location(target, 'sig'), { manifest: current });
     if (!current) return undefined;
     for (const existing of imageManifest(current, target.store, tag).layers) {
       if (equivalentSignature(existing, query)) return this.#location(target, 'sig');
@@ -112,9 +117,14 @@ export class OciTagStorage implements OciBackend<SignedBlob> {
 
   async #append(target: OciTarget, kind: 'att' | 'sig', layer: LayerToAppend): Promise<TargetWrite> {
     const tag = `${fallbackTag(target.digest)}.${kind}`;
+    const held = this.#held.get(this.#location(target, kind));
+    this.#held.delete(this.#location(target, kind));
     const upload = this.#pushBlob(target.store, layer.bytes);
     // The layer's blob is uploaded while the tag is read; the manifest naming it is written after both.
-    const [added] = await Promise.all([appendLayer(this.#client, target.store, tag, layer, upload), upload]);
+    const [added] = await Promise.all([
+      appendLayer(this.#client, target.store, tag, layer, upload, held),
+      upload,
+    ]);
     return this.#written(target, kind, added);
   }
 
@@ -244,7 +254,7 @@ function isLogged(existing: Descriptor): boolean {
 /**
  * Appends `layer` to the image manifest at `tag` unless an equivalent layer is there, surviving concurrent
  * writers (see RegistryClient.updateTag). `upload` is the layer's blob upload, under way: a manifest naming
- * the layer is written only once it is done. Returns whether this call added it.
+ * the layer is written only once it is done; `held`: the tag as just read. Returns whether this call added it.
  */
 async function appendLayer(
   client: RegistryClient,
@@ -252,6 +262,7 @@ async function appendLayer(
   tag: string,
   layer: LayerToAppend,
   upload: Promise<unknown>,
+  held?: HeldManifest,
 ): Promise<boolean> {
   const descriptor: Descriptor = {
     mediaType: layer.mediaType,
@@ -259,29 +270,37 @@ async function appendLayer(
     size: layer.bytes.length,
     annotations: layer.annotations,
   };
-  return client.updateTag(repo, tag, async (current) => {
-    const manifest = current ? imageManifest(current, repo, tag) : undefined;
-    for (const existing of manifest?.layers ?? []) {
-      if (existing.digest === descriptor.digest && sameAnnotations(existing, descriptor)) return undefined;
-      if (await layer.duplicates(existing, repo)) return undefined;
-    }
-    const layers = [...(manifest?.layers ?? []), descriptor];
-    const config = Buffer.from(JSON.stringify(cosignConfig(layers)));
-    // A config listing the new layer is new too; it uploads while the layer's upload finishes.
-    const [configBlob] = await Promise.all([client.pushBlob(repo, config, { expectNew: true }), upload]);
-    const next: ImageManifest = {
-      schemaVersion: 2,
-      mediaType: manifest?.mediaType ?? MEDIA_TYPES.ociManifest,
-      config: {
-        mediaType: manifest?.config.mediaType ?? MEDIA_TYPES.ociConfig,
-        digest: configBlob.digest,
-        size: configBlob.size,
-      },
-      layers,
-    };
-    if (manifest?.annotations) next.annotations = manifest.annotations;
-    return { bytes: Buffer.from(JSON.stringify(next)), mediaType: next.mediaType ?? MEDIA_TYPES.ociManifest };
-  });
+  return client.updateTag(
+    repo,
+    tag,
+    async (current) => {
+      const manifest = current ? imageManifest(current, repo, tag) : undefined;
+      for (const existing of manifest?.layers ?? []) {
+        if (existing.digest === descriptor.digest && sameAnnotations(existing, descriptor)) return undefined;
+        if (await layer.duplicates(existing, repo)) return undefined;
+      }
+      const layers = [...(manifest?.layers ?? []), descriptor];
+      const config = Buffer.from(JSON.stringify(cosignConfig(layers)));
+      // A config listing the new layer is new too; it uploads while the layer's upload finishes.
+      const [configBlob] = await Promise.all([client.pushBlob(repo, config, { expectNew: true }), upload]);
+      const next: ImageManifest = {
+        schemaVersion: 2,
+        mediaType: manifest?.mediaType ?? MEDIA_TYPES.ociManifest,
+        config: {
+          mediaType: manifest?.config.mediaType ?? MEDIA_TYPES.ociConfig,
+          digest: configBlob.digest,
+          size: configBlob.size,
+        },
+        layers,
+      };
+      if (manifest?.annotations) next.annotations = manifest.annotations;
+      return {
+        bytes: Buffer.from(JSON.stringify(next)),
+        mediaType: next.mediaType ?? MEDIA_TYPES.ociManifest,
+      };
+    },
+    held,
+  );
 }
 
 function imageManifest(current: FetchedManifest, repo: RepositoryRef, tag: string): ImageManifest {
