@@ -1,5 +1,5 @@
-// An esbuild plugin (scripts/build.mjs): the bundle's `import ... from 'node:http'` (and every other Node
-// built-in) becomes `process.getBuiltinModule('node:http')`. An ES import of a built-in makes Node build the
+// An esbuild plugin (scripts/build.mjs): the bundle's `import ... from 'node:http'` (and of every other Node
+// built-in with getters among its exports) becomes `process.getBuiltinModule('node:http')`. An ES import of a built-in makes Node build the
 // module's ES facade, which reads every export once, lazy getters included: `http.WebSocket` loads Node's
 // own undici (about 20 ms of CPU at every `attest`, for an API nothing here uses), `fs.promises` the promise API and
 // readline, `crypto.webcrypto` WebCrypto, `tls.rootCertificates` parses every root certificate. Here the
@@ -10,6 +10,11 @@ import { builtinModules, createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const BUILTINS = new Set(builtinModules);
+
+/** Whether a built-in has getters among its exports: the others' facades cost nothing, they stay imports. */
+function hasGetters(name) {
+  return Object.values(Object.getOwnPropertyDescriptors(require(name))).some((descriptor) => descriptor.get);
+}
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
 export const builtinsWithoutFacades = {
@@ -18,7 +23,7 @@ export const builtinsWithoutFacades = {
     // ES imports only: a require() (CommonJS dependencies) gets the module object itself, getters and all.
     build.onResolve({ filter: /^(node:)?[a-z_][a-z0-9_/]*$/ }, ({ path, kind }) => {
       const name = path.replace(/^node:/, '');
-      if (kind !== 'import-statement' || !BUILTINS.has(name)) return undefined;
+      if (kind !== 'import-statement' || !BUILTINS.has(name) || !hasGetters(name)) return undefined;
       return { path: name, namespace: 'node-builtin' };
     });
     build.onLoad({ filter: /.*/, namespace: 'node-builtin' }, ({ path }) => {
