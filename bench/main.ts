@@ -149,6 +149,9 @@ const ROWS: Row[] = [
   { tasks: 10, subjects: 1, key: 'cosign', storage: 'oci', runs: VERSUS_RUNS, note: 'storage oci', signImages: false, versus: 'cosign attest' },
   // biome-ignore format: one row per line
   { tasks: 10, subjects: 1, key: 'cosign', storage: 'oci', runs: VERSUS_RUNS, note: 'storage oci, --sign-images', signImages: true, versus: 'cosign sign + cosign attest' },
+  // The same work with an unencrypted x509.pem key (no scrypt): the memory target for such keys.
+  // biome-ignore format: one row per line
+  { tasks: 10, subjects: 1, key: 'pem', storage: 'oci', runs: VARIANT_RUNS, note: 'storage oci, x509.pem key', signImages: false },
   // The TaskRun-level artifacts (attesting every sibling TaskRun, its own branch) get their row here: several
   // run sizes, their wall time growing linearly with the TaskRuns, API and registry calls per TaskRun shown.
   { tasks: 10, subjects: 1, key: 'cosign', storage: 'tekton,oci', runs: RUNS, note: '' },
