@@ -2,6 +2,7 @@
 import { chmod, rename, rm } from 'node:fs/promises';
 import { build } from 'esbuild';
 import { builtinsWithoutFacades } from './build/builtins.mjs';
+import { undiciHttp2OnDemand } from './build/undici-http2.mjs';
 
 // client-node's index reaches its generated APIs and ~1 MB of models, ws, tar...; without `sideEffects: false`
 // esbuild keeps them all. Its dist/ modules only define things, so marking them pure keeps just what src/kube uses.
@@ -56,7 +57,7 @@ const result = await build({
   // minipass-fetch (under @sigstore/sign) loads iconv-lite optionally, inside a try, for a text-decoding call
   // nothing here makes; bundled it would be 0.48 MB, a third of the keyless chunk (see bench/ and docs/benchmark.md).
   external: ['iconv-lite'],
-  plugins: [clientNodeWithoutSideEffects, yargsAssert, builtinsWithoutFacades],
+  plugins: [clientNodeWithoutSideEffects, yargsAssert, undiciHttp2OnDemand, builtinsWithoutFacades],
   // CommonJS dependencies call require(); ESM output has none, so provide one.
   banner: {
     js: "import { createRequire as __tektonAttestCreateRequire } from 'node:module'; const require = __tektonAttestCreateRequire(import.meta.url);",
