@@ -612,10 +612,10 @@ interface CosignRun {
 }
 
 /**
- * `work` with the cosign peer on a freshly pushed image (untimed), with the same encrypted key and registry
+ * `what` with the cosign peer on a freshly pushed image (untimed), with the same encrypted key and registry
  * as our rows, offline (cosign v3: no signing config, no Rekor upload), in cosign's tag layout (.att, .sig).
  */
-async function cosignOnce(setup: Setup, work: CosignWork, predicate: Predicate): Promise<CosignRun> {
+async function cosignOnce(setup: Setup, what: CosignWork, predicate: Predicate): Promise<CosignRun> {
   const repository = REPOSITORIES[0]!;
   const { digest } = await pushTestImage({ url: setup.registry.url }, repository);
   const image = `${setup.proxy.host}/${repository}@${digest}`;
@@ -626,7 +626,7 @@ async function cosignOnce(setup: Setup, work: CosignWork, predicate: Predicate):
     '--yes',
   ];
   const commands = [
-    ...(work === 'cosign sign + cosign attest' ? [[bin, 'sign', ...offline, image]] : []),
+    ...(what === 'cosign sign + cosign attest' ? [[bin, 'sign', ...offline, image]] : []),
     [bin, 'attest', ...offline, '--predicate', predicate.file, '--type', predicate.type, image],
   ];
   setup.proxy.requests.length = 0;
@@ -654,8 +654,9 @@ async function endToEnd(setup: Setup, predicate: Predicate) {
     (row) => row.tasks === 500 && row.key === 'cosign' && row.storage === 'tekton,oci',
   )!;
   await attestOnce(setup, warmUp, ['--import', LOADER, ...PROFILE], { BENCH_LOADED_OUT: loadedOut });
-  for (const work of new Set(ROWS.map((row) => row.versus)))
-    if (work) await cosignOnce(setup, work, predicate);
+  for (const versus of new Set(ROWS.map((row) => row.versus))) {
+    if (versus) await cosignOnce(setup, versus, predicate);
+  }
   const loaded = loadedJs(loadedOut);
   // Round robin over the rows, as for the cold starts: load from other processes, and the machine's drift
   // over the minute this takes, hit every row alike (the "plain" row is compared with the main 100-task one).
