@@ -1,6 +1,8 @@
 // Bundles the CLI with esbuild into dist/ (ESM, code-split so lazily imported commands become chunks).
 import { chmod, rename, rm } from 'node:fs/promises';
 import { build } from 'esbuild';
+import { builtinsWithoutFacades } from './build/builtins.mjs';
+import { undiciHttp2OnDemand } from './build/undici-http2.mjs';
 
 // client-node's index reaches its generated APIs and ~1 MB of models, ws, tar...; without `sideEffects: false`
 // esbuild keeps them all. Its dist/ modules only define things, so marking them pure keeps just what src/kube uses.
@@ -20,6 +22,18 @@ const clientNodeWithoutSideEffects = {
         return result;
       return { ...result, sideEffects: false };
     });
+  },
+};
+
+// yargs' few `assert` calls need two functions, not node:assert (scripts/build/yargs-assert.mjs).
+const yargsAssert = {
+  name: 'yargs-assert',
+  setup(build) {
+    build.onResolve({ filter: /^(node:)?assert$/ }, ({ importer }) =>
+      /[/\\]node_modules[/\\]yargs[/\\]/.test(importer)
+        ? { path: new URL('./build/yargs-assert.mjs', import.meta.url).pathname }
+        : undefined,
+    );
   },
 };
 
@@ -43,13 +57,19 @@ const result = await build({
   // minipass-fetch (under @sigstore/sign) loads iconv-lite optionally, inside a try, for a text-decoding call
   // nothing here makes; bundled it would be 0.48 MB, a third of the keyless chunk (see bench/ and docs/benchmark.md).
   external: ['iconv-lite'],
-  plugins: [clientNodeWithoutSideEffects],
+  plugins: [clientNodeWithoutSideEffects, yargsAssert, undiciHttp2OnDemand, builtinsWithoutFacades],
   // CommonJS dependencies call require(); ESM output has none, so provide one.
   banner: {
     js: "import { createRequire as __tektonAttestCreateRequire } from 'node:module'; const require = __tektonAttestCreateRequire(import.meta.url);",
   },
   logLevel: 'warning',
 });
+// A namespace import of a built-in's getter has no export to bind (scripts/build/builtins.mjs): fail on it.
+const unbound = result.warnings.filter((warning) => warning.text.includes('node-builtin:'));
+if (unbound.length > 0) {
+  await rm(outdir, { recursive: true, force: true });
+  throw new Error(`built-in getters imported by name: ${unbound.map((w) => w.text).join('; ')}`);
+}
 await chmod(`${outdir}/cli.js`, 0o755);
 const previous = `dist.old-${process.pid}`;
 await rename('dist', previous).catch(() => undefined);

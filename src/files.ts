@@ -1,5 +1,6 @@
 import { open, rename, rm, writeFile } from 'node:fs/promises';
 import { AttestError } from './errors.js';
+import { formatBytes } from './limits.js';
 
 /** Writes via a temporary file and a rename, so a failure never leaves half a file behind. */
 export async function writeFileAtomically(path: string, content: string | Uint8Array): Promise<void> {
@@ -19,12 +20,6 @@ export async function writeFileAtomically(path: string, content: string | Uint8A
     );
   }
 }
-
-/**
- * The most read from one input file, one Kubernetes API response or one registry blob (`--max-input-size`):
- * above a v0.2 envelope of a 500-task run with 60 KB scripts (43 MB), far below the Task's memory limit.
- */
-export const DEFAULT_MAX_INPUT_BYTES = 64 * 2 ** 20;
 
 /**
  * A file's text, refusing more than `maxBytes`: input files are untrusted in size (`--pipelinerun /dev/zero`,
@@ -56,16 +51,4 @@ export async function readTextWithin(
   } finally {
     await file.close();
   }
-}
-
-/** 64 MiB, 1.5 KiB, 12 B. */
-export function formatBytes(bytes: number): string {
-  for (const [unit, size] of [
-    ['GiB', 2 ** 30],
-    ['MiB', 2 ** 20],
-    ['KiB', 2 ** 10],
-  ] as const) {
-    if (bytes >= size) return `${Number((bytes / size).toFixed(1))} ${unit}`;
-  }
-  return `${bytes} B`;
 }

@@ -42,8 +42,19 @@ export async function parseCommandLine(argv: readonly string[]): Promise<Invocat
     .fail((message, error) => {
       throw error ?? new UsageError(message);
     });
+  skipHelpCache(cli);
   await cli.parseAsync();
   return invocation;
+}
+
+/**
+ * After a command's handler, yargs renders that command's whole help and keeps it, for a showHelp() that
+ * might follow: about 10 ms of layout per run (`attest` has some 60 options). Nothing here shows help after
+ * parsing (`.fail` throws), so the rendering is skipped; `--help` renders it as it always does.
+ */
+function skipHelpCache(cli: object): void {
+  const internals = cli as { getInternalMethods(): { getUsageInstance(): { cacheHelpMessage(): void } } };
+  internals.getInternalMethods().getUsageInstance().cacheHelpMessage = () => undefined;
 }
 
 /** What yargs knows of the running command's options (public API, missing from @types/yargs). */

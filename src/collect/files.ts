@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { AttestError } from '../errors.js';
-import { DEFAULT_MAX_INPUT_BYTES } from '../files.js';
+import { DEFAULT_MAX_INPUT_BYTES } from '../limits.js';
 import { log } from '../log.js';
 import { buildSnapshot } from '../tekton/build-snapshot.js';
 import {

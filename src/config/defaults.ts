@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_INPUT_BYTES } from '../files.js';
+import { DEFAULT_MAX_INPUT_BYTES } from '../limits.js';
 import { BUILD_TYPE_SLSA, DEFAULT_BUILDER_ID, type FormatName } from '../provenance/statement.js';
 
 /** The storage backends `--storage` names (each a file in storage/). */

@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { AttestError } from '../errors.js';
-import { formatBytes } from '../files.js';
+import { formatBytes } from '../limits.js';
 
 /** One HTTP exchange on undici, with a bounded response body and an optional deadline. No retries here. */
 

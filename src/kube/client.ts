@@ -4,10 +4,10 @@
 import { HttpMethod, RequestContext } from '@kubernetes/client-node';
 import { Agent, type Dispatcher } from 'undici';
 import { AttestError } from '../errors.js';
-import { DEFAULT_MAX_INPUT_BYTES } from '../files.js';
 import { classifyNetworkError } from '../http/network-error.js';
 import { isTransientStatus, type RetryPolicy, retryDelay, sleep } from '../http/retry.js';
 import { send } from '../http/send.js';
+import { DEFAULT_MAX_INPUT_BYTES } from '../limits.js';
 import { log, redact } from '../log.js';
 import type { KubeConnection } from './config.js';
 import { type ApiStatus, type Failure, failureError, notFound, type Outcome, parseStatus } from './errors.js';

@@ -3,7 +3,7 @@ import { isTransientStatus, sleep } from '../http/retry.js';
 import { log } from '../log.js';
 import { type Action, Authenticator, registryErrorText, type Scope } from './auth.js';
 import { CredentialChain, type CredentialSource } from './docker-config.js';
-import { type TagMutation, updateTag } from './tag-update.js';
+import { type HeldManifest, type TagMutation, updateTag } from './tag-update.js';
 import {
   type HttpRequest,
   type HttpResponse,
@@ -165,10 +165,11 @@ export class RegistryClient {
 
   /**
    * Read-modify-write of a tag (see tag-update.ts): `mutate` prepares the new manifest from the current one,
-   * or returns nothing when the current one suffices. Returns whether this call wrote.
+   * or returns nothing when the current one suffices; `held`: the tag as just read, not read again first.
+   * Returns whether this call wrote.
    */
-  updateTag(repo: RepositoryRef, tag: string, mutate: TagMutation): Promise<boolean> {
-    return updateTag(this, repo, tag, mutate, this.#tagUpdateAttempts);
+  updateTag(repo: RepositoryRef, tag: string, mutate: TagMutation, held?: HeldManifest): Promise<boolean> {
+    return updateTag(this, repo, tag, mutate, this.#tagUpdateAttempts, held);
   }
 
   /** Tags of a repository (follows `Link` pagination). */
@@ -215,12 +216,18 @@ export class RegistryClient {
    * Makes sure the repository holds `data` as a blob: nothing when it exists, a cross-repository mount when
    * `mountFrom` (same registry) has it, else an upload: monolithic, falling back to chunks for registries
    * that refuse a one-shot PUT. A failure mid-upload restarts the upload (a session cannot be resumed
-   * reliably after a reset).
+   * reliably after a reset). `expectNew`: the caller knows the blob is almost surely not there yet (a fresh
+   * signature, a config naming it), so the HEAD that asks would only cost a round trip before the upload;
+   * a blob that is there after all is uploaded again, which the registry answers like any upload.
    */
-  async pushBlob(repo: RepositoryRef, data: Uint8Array, options: { mountFrom?: RepositoryRef } = {}) {
+  async pushBlob(
+    repo: RepositoryRef,
+    data: Uint8Array,
+    options: { mountFrom?: RepositoryRef; expectNew?: boolean } = {},
+  ) {
     const digest = digestOf(data);
     const descriptor = { digest, size: data.length };
-    if (await this.blobExists(repo, digest)) return descriptor;
+    if (!options.expectNew && (await this.blobExists(repo, digest))) return descriptor;
     for (let attempt = 1; ; attempt++) {
       try {
         await uploadBlob((...args) => this.#sendScoped(...args), repo, data, digest, options.mountFrom);

@@ -13,6 +13,11 @@ export type TagMutation = (
   current: FetchedManifest | undefined,
 ) => Promise<{ bytes: Uint8Array; mediaType: string } | undefined>;
 
+/** The tag as the caller read it moments ago (`manifest` undefined: it did not exist). */
+export interface HeldManifest {
+  manifest: FetchedManifest | undefined;
+}
+
 /** The two calls a tag update makes (RegistryClient). */
 export interface TagStore {
   getManifest(repo: RepositoryRef, reference: string): Promise<FetchedManifest | undefined>;
@@ -54,13 +59,15 @@ export async function updateTag(
   tag: string,
   mutate: TagMutation,
   maxWrites: number,
+  held?: HeldManifest,
 ): Promise<boolean> {
   const name = `${repo.registry}/${repo.repository}:${tag}`;
   let writes = 0;
   let window = 0;
   let lastSeen: string | undefined;
   for (let round = 1; round <= MAX_TAG_ROUNDS; round++) {
-    const current = await registry.getManifest(repo, tag);
+    // A tag the caller has just read is not read again: the read right before the write catches a change.
+    const current = round === 1 && held ? held.manifest : await registry.getManifest(repo, tag);
     const next = await mutate(current);
     if (!next) {
       // Done when nobody wrote during the last settle time: a writer that read before us has landed.

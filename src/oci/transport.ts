@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { getCACertificates, rootCertificates } from 'node:tls';
+// The module object: `rootCertificates` is a getter that parses Node's bundled roots, read only on first use.
+import tls from 'node:tls';
 import { Agent, type Dispatcher, EnvHttpProxyAgent } from 'undici';
 import { AttestError } from '../errors.js';
-import { DEFAULT_MAX_INPUT_BYTES } from '../files.js';
 import { classifyNetworkError, type NetworkFailure } from '../http/network-error.js';
 import { backoff, isTransientStatus, type RetryPolicy, retryDelay, sleep } from '../http/retry.js';
 import { send } from '../http/send.js';
+import { DEFAULT_MAX_INPUT_BYTES } from '../limits.js';
 import { log } from '../log.js';
 
 /**
@@ -209,7 +210,7 @@ function dispatcher(tls: { ca?: string[]; rejectUnauthorized?: boolean }): Dispa
 
 /** System and bundled CAs plus the user's: passing `ca` replaces Node's defaults, so include them. */
 function trustedCas(registryCas: string[]): string[] {
-  return [...new Set<string>([...rootCertificates, ...systemCas(), ...registryCas])];
+  return [...new Set<string>([...tls.rootCertificates, ...systemCas(), ...registryCas])];
 }
 
 /** The certificates of the `--registry-ca` files. */
@@ -238,7 +239,7 @@ function registryCas(files: string[]): string[] {
 
 function systemCas(): string[] {
   try {
-    return getCACertificates('system');
+    return tls.getCACertificates('system');
   } catch {
     return [];
   }

@@ -104,7 +104,6 @@ export class OciReferrerStorage implements OciBackend<SignedAttestation> {
     const query = { payload: item.payload, publicKeyPem: item.publicKeyPem, logged: !!item.tlogEntry };
     const existing = await this.#findExisting(target, predicateType, query);
     if (existing) return this.#foundExisting(target, existing, predicateType);
-    const subject = await this.#client.resolveDigest(target.image, target.digest);
     const bundle = item.sigstoreBundle ?? toSigstoreBundle(item);
     if (bundle.mediaType !== BUNDLE_MEDIA_TYPE) {
       log.warn(
@@ -112,8 +111,13 @@ export class OciReferrerStorage implements OciBackend<SignedAttestation> {
       );
     }
     const bundleBytes = Buffer.from(JSON.stringify(bundle));
-    await this.#client.pushBlob(store, EMPTY_CONFIG);
-    const layer = await this.#client.pushBlob(store, bundleBytes);
+    // Independent requests, side by side: the subject's descriptor and both blobs (the bundle holds a fresh
+    // signature: no need to ask whether it is there; the empty config usually is).
+    const [subject, , layer] = await Promise.all([
+      this.#client.resolveDigest(target.image, target.digest),
+      this.#client.pushBlob(store, EMPTY_CONFIG),
+      this.#client.pushBlob(store, bundleBytes, { expectNew: true }),
+    ]);
     const annotations = {
       [BUNDLE_ANNOTATIONS.created]: this.#now()
         .toISOString()

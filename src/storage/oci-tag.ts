@@ -1,5 +1,6 @@
 import { log } from '../log.js';
 import type { RegistryClient } from '../oci/client.js';
+import type { HeldManifest } from '../oci/tag-update.js';
 import {
   type Descriptor,
   digestOf,
@@ -67,6 +68,8 @@ export class OciTagStorage implements OciBackend<SignedBlob> {
   readonly encoding = 'tag' as const;
   readonly #client: RegistryClient;
   readonly #override: RepositoryRef | undefined;
+  /** Tags read by findImageSignature (by location), handed to the update that appends to them. */
+  readonly #held = new Map<string, HeldManifest>();
   /** The first upload of each blob, per registry: later targets mount from where it went. */
   readonly #uploads = new Map<string, Promise<RepositoryRef | undefined>>();
 
@@ -105,6 +108,8 @@ export class OciTagStorage implements OciBackend<SignedBlob> {
   async findImageSignature(target: OciTarget, query: SignatureQuery): Promise<string | undefined> {
     const tag = `${fallbackTag(target.digest)}.sig`;
     const current = await this.#client.getManifest(target.store, tag);
+    // Kept for the update that appends the new signature, which then need not read the tag again.
+    this.#held.set(this.#location(target, 'sig'), { manifest: current });
     if (!current) return undefined;
     for (const existing of imageManifest(current, target.store, tag).layers) {
       if (equivalentSignature(existing, query)) return this.#location(target, 'sig');
@@ -114,8 +119,14 @@ export class OciTagStorage implements OciBackend<SignedBlob> {
 
   async #append(target: OciTarget, kind: 'att' | 'sig', layer: LayerToAppend): Promise<TargetWrite> {
     const tag = `${fallbackTag(target.digest)}.${kind}`;
-    const blob = await this.#pushBlob(target.store, layer.bytes);
-    const added = await appendLayer(this.#client, target.store, tag, layer, blob);
+    const held = this.#held.get(this.#location(target, kind));
+    this.#held.delete(this.#location(target, kind));
+    const upload = this.#pushBlob(target.store, layer.bytes);
+    // The layer's blob is uploaded while the tag is read; the manifest naming it is written after both.
+    const [added] = await Promise.all([
+      appendLayer(this.#client, target.store, tag, layer, upload, held),
+      upload,
+    ]);
     return this.#written(target, kind, added);
   }
 
@@ -132,13 +143,15 @@ export class OciTagStorage implements OciBackend<SignedBlob> {
 
   /**
    * The envelope goes to every subject's repository: it is uploaded once per registry, and the other
-   * repositories mount it (targets are written concurrently, so they wait for that first upload).
+   * repositories mount it (targets are written concurrently, so they wait for that first upload). A layer
+   * is new content (a fresh signature; a simple-signing payload no equivalent signature holds yet), so the
+   * registry is not asked first whether it has the blob.
    */
   async #pushBlob(repo: RepositoryRef, bytes: Buffer): Promise<{ digest: string; size: number }> {
     const key = `${repo.registry}|${digestOf(bytes)}`;
     const first = this.#uploads.get(key);
     if (!first) {
-      const upload = this.#client.pushBlob(repo, bytes);
+      const upload = this.#client.pushBlob(repo, bytes, { expectNew: true });
       // A failed first upload is reported by its own target; the others then upload instead of mounting.
       this.#uploads.set(
         key,
@@ -150,7 +163,7 @@ export class OciTagStorage implements OciBackend<SignedBlob> {
       return upload;
     }
     const mountFrom = await first;
-    return this.#client.pushBlob(repo, bytes, mountFrom ? { mountFrom } : {});
+    return this.#client.pushBlob(repo, bytes, { expectNew: true, ...(mountFrom ? { mountFrom } : {}) });
   }
 
   #attestationLayer(attestation: SignedAttestation): LayerToAppend {
@@ -242,43 +255,54 @@ function isLogged(existing: Descriptor): boolean {
 
 /**
  * Appends `layer` to the image manifest at `tag` unless an equivalent layer is there, surviving concurrent
- * writers (see RegistryClient.updateTag). Returns whether this call added it.
+ * writers (see RegistryClient.updateTag). `upload` is the layer's blob upload, under way: a manifest naming
+ * the layer is written only once it is done; `held`: the tag as just read. Returns whether this call added it.
  */
 async function appendLayer(
   client: RegistryClient,
   repo: RepositoryRef,
   tag: string,
   layer: LayerToAppend,
-  blob: { digest: string; size: number },
+  upload: Promise<unknown>,
+  held?: HeldManifest,
 ): Promise<boolean> {
   const descriptor: Descriptor = {
     mediaType: layer.mediaType,
-    digest: blob.digest,
-    size: blob.size,
+    digest: digestOf(layer.bytes),
+    size: layer.bytes.length,
     annotations: layer.annotations,
   };
-  return client.updateTag(repo, tag, async (current) => {
-    const manifest = current ? imageManifest(current, repo, tag) : undefined;
-    for (const existing of manifest?.layers ?? []) {
-      if (existing.digest === descriptor.digest && sameAnnotations(existing, descriptor)) return undefined;
-      if (await layer.duplicates(existing, repo)) return undefined;
-    }
-    const layers = [...(manifest?.layers ?? []), descriptor];
-    const config = Buffer.from(JSON.stringify(cosignConfig(layers)));
-    const configBlob = await client.pushBlob(repo, config);
-    const next: ImageManifest = {
-      schemaVersion: 2,
-      mediaType: manifest?.mediaType ?? MEDIA_TYPES.ociManifest,
-      config: {
-        mediaType: manifest?.config.mediaType ?? MEDIA_TYPES.ociConfig,
-        digest: configBlob.digest,
-        size: configBlob.size,
-      },
-      layers,
-    };
-    if (manifest?.annotations) next.annotations = manifest.annotations;
-    return { bytes: Buffer.from(JSON.stringify(next)), mediaType: next.mediaType ?? MEDIA_TYPES.ociManifest };
-  });
+  return client.updateTag(
+    repo,
+    tag,
+    async (current) => {
+      const manifest = current ? imageManifest(current, repo, tag) : undefined;
+      for (const existing of manifest?.layers ?? []) {
+        if (existing.digest === descriptor.digest && sameAnnotations(existing, descriptor)) return undefined;
+        if (await layer.duplicates(existing, repo)) return undefined;
+      }
+      const layers = [...(manifest?.layers ?? []), descriptor];
+      const config = Buffer.from(JSON.stringify(cosignConfig(layers)));
+      // A config listing the new layer is new too; it uploads while the layer's upload finishes.
+      const [configBlob] = await Promise.all([client.pushBlob(repo, config, { expectNew: true }), upload]);
+      const next: ImageManifest = {
+        schemaVersion: 2,
+        mediaType: manifest?.mediaType ?? MEDIA_TYPES.ociManifest,
+        config: {
+          mediaType: manifest?.config.mediaType ?? MEDIA_TYPES.ociConfig,
+          digest: configBlob.digest,
+          size: configBlob.size,
+        },
+        layers,
+      };
+      if (manifest?.annotations) next.annotations = manifest.annotations;
+      return {
+        bytes: Buffer.from(JSON.stringify(next)),
+        mediaType: next.mediaType ?? MEDIA_TYPES.ociManifest,
+      };
+    },
+    held,
+  );
 }
 
 function imageManifest(current: FetchedManifest, repo: RepositoryRef, tag: string): ImageManifest {

@@ -286,6 +286,24 @@ describe('registry client: a failing registry', () => {
     await c.close();
   });
 
+  it('expectNew uploads without a HEAD first; a blob that is there already is uploaded again harmlessly', async () => {
+    const c = client();
+    const data = randomBytes(256);
+    const repo = { registry: proxy.host, repository: 'team/expect-new' };
+    const before = proxy.log.length;
+    const { digest } = await c.pushBlob(repo, data, { expectNew: true });
+    await c.pushBlob(repo, data, { expectNew: true });
+    const log = proxy.log.slice(before);
+    expect(log.filter((l) => l.startsWith('HEAD'))).toEqual([]);
+    expect(log.filter((l) => l.startsWith('PUT') && l.endsWith('-> 201'))).toHaveLength(2);
+    expect(Buffer.compare(await c.getBlob(repo, digest), data)).toBe(0);
+    // Without it, the registry is asked first and an existing blob is not sent again.
+    const asked = proxy.log.length;
+    await c.pushBlob(repo, data);
+    expect(proxy.log.slice(asked).map((l) => l.split(' ')[0])).toEqual(['HEAD']);
+    await c.close();
+  });
+
   it('gives up after the bounded retries with the registry status', async () => {
     proxy.addFault({ kind: '500', method: 'GET', path: /manifests\/gone/, times: 10 });
     const c = new RegistryClient({

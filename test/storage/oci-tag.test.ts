@@ -7,6 +7,9 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setLogSink } from '../../src/log.js';
 import { RegistryClient } from '../../src/oci/client.js';
+import { simpleSigningPayload } from '../../src/provenance/payloads.js';
+import { signBlob } from '../../src/signing/sign-payload.js';
+import { targetKey } from '../../src/storage/oci-subjects.js';
 import { OciTagStorage } from '../../src/storage/oci-tag.js';
 import {
   imageSubject,
@@ -163,6 +166,72 @@ describe('oci tag storage: subjects, repositories and failures', () => {
       });
       expect(check.verified).toHaveLength(1);
     }
+  });
+
+  it('writes a fresh attestation without asking for its new blobs first, its manifest after their uploads', async () => {
+    const image = await pushTestImage(accessFor(registry), 'team/pipelined');
+    const statement = provenance([imageSubject(proxy.host, 'team/pipelined', image.digest)]);
+    const before = proxy.log.length;
+    const outcome = await new OciTagStorage({ client }).store(await signed(statement, key));
+    expect(outcome.ok, outcome.detail).toBe(true);
+    const log = proxy.log.slice(before);
+    // The envelope and the config naming it are new: uploaded (POST, PUT) without a HEAD before them.
+    expect(log.filter((l) => l.startsWith('HEAD'))).toEqual([]);
+    const uploads = log.flatMap((l, i) => (/^PUT \S+blobs\/uploads\/.* -> 201$/.test(l) ? [i] : []));
+    expect(uploads).toHaveLength(2);
+    const manifestPut = log.findIndex((l) => /^PUT \S+\/manifests\/sha256-.*\.att -> 201$/.test(l));
+    expect(manifestPut).toBeGreaterThan(Math.max(...uploads));
+    const check = await checkAttestations({
+      access: accessFor(registry),
+      repository: 'team/pipelined',
+      reference: image.digest,
+      publicKeyPem: key.publicKeyPem,
+      type: 'slsaprovenance1',
+    });
+    expect(check.verified).toHaveLength(1);
+  });
+
+  it('with --sign-images, reads the .sig tag once before appending (the look for an equivalent signature)', async () => {
+    const image = await pushTestImage(accessFor(registry), 'team/held');
+    const statement = provenance([imageSubject(proxy.host, 'team/held', image.digest)]);
+    const sigTag = `${image.digest.replace(':', '-')}.sig`;
+    const before = proxy.log.length;
+    const outcome = await storeInOci(new OciTagStorage({ client }), await signed(statement, key), key.signer);
+    expect(outcome.ok, outcome.detail).toBe(true);
+    const sigRequests = proxy.log
+      .slice(before)
+      .filter((l) => l.includes(`/manifests/${sigTag}`))
+      .map((l) => l.split(' ')[0]);
+    // The look (404), the read right before the write, the write, the read after the settle time.
+    expect(sigRequests).toEqual(['GET', 'GET', 'PUT', 'GET']);
+    const sigs = await checkSignatures({
+      access: accessFor(registry),
+      repository: 'team/held',
+      reference: image.digest,
+      publicKeyPem: key.publicKeyPem,
+    });
+    expect(sigs.verified).toHaveLength(1);
+  });
+
+  it('a tag held from an earlier read that changed since is read again before the write, keeping the other layer', async () => {
+    const image = await pushTestImage(accessFor(registry), 'team/stale');
+    const repo = { registry: proxy.host, repository: 'team/stale' };
+    const tag = `${image.digest.replace(':', '-')}.sig`;
+    const storage = new OciTagStorage({ client });
+    const statement = provenance([imageSubject(proxy.host, 'team/stale', image.digest)]);
+    const target = storage.targets(statement)[0]!;
+    const { body } = simpleSigningPayload({ repository: `${proxy.host}/team/stale`, digest: image.digest });
+    // Held: the tag does not exist. Then another writer signs the image with another key.
+    const query = { payload: body, publicKeyPem: key.publicKeyPem, logged: false };
+    expect(await storage.findImageSignature(target, query)).toBeUndefined();
+    const other = testKey();
+    await storeInOci(new OciTagStorage({ client }), await signed(statement, other), other.signer);
+    const signatures = new Map([[targetKey(target), { signed: await signBlob(body, key.signer) }]]);
+    const written = await storage.store(await signed(statement, key), signatures);
+    expect(written.ok, written.detail).toBe(true);
+    const current = await client.getManifest(repo, tag);
+    const layers = (JSON.parse(current!.bytes.toString('utf8')) as { layers: unknown[] }).layers;
+    expect(layers).toHaveLength(2);
   });
 
   it('records the Rekor entry and the keyless certificate and chain as cosign annotations', async () => {
