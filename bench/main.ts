@@ -135,6 +135,11 @@ interface Row {
   signImages?: boolean;
   /** The cosign commands doing the same work, measured right after each run of this row (issue 16). */
   versus?: CosignWork;
+  /**
+   * `--taskrun-storage`: each sibling TaskRun's own attestation (Chains' artifacts.taskrun). Default here
+   * `none`, so the other rows measure the PipelineRun's attestation, the work the floor and cosign do.
+   */
+  taskRunStorage?: string;
 }
 
 /**
@@ -152,16 +157,25 @@ const ROWS: Row[] = [
   // The same work with an unencrypted x509.pem key (no scrypt): the issue's memory target for such keys.
   // biome-ignore format: one row per line
   { tasks: 10, subjects: 1, key: 'pem', storage: 'oci', runs: VARIANT_RUNS, note: 'storage oci, x509.pem key', signImages: false },
-  // The TaskRun-level artifacts (attesting every sibling TaskRun, its own branch) get their row here: several
-  // run sizes, their wall time growing linearly with the TaskRuns, API and registry calls per TaskRun shown.
-  { tasks: 10, subjects: 1, key: 'cosign', storage: 'tekton,oci', runs: RUNS, note: '' },
-  { tasks: 10, subjects: 3, key: 'cosign', storage: 'tekton,oci', runs: RUNS, note: '' },
-  { tasks: 100, subjects: 3, key: 'cosign', storage: 'tekton,oci', runs: RUNS, note: '' },
-  { tasks: 500, subjects: 3, key: 'cosign', storage: 'tekton,oci', runs: RUNS, note: '' },
-  { tasks: 500, subjects: 3, key: 'pem', storage: 'tekton,oci', runs: VARIANT_RUNS, note: 'x509.pem key' },
-  { tasks: 500, subjects: 3, key: 'cosign', storage: 'tekton', runs: VARIANT_RUNS, note: 'storage tekton' },
+  // The PipelineRun's attestation alone (no image signatures, no TaskRun-level artifacts): the floor's work.
+  { tasks: 10, subjects: 1, key: 'cosign', storage: 'tekton,oci', runs: RUNS, note: '', signImages: false },
+  { tasks: 10, subjects: 3, key: 'cosign', storage: 'tekton,oci', runs: RUNS, note: '', signImages: false },
+  { tasks: 100, subjects: 3, key: 'cosign', storage: 'tekton,oci', runs: RUNS, note: '', signImages: false },
+  { tasks: 500, subjects: 3, key: 'cosign', storage: 'tekton,oci', runs: RUNS, note: '', signImages: false },
   // biome-ignore format: one row per line
-  { tasks: 100, subjects: 3, key: 'cosign', storage: 'tekton,oci', runs: RUNS, note: 'plain node dist/cli.js', plain: true },
+  { tasks: 500, subjects: 3, key: 'pem', storage: 'tekton,oci', runs: VARIANT_RUNS, note: 'x509.pem key', signImages: false },
+  // biome-ignore format: one row per line
+  { tasks: 500, subjects: 3, key: 'cosign', storage: 'tekton', runs: VARIANT_RUNS, note: 'storage tekton', signImages: false },
+  // biome-ignore format: one row per line
+  { tasks: 100, subjects: 3, key: 'cosign', storage: 'tekton,oci', runs: RUNS, note: 'plain node dist/cli.js', plain: true, signImages: false },
+  // The same runs with the TaskRun-level artifacts (Chains' default: every sibling TaskRun's statement in its
+  // annotations): their cost and API calls per TaskRun, against the rows above (they must grow linearly).
+  // biome-ignore format: one row per line
+  { tasks: 10, subjects: 3, key: 'cosign', storage: 'tekton,oci', runs: VARIANT_RUNS, note: 'TaskRun-level tekton', signImages: false, taskRunStorage: 'tekton' },
+  // biome-ignore format: one row per line
+  { tasks: 100, subjects: 3, key: 'cosign', storage: 'tekton,oci', runs: VARIANT_RUNS, note: 'TaskRun-level tekton', signImages: false, taskRunStorage: 'tekton' },
+  // biome-ignore format: one row per line
+  { tasks: 500, subjects: 3, key: 'cosign', storage: 'tekton,oci', runs: VARIANT_RUNS, note: 'TaskRun-level tekton', signImages: false, taskRunStorage: 'tekton' },
   // Peak memory of a large legitimate run, in both formats, against the Task's memory limit (issue 17).
   // oci storage only: a v0.2 statement this large (32 MB) is over Kubernetes' annotation limit.
   // biome-ignore format: one row per line
@@ -567,6 +581,7 @@ async function attestOnce(
     '--storage', row.storage, '--insecure-registry', proxy.host, '--wait-timeout', '30s',
     ...(row.format ? ['--format', row.format] : []),
     ...(row.signImages === undefined ? [] : [`--sign-images=${row.signImages}`]),
+    '--taskrun-storage', row.taskRunStorage ?? 'none',
   ];
   proxy.requests.length = 0;
   const how = row.plain ? PLAIN : AS_IMAGE;
@@ -788,7 +803,12 @@ function table(results: Results): string {
       .join(', ');
   for (const row of results.endToEnd) {
     const name = `attest ${label(row)}`;
-    const main = row.key === 'cosign' && row.storage === 'tekton,oci' && !row.plain && !row.scriptBytes;
+    const main =
+      row.key === 'cosign' &&
+      row.storage === 'tekton,oci' &&
+      !row.plain &&
+      !row.scriptBytes &&
+      !row.taskRunStorage;
     const versus = row.cosign && row.versusCosign;
     if (versus) {
       const cosign = row.cosign!;
@@ -874,7 +894,13 @@ function table(results: Results): string {
     ]);
   }
   const main = results.endToEnd.filter(
-    (r) => r.key === 'cosign' && r.storage === 'tekton,oci' && r.subjects === 3 && !r.plain && !r.scriptBytes,
+    (r) =>
+      r.key === 'cosign' &&
+      r.storage === 'tekton,oci' &&
+      r.subjects === 3 &&
+      !r.plain &&
+      !r.scriptBytes &&
+      !r.taskRunStorage,
   );
   // TaskRuns are listed a page at a time (src/kube/client.ts): the LIST requests grow with the run, the rest
   // must not.
@@ -889,6 +915,7 @@ function table(results: Results): string {
     'only LIST pages grow with tasks',
     verdict(otherCalls.size === 1 && registry.size === 1 && main.every((r) => r.countsStable)),
   ]);
+  lines.push(...taskRunLevelLines(results, main));
   for (const format of new Set(results.statementScaling.map((s) => s.format))) {
     const rows = results.statementScaling.filter((s) => s.format === format);
     const at = (tasks: number) => rows.find((s) => s.tasks === tasks)!;
@@ -951,6 +978,49 @@ function table(results: Results): string {
     `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`,
     ...lines.slice(1).map(render),
   ].join('\n');
+}
+
+/**
+ * The TaskRun-level artifacts, per TaskRun: the wall and CPU time a row with them adds to the same run
+ * without them, and its API calls. Linear: the cost per TaskRun at 500 tasks at most twice that at 100 (one
+ * patch per TaskRun; quadratic work would make it five times).
+ */
+function taskRunLevelLines(results: Results, without: Results['endToEnd']): Line[] {
+  const withThem = results.endToEnd.filter((r) => r.taskRunStorage);
+  const added = withThem.flatMap((r) => {
+    const base = without.find((b) => b.tasks === r.tasks);
+    if (!base) return [];
+    const per = (key: 'wallMs' | 'cpuMs') => (r.attest[key].median - base.attest[key].median) / r.tasks;
+    const calls = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
+    return [
+      {
+        tasks: r.tasks,
+        wallMs: per('wallMs'),
+        cpuMs: per('cpuMs'),
+        patches: (r.kubeCalls['patch taskruns'] ?? 0) / r.tasks,
+        apiCalls: (calls(r.kubeCalls) - calls(base.kubeCalls)) / r.tasks,
+        registryCalls: (calls(r.registryCalls) - calls(base.registryCalls)) / r.tasks,
+      },
+    ];
+  });
+  const at = (tasks: number) => added.find((a) => a.tasks === tasks);
+  const [hundred, fiveHundred] = [at(100), at(500)];
+  const growth = hundred && fiveHundred ? fiveHundred.wallMs / hundred.wallMs : Number.NaN;
+  return [
+    [
+      'TaskRun-level tekton: added per TaskRun (wall, CPU; API and registry calls)',
+      added
+        .map(
+          (a) =>
+            `${a.tasks} tasks: ${round(a.wallMs, 2)} ms, ${round(a.cpuMs, 2)} ms CPU, ${round(a.apiCalls, 2)} API calls (${round(a.patches, 2)} patches), ${round(a.registryCalls, 2)} registry requests`,
+        )
+        .join('; '),
+      'the same run without them',
+      `${round(growth, 2)}x per TaskRun, 500 vs 100 tasks`,
+      '<= 2x per TaskRun (linear)',
+      added.length > 0 ? (growth <= 2 ? 'yes' : 'NO') : '',
+    ],
+  ];
 }
 
 async function collect() {

@@ -191,12 +191,16 @@ describe('oci tag storage: subjects, repositories and failures', () => {
     expect(check.verified).toHaveLength(1);
   });
 
-  it('with --sign-images, reads the .sig tag once before appending (the look for an equivalent signature)', async () => {
+  it('image signatures: reads the .sig tag once before appending (the look for an equivalent signature)', async () => {
     const image = await pushTestImage(accessFor(registry), 'team/held');
     const statement = provenance([imageSubject(proxy.host, 'team/held', image.digest)]);
     const sigTag = `${image.digest.replace(':', '-')}.sig`;
     const before = proxy.log.length;
-    const outcome = await storeInOci(new OciTagStorage({ client }), await signed(statement, key), key.signer);
+    const { signatures: outcome } = await storeWithImageSignatures(
+      new OciTagStorage({ client }),
+      await signed(statement, key),
+      key.signer,
+    );
     expect(outcome.ok, outcome.detail).toBe(true);
     const sigRequests = proxy.log
       .slice(before)
@@ -219,15 +223,19 @@ describe('oci tag storage: subjects, repositories and failures', () => {
     const tag = `${image.digest.replace(':', '-')}.sig`;
     const storage = new OciTagStorage({ client });
     const statement = provenance([imageSubject(proxy.host, 'team/stale', image.digest)]);
-    const target = storage.targets(statement)[0]!;
+    const target = storage.targets(statement.subject)[0]!;
     const { body } = simpleSigningPayload({ repository: `${proxy.host}/team/stale`, digest: image.digest });
     // Held: the tag does not exist. Then another writer signs the image with another key.
     const query = { payload: body, publicKeyPem: key.publicKeyPem, logged: false };
     expect(await storage.findImageSignature(target, query)).toBeUndefined();
     const other = testKey();
-    await storeInOci(new OciTagStorage({ client }), await signed(statement, other), other.signer);
+    await storeWithImageSignatures(
+      new OciTagStorage({ client }),
+      await signed(statement, other),
+      other.signer,
+    );
     const signatures = new Map([[targetKey(target), { signed: await signBlob(body, key.signer) }]]);
-    const written = await storage.store(await signed(statement, key), signatures);
+    const written = await storage.storeImageSignatures(statement.subject, signatures);
     expect(written.ok, written.detail).toBe(true);
     const current = await client.getManifest(repo, tag);
     const layers = (JSON.parse(current!.bytes.toString('utf8')) as { layers: unknown[] }).layers;
