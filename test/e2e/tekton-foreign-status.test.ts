@@ -118,7 +118,9 @@ async function forge(run: string, build: KubeObject): Promise<string> {
     ]);
     await new Promise((r) => setTimeout(r, 2000));
     const now = await sandbox.get('taskrun', name, NAMESPACE);
-    const digest = ((now?.status.results ?? []) as KubeObject[]).find((r) => r.name === 'IMAGE_DIGEST')?.value;
+    const digest = ((now?.status.results ?? []) as KubeObject[]).find(
+      (r) => r.name === 'IMAGE_DIGEST',
+    )?.value;
     if (digest === FORGED) break;
     if (attempt === 5) throw new Error(`the forged IMAGE_DIGEST of ${name} did not hold: ${digest}`);
   }
