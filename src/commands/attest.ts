@@ -10,8 +10,8 @@ import { reportAttestation } from '../report/attestation.js';
 import { taskResults, writeTaskResults } from '../report/task-results.js';
 import { rawSignaturesLoggable, transparencyWanted } from '../signing/transparency.js';
 import type { Signer } from '../signing/types.js';
-import { isAttestation, outcomeName } from '../storage/backend.js';
-import { storeEverywhere } from './backends.js';
+import { isAttestation, outcomeName, type StorageOutcome } from '../storage/backend.js';
+import { registryFor, sharedRegistry, storeEverywhere } from './backends.js';
 import { step, withinDeadline } from './deadline.js';
 import { IMAGE_SIGNATURES, imageCount, imagesToStore } from './image-signatures.js';
 import { kubeSecrets, lazyKubeClient } from './kube.js';
@@ -64,13 +64,18 @@ async function attest(config: AttestConfig): Promise<void> {
 
   const imageSignatures = images.length > 0 ? ` and the image signatures (${imageCount(images)})` : '';
   step(`store the attestation (${config.storage.join(', ')})${imageSignatures}`);
-  const outcomes = [
-    ...(await storeEverywhere(config, { client, collected, signer, rekorUrl, images }, attestation)),
-    ...(skipped ? [skipped] : []),
-  ];
-  if (config.taskRuns.storage.length > 0) {
-    step(`attest each TaskRun (${config.taskRuns.format.format} to ${config.taskRuns.storage.join(', ')})`);
-    outcomes.push(...(await attestTaskRuns(config, { client, collected, signer })));
+  const registry = sharedRegistry(() => registryFor(config, client, collected));
+  const storage = { client, collected, signer, registry };
+  const outcomes: StorageOutcome[] = [];
+  try {
+    outcomes.push(...(await storeEverywhere(config, storage, attestation, { subjects: images, rekorUrl })));
+    if (skipped) outcomes.push(skipped);
+    if (config.taskRuns.storage.length > 0) {
+      step(`attest each TaskRun (${config.taskRuns.format.format} to ${config.taskRuns.storage.join(', ')})`);
+      outcomes.push(...(await attestTaskRuns(config, storage)));
+    }
+  } finally {
+    await registry.close();
   }
   reportAttestation(collected, attestation, config.format, describeSigner(signer), outcomes);
   if (config.resultsDir) {

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { CollectedRun } from '../collect/api/collect-run.js';
 import type { AttestConfig } from '../config/attest.js';
 import type { StorageName } from '../config/defaults.js';
@@ -25,10 +26,43 @@ export interface StorageContext {
   client: KubeClient;
   collected: CollectedRun;
   signer: Signer;
-  /** Set when the run's signatures go to Rekor. */
-  rekorUrl: string | undefined;
-  /** The images to sign (image-signatures.ts): written to the registry whatever `--storage` says. */
-  images: readonly Subject[];
+  /** The run's one registry client (sharedRegistry): every write to a registry goes through it. */
+  registry: SharedRegistry;
+}
+
+/** What one artifact is about: the PipelineRun, or (TaskRun-level artifacts) one of its TaskRuns. */
+export interface RunObject {
+  kind: 'PipelineRun' | 'TaskRun';
+  name: string;
+  uid: string;
+}
+
+/** `file` storage keeps TaskRun artifacts in this sub-directory: no TaskRun file can take a PipelineRun file's name. */
+const TASK_RUN_FILES_DIR = 'taskruns';
+
+export interface SharedRegistry {
+  get(): Promise<RegistryClient>;
+  close(): Promise<void>;
+}
+
+/**
+ * One registry client for all of a run's writes, opened on first use: the PipelineRun's attestation, the
+ * image signatures and the TaskRuns' attestations share its credentials, tokens and connections.
+ */
+export function sharedRegistry(open: () => Promise<RegistryClient>): SharedRegistry {
+  let client: Promise<RegistryClient> | undefined;
+  return {
+    get: () => {
+      client ??= open();
+      return client;
+    },
+    close: async () => {
+      await client?.then(
+        (opened) => opened.close(),
+        () => undefined,
+      );
+    },
+  };
 }
 
 /**
@@ -37,42 +71,44 @@ export interface StorageContext {
  * side by side, the run waits for the slowest instead of their sum. Outcomes keep the --storage order, the
  * image signatures last; a failure is its own outcome, whatever the others do.
  */
-export async function storeEverywhere(
+export function storeEverywhere(
   config: AttestConfig,
   context: StorageContext,
   attestation: SignedArtifact,
+  images: { subjects: readonly Subject[]; rekorUrl: string | undefined },
 ): Promise<StorageOutcome[]> {
-  const needsRegistry = config.storage.includes('oci') || context.images.length > 0;
-  const registry = needsRegistry ? await registryFor(config, context) : undefined;
-  try {
-    const writes = config.storage.map((name) =>
-      store(name, () => writeTo(name, config, context, registry, attestation)),
+  const { collected } = context;
+  const pipelineRun: RunObject = {
+    kind: 'PipelineRun',
+    name: collected.target.pipelineRun,
+    uid: collected.pipelineRun.metadata.uid ?? '',
+  };
+  const writes = config.storage.map((name) =>
+    store(name, () => writeTo(name, pipelineRun, attestation, config, context)),
+  );
+  if (images.subjects.length > 0) {
+    writes.push(
+      store(
+        'oci',
+        async () =>
+          storeImageSignatures(
+            await ociBackend(config, await context.registry.get()),
+            images.subjects,
+            context.signer,
+            images.rekorUrl,
+          ),
+        { artifact: IMAGE_SIGNATURES },
+      ),
     );
-    if (context.images.length > 0) {
-      writes.push(
-        store(
-          'oci',
-          async () =>
-            storeImageSignatures(
-              await ociBackend(config, registry!),
-              context.images,
-              context.signer,
-              context.rekorUrl,
-            ),
-          { artifact: IMAGE_SIGNATURES },
-        ),
-      );
-    }
-    return await Promise.all(writes);
-  } finally {
-    await registry?.close();
   }
+  return Promise.all(writes);
 }
 
 /** Registry access with the pipeline's own credentials: docker configs, then (opt-in) the SA's secrets. */
 export function registryFor(
   config: AttestConfig,
-  { client, collected }: Pick<StorageContext, 'client' | 'collected'>,
+  client: KubeClient,
+  collected: CollectedRun,
 ): Promise<RegistryClient> {
   if (!config.registryCredentialsFromApi) return openRegistry(config.registry, [], { pushes: true });
   const account =
@@ -86,32 +122,34 @@ export function registryFor(
   );
 }
 
-/** One backend's write, its code loaded only when it is used. */
-async function writeTo(
+/**
+ * One backend's write of `object`'s signed artifact, its code loaded only when it is used. oci stores it
+ * next to the statement's subjects: the images the run (or that TaskRun) built.
+ */
+export async function writeTo(
   name: StorageName,
-  config: AttestConfig,
-  context: StorageContext,
-  registry: RegistryClient | undefined,
+  object: RunObject,
   signed: SignedArtifact,
+  config: AttestConfig,
+  context: Pick<StorageContext, 'client' | 'collected' | 'registry'>,
 ): Promise<StorageOutcome> {
-  const { collected } = context;
   switch (name) {
     case 'tekton':
       return new TektonStorage({
         client: context.client,
-        version: collected.version,
-        kind: 'PipelineRun',
-        namespace: collected.target.namespace,
-        name: collected.target.pipelineRun,
-        uid: collected.pipelineRun.metadata.uid ?? '',
+        version: context.collected.version,
+        kind: object.kind,
+        namespace: context.collected.target.namespace,
+        name: object.name,
+        uid: object.uid,
         markSigned: config.markSigned,
       }).store(signed);
-    case 'file':
-      return new FileStorage(config.outputDir!, collected.target.pipelineRun).store(
-        attestationFor(name, signed),
-      );
+    case 'file': {
+      const dir = object.kind === 'TaskRun' ? join(config.outputDir!, TASK_RUN_FILES_DIR) : config.outputDir!;
+      return new FileStorage(dir, object.name).store(attestationFor(name, signed));
+    }
     case 'oci':
-      return (await ociBackend(config, registry!)).store(attestationFor(name, signed));
+      return (await ociBackend(config, await context.registry.get())).store(attestationFor(name, signed));
   }
 }
 
@@ -119,7 +157,7 @@ async function writeTo(
  * The attestation a DSSE-only backend (oci, file) stores. parseAttestConfig refuses the legacy `tekton`
  * format for them before anything runs; this keeps the promise for every caller.
  */
-export function attestationFor(backend: StorageName, signed: SignedArtifact): SignedAttestation {
+function attestationFor(backend: StorageName, signed: SignedArtifact): SignedAttestation {
   if (isAttestation(signed)) return signed;
   throw new AttestError('INVALID_ARGUMENT', `${backend} storage cannot hold the ${TEKTON_FORMAT} format`, {
     hint: `the ${TEKTON_FORMAT} format (a raw signature over the run's status) is kept in annotations only: use tekton storage`,
@@ -127,7 +165,7 @@ export function attestationFor(backend: StorageName, signed: SignedArtifact): Si
 }
 
 /** The `oci` backend in the `--oci-encoding` chosen; each encoding's code (the bundle one with @sigstore/bundle) is loaded only when chosen. */
-export async function ociBackend(config: AttestConfig, registry: RegistryClient) {
+async function ociBackend(config: AttestConfig, registry: RegistryClient) {
   const settings = {
     client: registry,
     ...(config.oci.repository ? { repository: config.oci.repository } : {}),

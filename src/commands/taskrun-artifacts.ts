@@ -1,33 +1,17 @@
-import { join } from 'node:path';
-import type { CollectedRun } from '../collect/api/collect-run.js';
 import type { AttestConfig } from '../config/attest.js';
-import type { StorageName } from '../config/defaults.js';
 import { reasonOf } from '../errors.js';
-import type { KubeClient } from '../kube/client.js';
 import { log } from '../log.js';
-import type { RegistryClient } from '../oci/client.js';
 import type { Statement } from '../provenance/statement.js';
 import { buildTaskRunStatement } from '../provenance/taskrun-statement.js';
 import { type RunFormat, TEKTON_FORMAT, tektonStatusPayload } from '../provenance/tekton-format.js';
 import { transparencyWanted } from '../signing/transparency.js';
-import type { Signer } from '../signing/types.js';
 import type { SignedArtifact, StorageOutcome } from '../storage/backend.js';
-import { FileStorage } from '../storage/file.js';
-import { TektonStorage } from '../storage/tekton.js';
 import type { TaskRun } from '../tekton/types.js';
-import { attestationFor, ociBackend, registryFor, store } from './backends.js';
+import { type StorageContext, store, writeTo } from './backends.js';
 import { logArtifact, signArtifact } from './sign.js';
 
 /** TaskRuns signed and stored at once: enough to overlap API and registry round trips, few enough for a small API server. */
 const PARALLEL_TASK_RUNS = 4;
-/** `file` storage keeps TaskRun artifacts in this sub-directory: no TaskRun file can take a PipelineRun file's name. */
-export const TASK_RUN_FILES_DIR = 'taskruns';
-
-export interface TaskRunContext {
-  client: KubeClient;
-  collected: CollectedRun;
-  signer: Signer;
-}
 
 /**
  * Chains' `artifacts.taskrun.*`: every finished sibling TaskRun (the attest TaskRun is already left out of
@@ -39,35 +23,30 @@ export interface TaskRunContext {
  */
 export async function attestTaskRuns(
   config: AttestConfig,
-  context: TaskRunContext,
+  context: StorageContext,
 ): Promise<StorageOutcome[]> {
-  const { storage } = config.taskRuns;
   const { snapshot } = context.collected;
-  if (storage.length === 0) return [];
+  if (config.taskRuns.storage.length === 0) return [];
   const unfinished = new Set(snapshot.unfinished);
   const finished = snapshot.taskRuns.filter((run) => !unfinished.has(run.metadata.name ?? ''));
   for (const name of unfinished) log.warn(`TaskRun ${name} has not finished: no TaskRun attestation for it`);
-  if (finished.length === 0) return [];
-  const registry = storage.includes('oci') ? await registryFor(config, context) : undefined;
-  try {
-    return (
-      await eachAtMost(PARALLEL_TASK_RUNS, finished, (taskRun) =>
-        attestTaskRun(taskRun, config, context, registry),
-      )
-    ).flat();
-  } finally {
-    await registry?.close();
-  }
+  const outcomes = await eachAtMost(PARALLEL_TASK_RUNS, finished, (taskRun) =>
+    attestTaskRun(taskRun, config, context),
+  );
+  return outcomes.flat();
 }
 
 async function attestTaskRun(
   taskRun: TaskRun,
   config: AttestConfig,
-  context: TaskRunContext,
-  registry: RegistryClient | undefined,
+  context: StorageContext,
 ): Promise<StorageOutcome[]> {
-  const name = taskRun.metadata.name ?? '(unnamed)';
-  const run = `TaskRun ${name}`;
+  const object = {
+    kind: 'TaskRun' as const,
+    name: taskRun.metadata.name ?? '',
+    uid: taskRun.metadata.uid ?? '',
+  };
+  const run = `TaskRun ${object.name || '(unnamed)'}`;
   const rekorUrl = transparencyWanted(config.transparency.mode, taskRun.metadata.annotations)
     ? config.transparency.rekorUrl
     : undefined;
@@ -84,7 +63,7 @@ async function attestTaskRun(
   }
   return Promise.all(
     config.taskRuns.storage.map((backend) =>
-      store(backend, () => writeTo(backend, taskRun, signed, config, context, registry), { run }),
+      store(backend, () => writeTo(backend, object, signed, config, context), { run }),
     ),
   );
 }
@@ -96,34 +75,6 @@ function taskRunArtifact(taskRun: TaskRun, format: RunFormat): Statement | Uint8
   return buildTaskRunStatement(taskRun, format, (message, source) =>
     log.warn(`TaskRun ${name}${source?.step ? ` step ${source.step}` : ''}: ${message}`),
   );
-}
-
-async function writeTo(
-  backend: StorageName,
-  taskRun: TaskRun,
-  signed: SignedArtifact,
-  config: AttestConfig,
-  context: TaskRunContext,
-  registry: RegistryClient | undefined,
-): Promise<StorageOutcome> {
-  const name = taskRun.metadata.name ?? '';
-  if (backend === 'tekton') {
-    return new TektonStorage({
-      client: context.client,
-      version: context.collected.version,
-      kind: 'TaskRun',
-      namespace: context.collected.target.namespace,
-      name,
-      uid: taskRun.metadata.uid ?? '',
-      markSigned: config.markSigned,
-    }).store(signed);
-  }
-  const attestation = attestationFor(backend, signed);
-  if (backend === 'file') {
-    return new FileStorage(join(config.outputDir!, TASK_RUN_FILES_DIR), name).store(attestation);
-  }
-  // The images this TaskRun built (its own statement's subjects) get its attestation next to them.
-  return (await ociBackend(config, registry!)).store(attestation);
 }
 
 /** `work` for every item, at most `limit` at a time; results in the items' order. */
