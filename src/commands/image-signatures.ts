@@ -4,7 +4,7 @@ import { log } from '../log.js';
 import { cosignSignStatement, type SignedImage, simpleSigningPayload } from '../provenance/payloads.js';
 import type { Subject } from '../provenance/statement.js';
 import { signBlob } from '../signing/sign-payload.js';
-import { logEnvelope, logPayloadSignature, rawSignaturesLoggable } from '../signing/transparency.js';
+import { logEnvelope, rawSignaturesLoggable } from '../signing/transparency.js';
 import type { SignedBlob, Signer } from '../signing/types.js';
 import type { SignedAttestation, StorageOutcome } from '../storage/backend.js';
 import type { OciReferrerStorage } from '../storage/oci-referrer.js';
@@ -16,7 +16,7 @@ import {
   targetKey,
 } from '../storage/oci-subjects.js';
 import type { OciTagStorage } from '../storage/oci-tag.js';
-import { signAttestation } from './sign.js';
+import { logBlob, signAttestation } from './sign.js';
 
 /**
  * Image signatures (Chains' `artifacts.oci`, on by default): one per image the run's TaskRuns built
@@ -94,13 +94,7 @@ export function tagImageSignatures(
     const stored = await backend.findImageSignature(target, query(body, signer, rekorUrl));
     if (stored) return { stored };
     const signed = await signBlob(body, signer);
-    if (!rekorUrl) return { signed };
-    const verifierPem = signed.certificatePem ?? signed.publicKeyPem;
-    const tlogEntry = await logPayloadSignature(
-      { payload: body, signature: signed.signature, verifierPem },
-      rekorUrl,
-    );
-    return { signed: { ...signed, tlogEntry } };
+    return { signed: rekorUrl ? await logBlob(signed, rekorUrl) : signed };
   });
 }
 

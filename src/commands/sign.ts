@@ -3,7 +3,7 @@ import { statementPayload } from '../provenance/payloads.js';
 import type { Statement } from '../provenance/statement.js';
 import { signBlob, signEnvelope } from '../signing/sign-payload.js';
 import { logEnvelope, logPayloadSignature } from '../signing/transparency.js';
-import type { Signer } from '../signing/types.js';
+import type { SignedBlob, Signer } from '../signing/types.js';
 import { isAttestation, type SignedArtifact, type SignedAttestation } from '../storage/backend.js';
 
 /**
@@ -30,8 +30,12 @@ export function signArtifact(artifact: Statement | Uint8Array, signer: Signer): 
  * The artifact with its Rekor entry: an attestation as a `dsse` entry, a raw signature (the `tekton` format)
  * as a `hashedrekord` of the payload, as cosign verify-blob looks it up.
  */
-export async function logArtifact(signed: SignedArtifact, rekorUrl: string): Promise<SignedArtifact> {
-  if (isAttestation(signed)) return logEnvelope(signed, rekorUrl);
+export function logArtifact(signed: SignedArtifact, rekorUrl: string): Promise<SignedArtifact> {
+  return isAttestation(signed) ? logEnvelope(signed, rekorUrl) : logBlob(signed, rekorUrl);
+}
+
+/** A raw signature (an image's `.sig`, the `tekton` format) with its `hashedrekord` entry. */
+export async function logBlob(signed: SignedBlob, rekorUrl: string): Promise<SignedBlob> {
   const verifierPem = signed.certificatePem ?? signed.publicKeyPem;
   const tlogEntry = await logPayloadSignature(
     { payload: signed.payload, signature: signed.signature, verifierPem },
