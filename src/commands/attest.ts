@@ -90,10 +90,15 @@ async function attest(config: AttestConfig): Promise<void> {
       }),
     );
   }
+  failOnStorage(outcomes, config.bestEffort);
+}
+
+/** The run fails when a backend did (`--best-effort`: a warning); the summary above says why. */
+function failOnStorage(outcomes: readonly StorageOutcome[], bestEffort: boolean): void {
   const failed = outcomes.filter((o) => !o.ok);
   if (failed.length === 0) return;
   const message = `${failed.length} of ${outcomes.length} storage backends failed: ${failed.map(outcomeName).join(', ')}`;
-  if (config.bestEffort) {
+  if (bestEffort) {
     log.warn(`${message} (--best-effort: exiting 0)`);
     return;
   }
