@@ -2,11 +2,12 @@
 // Roles shipped in task/rbac.yaml, a real service-account token, the in-cluster code path (token, CA and
 // namespace files, KUBERNETES_SERVICE_HOST/PORT), a real JSON merge patch on the CRD, real 403 bodies.
 // Needs scripts/peers/build-all.sh to have run (the test command does that first).
-import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkDsseEnvelope } from '../harness/cosign-checker.js';
 import type { KubeObject } from '../harness/fake-kube.js';
 import { type CliResult, runCli } from '../harness/run-built-cli.js';
 import { buildAndNotify, IMAGE } from '../harness/scenario.js';
@@ -174,25 +175,10 @@ describe('attest against a real kube-apiserver', () => {
     expect(result.code, result.stderr).toBe(0);
     const stored = await annotationsOf(run.name);
     const signature = stored[`chains.tekton.dev/signature-pipelinerun-${run.uid}`]!;
-    const envelope = JSON.parse(Buffer.from(signature, 'base64').toString()) as {
-      payloadType: string;
-      payload: string;
-      signatures: { sig: string }[];
-    };
-    const payload = Buffer.from(envelope.payload, 'base64');
-    const pae = Buffer.concat([
-      Buffer.from(`DSSEv1 ${envelope.payloadType.length} ${envelope.payloadType} ${payload.length} `),
-      payload,
-    ]);
-    expect(
-      verify(
-        'sha256',
-        pae,
-        createPublicKey(publicKeyPem),
-        Buffer.from(envelope.signatures[0]!.sig, 'base64'),
-      ),
-    ).toBe(true);
-    expect(stored[`chains.tekton.dev/payload-pipelinerun-${run.uid}`]).toBe(envelope.payload);
+    const envelope = checkDsseEnvelope(Buffer.from(signature, 'base64').toString(), publicKeyPem);
+    expect(envelope.verified).toBe(true);
+    const payload = envelope.payload;
+    expect(stored[`chains.tekton.dev/payload-pipelinerun-${run.uid}`]).toBe(envelope.payloadBase64);
     const statement = JSON.parse(payload.toString()) as { subject: { name: string }[] };
     expect(statement.subject.map((s) => s.name)).toEqual([IMAGE]);
 
@@ -269,25 +255,10 @@ describe("attest's TaskRun-level artifacts (Chains' artifacts.taskrun.*) against
     expect(siblings.length).toBe(3);
     for (const name of siblings) {
       const { taskRun, payload, signature } = await taskRunArtifact(name);
-      const envelope = JSON.parse(Buffer.from(signature!, 'base64').toString()) as {
-        payloadType: string;
-        payload: string;
-        signatures: { sig: string }[];
-      };
-      expect(envelope.payload).toBe(payload);
-      const bytes = Buffer.from(payload!, 'base64');
-      const pae = Buffer.concat([
-        Buffer.from(`DSSEv1 ${envelope.payloadType.length} ${envelope.payloadType} ${bytes.length} `),
-        bytes,
-      ]);
-      expect(
-        verify(
-          'sha256',
-          pae,
-          createPublicKey(publicKeyPem),
-          Buffer.from(envelope.signatures[0]!.sig, 'base64'),
-        ),
-      ).toBe(true);
+      const envelope = checkDsseEnvelope(Buffer.from(signature!, 'base64').toString(), publicKeyPem);
+      expect(envelope.payloadBase64).toBe(payload);
+      const bytes = envelope.payload;
+      expect(envelope.verified).toBe(true);
       expect(bytes.toString()).toBe(await payloadOf(taskRun, 'slsa/v1'));
       const [oracle] = await chainsPayloads([{ id: name, taskRun, configs: [{ format: 'slsa/v1' }] }]);
       expect(JSON.parse(bytes.toString())).toEqual(JSON.parse(oracle!.payloads![0]!.payload!));

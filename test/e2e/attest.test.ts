@@ -1,12 +1,13 @@
 // `tekton-attest attest` end to end: the BUILT CLI (dist/cli.js) as a child process against the fake
 // Kubernetes API, as the finally task runs it. Run `npm run build` first (npm test does).
-import { createHash, createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encryptCosignKey } from '../../src/signing/cosign-key.js';
+import { checkDsseEnvelope } from '../harness/cosign-checker.js';
 import { FakeKube, type FakeKubeOptions, type KubeObject } from '../harness/fake-kube.js';
 import { type CliResult, runCli } from '../harness/run-built-cli.js';
 import {
@@ -95,25 +96,9 @@ const key = (kind: string, scenario: Scenario) => `chains.tekton.dev/${kind}-pip
 
 /** Checks the stored envelope the way a verifier does: DSSE PAE, ECDSA over sha256, with the public key. */
 function verifiedStatement(envelopeJson: string): KubeObject {
-  const envelope = JSON.parse(envelopeJson) as {
-    payloadType: string;
-    payload: string;
-    signatures: { sig: string }[];
-  };
-  const payload = Buffer.from(envelope.payload, 'base64');
-  const type = Buffer.from(envelope.payloadType);
-  const pae = Buffer.concat([
-    Buffer.from(`DSSEv1 ${type.length} ${envelope.payloadType} ${payload.length} `),
-    payload,
-  ]);
-  const ok = verify(
-    'sha256',
-    pae,
-    createPublicKey(publicKeyPem),
-    Buffer.from(envelope.signatures[0]!.sig, 'base64'),
-  );
-  expect(ok).toBe(true);
-  expect(envelope.payloadType).toBe('application/vnd.in-toto+json');
+  const { verified, payloadType, payload } = checkDsseEnvelope(envelopeJson, publicKeyPem);
+  expect(verified).toBe(true);
+  expect(payloadType).toBe('application/vnd.in-toto+json');
   return JSON.parse(payload.toString('utf8')) as KubeObject;
 }
 

@@ -54,6 +54,27 @@ function verifyWith(publicKeyPem: string, data: Buffer, signature: Buffer): bool
   return verify(key.asymmetricKeyType === 'ed25519' ? null : 'sha256', data, key, signature);
 }
 
+/**
+ * A DSSE envelope (JSON) checked as a verifier does, independently of tekton-attest's own code: PAE over the
+ * payload, the key's algorithm. `verified`: some signature verifies with `publicKeyPem`.
+ */
+export function checkDsseEnvelope(
+  envelopeJson: string,
+  publicKeyPem: string,
+): { verified: boolean; payloadType: string; payload: Buffer; payloadBase64: string } {
+  const envelope = JSON.parse(envelopeJson) as {
+    payloadType: string;
+    payload: string;
+    signatures: { sig: string }[];
+  };
+  const payload = Buffer.from(envelope.payload, 'base64');
+  const data = pae(envelope.payloadType, payload);
+  const verified = envelope.signatures.some((s) =>
+    verifyWith(publicKeyPem, data, Buffer.from(s.sig, 'base64')),
+  );
+  return { verified, payloadType: envelope.payloadType, payload, payloadBase64: envelope.payload };
+}
+
 interface Layer {
   mediaType: string;
   digest: string;
