@@ -6,33 +6,22 @@
 // parity test, chains-oracle-parity.test.ts, runs on generated runs that have none).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildOutputSubjects } from '../../src/provenance/artifact-outputs.js';
-import { serializeStatement } from '../../src/provenance/index.js';
 import { simpleSigningPayload } from '../../src/provenance/payloads.js';
-import { imagesToSign } from '../../src/provenance/signed-images.js';
-import {
-  BUILD_TYPE_SLSA,
-  BUILD_TYPE_SLSA_TEKTON,
-  DEFAULT_BUILDER_ID,
-  type FormatName,
-} from '../../src/provenance/statement.js';
-import { buildTaskRunStatement } from '../../src/provenance/taskrun-statement.js';
 import { normalizeTaskRun } from '../../src/tekton/normalize.js';
-import {
-  CHAINS_ORACLE_BUILD_TIMEOUT_MS,
-  chainsPayloads,
-  type OracleConfig,
-  type OracleResult,
-} from '../peers/chains-oracle.js';
+import { CHAINS_ORACLE_BUILD_TIMEOUT_MS, chainsPayloads, type OracleResult } from '../peers/chains-oracle.js';
 import type { GeneratedRun } from './generate-runs.js';
 import { storedRuns } from './generated-runs.js';
 import {
   configLabel,
   firstDifference,
   type Json,
-  ourSnapshot,
+  nameOf,
+  ourImageSignaturePayloads,
   ourStatement,
+  ourTaskRunStatement,
   sameSet,
   subjectsInOurOrder,
+  TASKRUN_CONFIGS,
 } from './oracle-compare.js';
 
 const IMAGE_HEX = 'a'.repeat(64);
@@ -65,19 +54,11 @@ const BUILD_OUTPUTS = [
   { name: 'pkg:oci/built?repository_url=registry.example/team', digest: { sha256: PURL_HEX } },
 ];
 
-const CONFIGS: OracleConfig[] = [
-  { format: 'slsa/v1' },
-  ...['slsa/v2alpha3', 'slsa/v2alpha4'].flatMap((format) =>
-    [BUILD_TYPE_SLSA, BUILD_TYPE_SLSA_TEKTON].map((buildType) => ({ format, buildType })),
-  ),
-];
 const SEEDS = Array.from({ length: 16 }, (_, i) => 1000 + i);
 
 let runs: GeneratedRun[];
 let pipelineOracle: Map<string, OracleResult>;
 let taskRunOracle: Map<string, OracleResult>;
-
-const nameOf = (object: Json) => (object.metadata as { name: string }).name;
 
 beforeAll(async () => {
   // tekton.dev/v1 runs only: v1beta1 has no status.artifacts (its conversion drops them).
@@ -90,7 +71,7 @@ beforeAll(async () => {
         index === 0 ? { ...taskRun, status: { ...(taskRun.status as Json), artifacts: ARTIFACTS } } : taskRun,
       ),
     }));
-  const withDeep = CONFIGS.map((config) => ({ ...config, deepInspection: true }));
+  const withDeep = TASKRUN_CONFIGS.map((config) => ({ ...config, deepInspection: true }));
   pipelineOracle = new Map(
     (
       await chainsPayloads(
@@ -98,14 +79,14 @@ beforeAll(async () => {
           id: run.id,
           pipelineRun: run.pipelineRun,
           taskRuns: run.taskRuns,
-          configs: [...CONFIGS, ...withDeep],
+          configs: [...TASKRUN_CONFIGS, ...withDeep],
         })),
       )
     ).map((result) => [result.id, result]),
   );
   taskRunOracle = new Map(
     (
-      await chainsPayloads(runs.map((run) => ({ id: run.id, taskRun: run.taskRuns[0], configs: CONFIGS })))
+      await chainsPayloads(runs.map((run) => ({ id: run.id, taskRun: run.taskRuns[0], configs: TASKRUN_CONFIGS })))
     ).map((result) => [result.id, result]),
   );
 }, CHAINS_ORACLE_BUILD_TIMEOUT_MS);
@@ -123,22 +104,11 @@ describe('Artifacts API build outputs: Chains v0.28.1 plus the outputs, and only
   it('TaskRun statements: Chains ignores status.artifacts; ours adds each buildOutput value as a subject', () => {
     const problems: string[] = [];
     for (const run of runs) {
-      const taskRun = normalizeTaskRun(run.taskRuns[0] as Json);
       for (const payload of taskRunOracle.get(run.id)?.payloads ?? []) {
         expect(payload.error).toBeUndefined();
         const theirs = JSON.parse(payload.payload as string) as Json;
         expect(JSON.stringify(theirs.subject ?? [])).not.toContain(IMAGE_HEX);
-        const statement = buildTaskRunStatement(
-          taskRun,
-          {
-            format: payload.config.format as FormatName,
-            builderId: DEFAULT_BUILDER_ID,
-            buildType: payload.config.buildType ?? BUILD_TYPE_SLSA,
-            deepInspection: false,
-          },
-          () => {},
-        );
-        const ours = JSON.parse(new TextDecoder().decode(serializeStatement(statement))) as Json;
+        const ours = ourTaskRunStatement(run.taskRuns[0], payload.config);
         const expected = plusBuildOutputs(theirs);
         const difference = firstDifference(ours, subjectsInOurOrder(expected, ours));
         if (difference) problems.push(`${run.id} ${configLabel(payload.config)}: ${difference}`);
@@ -168,11 +138,7 @@ describe('Artifacts API build outputs: Chains v0.28.1 plus the outputs, and only
         run.taskRuns.map((taskRun) => ({ id: nameOf(taskRun), taskRun, configs: [] })),
       );
       const theirs = [...new Set(images.flatMap((result) => result.images ?? []))];
-      const ours = imagesToSign(ourSnapshot(run), () => {}).map((image) =>
-        new TextDecoder().decode(
-          simpleSigningPayload({ repository: image.name, digest: `sha256:${image.digest.sha256}` }).body,
-        ),
-      );
+      const ours = ourImageSignaturePayloads(run);
       const built = new TextDecoder().decode(
         simpleSigningPayload({ repository: 'registry.example/team/built', digest: `sha256:${IMAGE_HEX}` })
           .body,

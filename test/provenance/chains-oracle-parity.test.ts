@@ -12,17 +12,7 @@
 // and build type) against buildTaskRunStatement, and through Chains' artifacts.oci (the simplesigning
 // payloads of the images it signs) against the image signatures attest makes for the run (signed-images.ts).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { serializeStatement } from '../../src/provenance/index.js';
-import { simpleSigningPayload } from '../../src/provenance/payloads.js';
-import { imagesToSign } from '../../src/provenance/signed-images.js';
-import {
-  BUILD_TYPE_SLSA,
-  BUILD_TYPE_SLSA_TEKTON,
-  DEFAULT_BUILDER_ID,
-  type FormatName,
-} from '../../src/provenance/statement.js';
-import { buildTaskRunStatement } from '../../src/provenance/taskrun-statement.js';
-import { normalizeTaskRun } from '../../src/tekton/normalize.js';
+import { BUILD_TYPE_SLSA, BUILD_TYPE_SLSA_TEKTON } from '../../src/provenance/statement.js';
 import {
   CHAINS_ORACLE_BUILD_TIMEOUT_MS,
   chainsOracleBin,
@@ -36,10 +26,13 @@ import {
   configLabel,
   firstDifference,
   type Json,
-  ourSnapshot,
+  nameOf,
+  ourImageSignaturePayloads,
   ourStatement,
+  ourTaskRunStatement,
   sameSet,
   subjectsInOurOrder,
+  TASKRUN_CONFIGS,
 } from './oracle-compare.js';
 
 const RUN_COUNT = 60;
@@ -53,13 +46,6 @@ const CONFIGS: OracleConfig[] = [
       { format, buildType },
       { format, buildType, deepInspection: true },
     ]),
-  ),
-];
-
-const TASKRUN_CONFIGS: OracleConfig[] = [
-  { format: 'slsa/v1' },
-  ...['slsa/v2alpha3', 'slsa/v2alpha4'].flatMap((format) =>
-    [BUILD_TYPE_SLSA, BUILD_TYPE_SLSA_TEKTON].map((buildType) => ({ format, buildType })),
   ),
 ];
 
@@ -86,10 +72,6 @@ beforeAll(async () => {
   );
   taskRunOracle = new Map(taskRunResults.map((result) => [result.id, result]));
 }, CHAINS_ORACLE_BUILD_TIMEOUT_MS);
-
-function nameOf(object: Json): string {
-  return (object.metadata as { name: string }).name;
-}
 
 describe('parity with Chains v0.28.1 on generated runs', () => {
   it(`covers ${RUN_COUNT} runs x ${CONFIGS.length} configurations, v1beta1 and hard-cancelled runs among them`, () => {
@@ -147,11 +129,7 @@ describe('image signatures: the images Chains v0.28.1 signs (artifacts.oci), wit
             .flatMap((taskRun) => taskRunOracle.get(nameOf(taskRun))?.images ?? []),
         ),
       ];
-      const ours = imagesToSign(ourSnapshot(run), () => {}).map((image) =>
-        new TextDecoder().decode(
-          simpleSigningPayload({ repository: image.name, digest: `sha256:${image.digest.sha256}` }).body,
-        ),
-      );
+      const ours = ourImageSignaturePayloads(run);
       signed += ours.length;
       if (!sameSet(ours, theirs))
         differences.push(`${run.id}: ours ${ours.join(' ')} / Chains ${theirs.join(' ')}`);
@@ -167,24 +145,13 @@ describe('TaskRun cases: buildTaskRunStatement equals Chains v0.28.1 (artifacts.
       const run = runs.find((r) => r.id === `seed-${seed}`) as GeneratedRun;
       const problems: string[] = [];
       for (const taskRun of run.taskRuns) {
-        const normalized = normalizeTaskRun(taskRun);
         for (const payload of taskRunOracle.get(nameOf(taskRun))?.payloads ?? []) {
           const label = `${nameOf(taskRun)} ${configLabel(payload.config)}`;
           if (payload.error !== undefined) {
             problems.push(`${label}: Chains failed: ${payload.error}`);
             continue;
           }
-          const statement = buildTaskRunStatement(
-            normalized,
-            {
-              format: payload.config.format as FormatName,
-              builderId: DEFAULT_BUILDER_ID,
-              buildType: payload.config.buildType ?? BUILD_TYPE_SLSA,
-              deepInspection: false,
-            },
-            () => {},
-          );
-          const ours = JSON.parse(new TextDecoder().decode(serializeStatement(statement))) as Json;
+          const ours = ourTaskRunStatement(taskRun, payload.config);
           const difference = firstDifference(
             ours,
             subjectsInOurOrder(JSON.parse(payload.payload as string), ours),

@@ -1,12 +1,16 @@
 // tekton-attest's side of a comparison with the Chains oracle: raw objects through the path `payload` and
 // `attest` use (normalize -> buildSnapshot -> buildStatement -> serializeStatement), parsed back.
 import { buildStatement, serializeStatement } from '../../src/provenance/index.js';
+import { simpleSigningPayload } from '../../src/provenance/payloads.js';
+import { imagesToSign } from '../../src/provenance/signed-images.js';
 import {
   BUILD_TYPE_SLSA,
+  BUILD_TYPE_SLSA_TEKTON,
   DEFAULT_BUILDER_ID,
   type FormatName,
   type FormatOptions,
 } from '../../src/provenance/statement.js';
+import { buildTaskRunStatement } from '../../src/provenance/taskrun-statement.js';
 import { buildSnapshot } from '../../src/tekton/build-snapshot.js';
 import { normalizeCustomRun, normalizePipelineRun, normalizeTaskRun } from '../../src/tekton/normalize.js';
 import type { RunSnapshot } from '../../src/tekton/snapshot.js';
@@ -32,18 +36,54 @@ export function ourSnapshot(run: RawRun): RunSnapshot {
   });
 }
 
-export function ourStatement(run: RawRun, config: OracleConfig): OursResult {
-  const options: FormatOptions = {
+/** The oracle's configuration as tekton-attest's format options (Chains' default builder id). */
+function formatOptions(config: OracleConfig): FormatOptions {
+  return {
     format: config.format as FormatName,
     builderId: DEFAULT_BUILDER_ID,
     buildType: config.buildType ?? BUILD_TYPE_SLSA,
     deepInspection: config.deepInspection ?? false,
   };
-  const warnings: string[] = [];
-  const statement = buildStatement(ourSnapshot(run), options, { warn: (message) => warnings.push(message) });
-  const bytes = serializeStatement(statement);
-  return { statement: JSON.parse(new TextDecoder().decode(bytes)) as Json, bytes, warnings };
 }
+
+const parsed = (bytes: Uint8Array) => JSON.parse(new TextDecoder().decode(bytes)) as Json;
+
+export function ourStatement(run: RawRun, config: OracleConfig): OursResult {
+  const warnings: string[] = [];
+  const statement = buildStatement(ourSnapshot(run), formatOptions(config), {
+    warn: (message) => warnings.push(message),
+  });
+  const bytes = serializeStatement(statement);
+  return { statement: parsed(bytes), bytes, warnings };
+}
+
+/** One TaskRun's own statement (what `payload --taskrun` prints and attest signs for it), parsed back. */
+export function ourTaskRunStatement(taskRun: unknown, config: OracleConfig): Json {
+  const statement = buildTaskRunStatement(normalizeTaskRun(taskRun as Json), formatOptions(config), () => {});
+  return parsed(serializeStatement(statement));
+}
+
+/** The simplesigning payloads of the image signatures attest writes for the run (as text). */
+export function ourImageSignaturePayloads(run: RawRun): string[] {
+  return imagesToSign(ourSnapshot(run), () => {}).map((image) =>
+    new TextDecoder().decode(
+      simpleSigningPayload({ repository: image.name, digest: `sha256:${image.digest.sha256}` }).body,
+    ),
+  );
+}
+
+/** An object's metadata.name. */
+export function nameOf(object: unknown): string {
+  return ((object as Json).metadata as { name: string }).name;
+}
+
+/** The TaskRun configurations Chains' artifacts.taskrun has: slsa/v1, and SLSA v1.0 in both build types. */
+export const TASKRUN_CONFIGS: OracleConfig[] = [
+  { format: 'slsa/v1' },
+  ...['slsa/v2alpha3', 'slsa/v2alpha4'].flatMap((format) =>
+    [BUILD_TYPE_SLSA, BUILD_TYPE_SLSA_TEKTON].map((buildType) => ({ format, buildType })),
+  ),
+];
 
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
