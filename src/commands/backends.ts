@@ -3,7 +3,7 @@ import type { CollectedRun } from '../collect/api/collect-run.js';
 import type { AttestConfig } from '../config/attest.js';
 import type { StorageName } from '../config/defaults.js';
 import { AttestError, reasonOf } from '../errors.js';
-import type { KubeClient } from '../kube/client.js';
+import type { KubeClient, KubeObject } from '../kube/client.js';
 import { ServiceAccountCredentials } from '../kube/registry-credentials.js';
 import { log } from '../log.js';
 import type { RegistryClient } from '../oci/client.js';
@@ -35,6 +35,8 @@ export interface RunObject {
   kind: 'PipelineRun' | 'TaskRun';
   name: string;
   uid: string;
+  /** The object as collected, when it cannot have changed since but for annotations (see TektonStorage). */
+  read?: KubeObject;
 }
 
 /** `file` storage keeps TaskRun artifacts in this sub-directory: no TaskRun file can take a PipelineRun file's name. */
@@ -143,6 +145,7 @@ export async function writeTo(
         name: object.name,
         uid: object.uid,
         markSigned: config.markSigned,
+        ...(object.read ? { read: object.read } : {}),
       }).store(signed);
     case 'file': {
       const dir = object.kind === 'TaskRun' ? join(config.outputDir!, TASK_RUN_FILES_DIR) : config.outputDir!;

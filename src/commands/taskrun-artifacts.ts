@@ -1,5 +1,6 @@
 import type { AttestConfig } from '../config/attest.js';
 import { reasonOf } from '../errors.js';
+import type { KubeObject } from '../kube/client.js';
 import { log } from '../log.js';
 import type { Statement } from '../provenance/statement.js';
 import { buildTaskRunStatement } from '../provenance/taskrun-statement.js';
@@ -7,7 +8,7 @@ import { type RunFormat, TEKTON_FORMAT, tektonStatusPayload } from '../provenanc
 import { transparencyWanted } from '../signing/transparency.js';
 import type { SignedArtifact, StorageOutcome } from '../storage/backend.js';
 import type { TaskRun } from '../tekton/types.js';
-import { type StorageContext, store, writeTo } from './backends.js';
+import { type RunObject, type StorageContext, store, writeTo } from './backends.js';
 import { logArtifact, signArtifact } from './sign.js';
 
 /** TaskRuns signed and stored at once: enough to overlap API and registry round trips, few enough for a small API server. */
@@ -41,10 +42,13 @@ async function attestTaskRun(
   config: AttestConfig,
   context: StorageContext,
 ): Promise<StorageOutcome[]> {
-  const object = {
-    kind: 'TaskRun' as const,
+  // A finished TaskRun changes no more (but for annotations): the collected object is what its patch is
+  // guarded by, one GET per TaskRun saved (a 409 re-reads).
+  const object: RunObject = {
+    kind: 'TaskRun',
     name: taskRun.metadata.name ?? '',
     uid: taskRun.metadata.uid ?? '',
+    read: taskRun as unknown as KubeObject,
   };
   const run = `TaskRun ${object.name || '(unnamed)'}`;
   const rekorUrl = transparencyWanted(config.transparency.mode, taskRun.metadata.annotations)

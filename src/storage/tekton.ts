@@ -25,6 +25,12 @@ export interface TektonStorageOptions {
   uid: string;
   /** Also write `chains.tekton.dev/signed: "true"` (a Chains controller then leaves the run alone). */
   markSigned: boolean;
+  /**
+   * The object as this run already read it (a finished TaskRun, which nothing but annotations writers
+   * changes): the first attempt patches against its resourceVersion instead of reading it again; a 409
+   * re-reads as always.
+   */
+  read?: KubeObject;
 }
 
 /** Chains' annotation keys for a run's artifact: `<prefix>payload-pipelinerun-<uid>`, `...-taskrun-<uid>`, etc. */
@@ -91,7 +97,10 @@ export class TektonStorage implements StorageBackend {
     const plural = `${kind.toLowerCase()}s`;
     const location = `${kind} ${namespace}/${name} annotations`;
     for (let attempt = 1; ; attempt++) {
-      const current = await client.getTekton(version, plural, namespace, name);
+      const current =
+        attempt === 1 && this.options.read
+          ? this.options.read
+          : await client.getTekton(version, plural, namespace, name);
       const existing = annotationsOf(current);
       const changes = this.changes(signed, existing);
       if (Object.keys(changes).length === 0) {

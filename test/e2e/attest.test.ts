@@ -205,6 +205,17 @@ describe('attest: a finally-time run', () => {
     expect(again.stderr).toContain('already hold this attestation');
   });
 
+  it('each sibling TaskRun is patched against the object collected: one patch, no GET, per TaskRun; a re-run writes none', async () => {
+    const scenario = buildAndNotify();
+    await serve(scenario);
+    expect((await attest(scenario)).code).toBe(0);
+    const siblings = scenario.taskRuns.filter((r) => r.metadata.name !== scenario.attestTaskRun);
+    expect(fake.requestsFor({ verb: 'patch', resource: 'taskruns' })).toHaveLength(siblings.length);
+    expect(fake.requestsFor({ verb: 'get', resource: 'taskruns' })).toHaveLength(0);
+    expect((await attest(scenario)).code).toBe(0);
+    expect(fake.requestsFor({ verb: 'patch', resource: 'taskruns' })).toHaveLength(siblings.length);
+  });
+
   it('--mark-signed also writes chains.tekton.dev/signed', async () => {
     const scenario = buildAndNotify();
     await serve(scenario);
