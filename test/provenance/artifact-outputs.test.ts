@@ -86,7 +86,9 @@ beforeAll(async () => {
   );
   taskRunOracle = new Map(
     (
-      await chainsPayloads(runs.map((run) => ({ id: run.id, taskRun: run.taskRuns[0], configs: TASKRUN_CONFIGS })))
+      await chainsPayloads(
+        runs.map((run) => ({ id: run.id, taskRun: run.taskRuns[0], configs: TASKRUN_CONFIGS })),
+      )
     ).map((result) => [result.id, result]),
   );
 }, CHAINS_ORACLE_BUILD_TIMEOUT_MS);
