@@ -18,9 +18,11 @@ if (!process.env.NODE_COMPILE_CACHE) {
 }
 // The entry runs the CLI when loaded: `--help` compiles it, in a child started with this process's flags.
 execFileSync(process.execPath, [...process.execArgv, join(dist, 'cli.js'), '--help'], { stdio: 'ignore' });
-// Every chunk, whichever command loads it: a chunk's top level only defines the bundle's functions.
+// run.js (the CLI behind the entry, which `--help` does not load) and every chunk, whichever command loads it:
+// their top level only defines the bundle's functions.
 const chunks = readdirSync(join(dist, 'chunks')).filter((name) => name.endsWith('.js'));
-for (const name of chunks) await import(pathToFileURL(join(dist, 'chunks', name)).href);
+const modules = [join(dist, 'run.js'), ...chunks.map((name) => join(dist, 'chunks', name))];
+for (const file of modules) await import(pathToFileURL(file).href);
 console.log(
-  `prime-compile-cache: ${chunks.length + 1} modules compiled into ${process.env.NODE_COMPILE_CACHE}`,
+  `prime-compile-cache: ${modules.length + 1} modules compiled into ${process.env.NODE_COMPILE_CACHE}`,
 );

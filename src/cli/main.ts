@@ -1,52 +1,9 @@
 #!/usr/bin/env node
-import { hideBin } from 'yargs/helpers';
-import { DeadlineExceeded } from '../commands/deadline.js';
-import { isAttestError, reasonOf } from '../errors.js';
-import { log, maskSecrets } from '../log.js';
-import type { Invocation } from './commands.js';
-import { parseCommandLine, UsageError } from './parse.js';
+import { printStoredHelp } from './stored-help.js';
 
-/**
- * Exit codes: 0 success, 1 the job failed (a backend, verification, a policy's denial), 2 unusable input or
- * usage, and for `verify --policy` signatures that do not verify (so 1 there always means "denied").
- */
-const EXIT_FAILED = 1;
-const EXIT_USAGE = 2;
-
-/** Runs the parsed command; each command's code (and its dependencies) loads only when it runs. */
-async function run(invocation: Invocation): Promise<void> {
-  switch (invocation.command) {
-    case 'attest':
-      return (await import('../commands/attest.js')).runAttest(invocation.config);
-    case 'payload':
-      return void (await (await import('../commands/payload.js')).runPayload(invocation.config));
-    case 'verify':
-      return (await import('../commands/verify.js')).runVerify(invocation.config);
-    case 'bundle':
-      return (await import('../commands/bundle.js')).runBundle(invocation.config);
-    case 'keygen':
-      return (await import('../commands/keygen.js')).runKeygen(invocation.config);
-    case 'demo':
-      return void (await (await import('../commands/demo.js')).runDemo(invocation.config));
-  }
+// A run that asks only for help is answered from the help yargs rendered at build time; everything else
+// (yargs, the command's code) loads only for a command to run.
+const argv = process.argv.slice(2);
+if (!printStoredHelp(argv, new URL('./help.json', import.meta.url))) {
+  await (await import('./run.js')).main(argv);
 }
-
-async function main(argv: string[]): Promise<void> {
-  const invocation = await parseCommandLine(argv);
-  if (invocation) await run(invocation);
-}
-
-main(hideBin(process.argv)).catch((error: unknown) => {
-  if (error instanceof UsageError) {
-    log.error(error.message);
-    process.exitCode = EXIT_USAGE;
-    return;
-  }
-  log.error(maskSecrets(reasonOf(error)));
-  if (!isAttestError(error) && error instanceof Error && error.stack) log.debug(error.stack);
-  const usage =
-    isAttestError(error) && (error.code.startsWith('INVALID') || error.code === 'SIGNATURES_UNVERIFIED');
-  process.exitCode = usage ? EXIT_USAGE : EXIT_FAILED;
-  // The work the deadline cut short is still waiting on sockets and timers: end here, as the deadline says.
-  if (error instanceof DeadlineExceeded) process.exit();
-});

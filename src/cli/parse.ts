@@ -1,6 +1,7 @@
 import yargs from 'yargs';
 import { setLogLevel } from '../log.js';
 import { commands, type Invocation } from './commands.js';
+import { HELP_WIDTH } from './stored-help.js';
 
 export const ENV_PREFIX = 'TEKTON_ATTEST';
 
@@ -37,7 +38,7 @@ export async function parseCommandLine(argv: readonly string[]): Promise<Invocat
     )
     .demandCommand(1, 'Name a command: attest, payload, verify, bundle, keygen or demo (see --help).')
     .strict()
-    .wrap(Math.min(120, process.stdout.columns ?? 120))
+    .wrap(Math.min(HELP_WIDTH, process.stdout.columns ?? HELP_WIDTH))
     .exitProcess(false)
     .fail((message, error) => {
       throw error ?? new UsageError(message);

@@ -1,8 +1,16 @@
-// yargs renders a command's help on every run (it caches it before the handler runs). The bundle's
-// string-width stand-in (scripts/build/string-width.mjs) answers printable ASCII itself and loads the real
-// module, about 30 ms of Unicode tables, for anything else: so every help text stays printable ASCII.
-import { describe, expect, it } from 'vitest';
-import { runCli } from '../harness/run-built-cli.js';
+// Help texts. yargs renders them; the build stores each command path's text in dist/help.json
+// (scripts/build.mjs) and `PATH --help` prints it without loading yargs (src/cli/stored-help.ts).
+//
+// yargs renders a command's help on every run that it does handle. The bundle's string-width stand-in
+// (scripts/build/string-width.mjs) answers printable ASCII itself and loads the real module, about 30 ms of
+// Unicode tables, for anything else: so every help text stays printable ASCII.
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { parseCommandLine } from '../../src/cli/parse.js';
+import { builtCli, runCli } from '../harness/run-built-cli.js';
 
 const COMMANDS = [
   '',
@@ -16,11 +24,103 @@ const COMMANDS = [
   'bundle list x',
 ];
 
+const stored = JSON.parse(readFileSync(join(dirname(builtCli), 'help.json'), 'utf8')) as Record<
+  string,
+  string
+>;
+
+/** What yargs prints for `argv` from the declarations in src/ (console.log is its output). */
+async function renderedByYargs(argv: string[]): Promise<string> {
+  const lines: string[] = [];
+  const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
+    lines.push(args.join(' '));
+  });
+  try {
+    expect(await parseCommandLine([...argv, '--help'])).toBeUndefined();
+  } finally {
+    spy.mockRestore();
+  }
+  return lines.map((line) => `${line}\n`).join('');
+}
+
+/** The command paths a help text lists under "Commands:" (`tekton-attest bundle push <ref>` -> `bundle push`). */
+function listedCommands(text: string): string[] {
+  const section = text.split('\n\n').find((block) => block.startsWith('Commands:')) ?? '';
+  return section
+    .split('\n')
+    .slice(1)
+    .map((line) => /^\s+tekton-attest ((?:[a-z-]+ ?)+)/.exec(line)?.[1]?.trim())
+    .filter((path): path is string => path !== undefined);
+}
+
 describe('help texts', () => {
   it.each(COMMANDS)('of "%s" are printable ASCII', async (command) => {
     const help = await runCli([...command.split(' ').filter(Boolean), '--help']);
     expect(help.code).toBe(0);
     const outside = [...new Set(help.stdout.replace(/[\n\u0020-\u007E]/g, ''))];
     expect(outside).toEqual([]);
+  });
+
+  it('are stored for every command path the help lists', () => {
+    const listed = Object.values(stored).flatMap(listedCommands);
+    expect(listed).toContain('bundle push');
+    expect(Object.keys(stored).sort()).toEqual(['', ...new Set(listed)].sort());
+  });
+
+  it.each(Object.keys(stored))('of "%s" as stored are what yargs renders from the source', async (path) => {
+    expect(stored[path]).toBe(await renderedByYargs(path.split(' ').filter(Boolean)));
+  });
+});
+
+describe('--help from the stored texts', () => {
+  const recorder = mkdtempSync(join(tmpdir(), 'help-loaded-'));
+  afterAll(() => rmSync(recorder, { recursive: true, force: true }));
+  writeFileSync(
+    join(recorder, 'record.mjs'),
+    `import { appendFileSync } from 'node:fs';
+import { registerHooks } from 'node:module';
+registerHooks({ load(url, context, next) { appendFileSync(process.env.LOADED_OUT, url + '\\n'); return next(url, context); } });`,
+  );
+
+  /** The built CLI's stdout for `args`, and the JavaScript files it loaded. */
+  function runRecorded(cli: string, args: string[]) {
+    const out = join(recorder, `loaded-${Math.random().toString(36).slice(2)}`);
+    writeFileSync(out, '');
+    const result = spawnSync(process.execPath, ['--import', join(recorder, 'record.mjs'), cli, ...args], {
+      env: { ...process.env, LOADED_OUT: out },
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(0);
+    const files = readFileSync(out, 'utf8')
+      .split('\n')
+      .filter((url) => url.startsWith('file:') && !url.endsWith('/record.mjs'));
+    return { stdout: result.stdout, files };
+  }
+
+  it.each(['--help', '-h', 'attest --help', 'bundle push -h'])(
+    '%s loads no module but the entry',
+    (command) => {
+      const args = command.split(' ');
+      const { stdout, files } = runRecorded(builtCli, args);
+      expect(stdout).toBe(stored[args.slice(0, -1).join(' ')]);
+      expect(files.map((url) => url.replace(/.*\/dist\//, ''))).toEqual(['cli.js']);
+    },
+  );
+
+  it('with options before --help goes to yargs, which prints the same help', () => {
+    const { stdout, files } = runRecorded(builtCli, ['attest', '--log-level', 'debug', '--help']);
+    expect(stdout).toBe(stored.attest);
+    expect(files.length).toBeGreaterThan(1);
+  });
+
+  it('without dist/help.json goes to yargs, which prints the same help', () => {
+    const copy = join(recorder, 'dist');
+    cpSync(dirname(builtCli), copy, { recursive: true });
+    rmSync(join(copy, 'help.json'));
+    // The copy is outside the repository: give it the package scope ("type": "module") dist/ has.
+    writeFileSync(join(recorder, 'package.json'), '{"type":"module"}');
+    const { stdout, files } = runRecorded(join(copy, 'cli.js'), ['payload', '--help']);
+    expect(stdout).toBe(stored.payload);
+    expect(files.length).toBeGreaterThan(1);
   });
 });
