@@ -1,5 +1,4 @@
 import { randomBytes, scrypt } from 'node:crypto';
-import nacl from 'tweetnacl';
 import { AttestError } from '../errors.js';
 import { encodePem, type PemBlock } from './pem-key.js';
 
@@ -90,7 +89,10 @@ export async function decryptCosignKey(
   passwordOrigin = 'an empty password',
 ): Promise<Uint8Array> {
   const body = parseBody(block, source);
-  const key = await deriveKey(password, Buffer.from(body.kdf.salt, 'base64'), body.kdf.params);
+  const [key, nacl] = await Promise.all([
+    deriveKey(password, Buffer.from(body.kdf.salt, 'base64'), body.kdf.params),
+    secretbox(),
+  ]);
   const opened = nacl.secretbox.open(
     Buffer.from(body.ciphertext, 'base64'),
     Buffer.from(body.cipher.nonce, 'base64'),
@@ -112,7 +114,7 @@ export async function encryptCosignKey(
 ): Promise<string> {
   const salt = randomBytes(SALT_BYTES);
   const nonce = randomBytes(NONCE_BYTES);
-  const key = await deriveKey(password, salt, DEFAULT_SCRYPT_PARAMS);
+  const [key, nacl] = await Promise.all([deriveKey(password, salt, DEFAULT_SCRYPT_PARAMS), secretbox()]);
   const ciphertext = nacl.secretbox(pkcs8Der, nonce, key);
   // Field order as Go's encoding/json writes the securesystemslib struct.
   const body: EncryptedBody = {
@@ -121,4 +123,12 @@ export async function encryptCosignKey(
     ciphertext: Buffer.from(ciphertext).toString('base64'),
   };
   return encodePem(pemType, Buffer.from(JSON.stringify(body), 'utf8'));
+}
+
+/**
+ * tweetnacl's secretbox (XSalsa20-Poly1305, which node:crypto lacks), loaded while scrypt runs: only a cosign
+ * key needs it, and `payload` without --sign never does.
+ */
+async function secretbox(): Promise<typeof import('tweetnacl')> {
+  return (await import('tweetnacl')).default;
 }

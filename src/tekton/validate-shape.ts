@@ -130,19 +130,38 @@ function isParamValue(value: unknown): boolean {
   return isObject(value) && Object.values(value).every((v) => typeof v === 'string');
 }
 
+/** A mapping or list on the way down, with how it was reached (its path is built only for the error). */
+interface Nested {
+  value: object;
+  depth: number;
+  parent: Nested | undefined;
+  step: string | number;
+}
+
 /** The path (`spec.params[0].value...`) of the first value nested deeper than `limit`, found without recursion. */
 function pathDeeperThan(root: unknown, limit: number): string | undefined {
-  const pending: { value: unknown; depth: number; path: string }[] = [{ value: root, depth: 0, path: '' }];
+  if (root === null || typeof root !== 'object') return undefined;
+  const pending: Nested[] = [{ value: root, depth: 0, parent: undefined, step: '' }];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    const { value, depth, path } = next;
-    if (value === null || typeof value !== 'object') continue;
-    if (depth >= limit) return `${path.slice(0, 200)}...`;
-    const entries = Array.isArray(value)
-      ? value.map((item, index) => [`[${index}]`, item] as const)
-      : Object.entries(value).map(([key, item]) => [path === '' ? key : `.${key}`, item] as const);
-    for (const [step, item] of entries) pending.push({ value: item, depth: depth + 1, path: path + step });
+    if (next.depth >= limit) return `${pathOf(next).slice(0, 200)}...`;
+    const { value, depth } = next;
+    const steps: (string | number)[] = Array.isArray(value) ? [...value.keys()] : Object.keys(value);
+    for (const step of steps) {
+      const item = (value as Record<string | number, unknown>)[step];
+      if (item !== null && typeof item === 'object') {
+        pending.push({ value: item, depth: depth + 1, parent: next, step });
+      }
+    }
   }
   return undefined;
+}
+
+function pathOf(nested: Nested): string {
+  const steps: string[] = [];
+  for (let at: Nested | undefined = nested; at?.parent !== undefined; at = at.parent) {
+    steps.push(typeof at.step === 'number' ? `[${at.step}]` : `.${at.step}`);
+  }
+  return steps.reverse().join('').replace(/^\./, '');
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
