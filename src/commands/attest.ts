@@ -1,22 +1,19 @@
 import { type CollectedRun, collectRun } from '../collect/api/collect-run.js';
 import type { AttestConfig } from '../config/attest.js';
-import { AttestError } from '../errors.js';
-import { log } from '../log.js';
 import { buildStatement, loggedWarnings, type Warn } from '../provenance/index.js';
 import { imagesToSign } from '../provenance/signed-images.js';
 import type { Statement } from '../provenance/statement.js';
 import { type RunFormat, TEKTON_FORMAT, tektonStatusPayload } from '../provenance/tekton-format.js';
 import { reportAttestation } from '../report/attestation.js';
 import { taskResults, writeTaskResults } from '../report/task-results.js';
-import { rawSignaturesLoggable, transparencyWanted } from '../signing/transparency.js';
-import type { Signer } from '../signing/types.js';
-import { isAttestation, outcomeName, type StorageOutcome } from '../storage/backend.js';
-import { registryFor, sharedRegistry, storeEverywhere } from './backends.js';
+import { transparencyWanted } from '../signing/transparency.js';
+import { isAttestation, type StorageOutcome } from '../storage/backend.js';
+import { failOnStorage, registryFor, sharedRegistry, storeEverywhere } from './backends.js';
 import { step, withinDeadline } from './deadline.js';
-import { IMAGE_SIGNATURES, imageCount, imagesToStore } from './image-signatures.js';
+import { imageCount, imagesToStore } from './image-signatures.js';
 import { kubeSecrets, lazyKubeClient } from './kube.js';
 import { logArtifact, signArtifact } from './sign.js';
-import { createSigner, describeSigner } from './signer.js';
+import { assertTektonFormatLoggable, createSigner, describeSigner } from './signer.js';
 import { attestTaskRuns } from './taskrun-artifacts.js';
 
 /**
@@ -93,50 +90,9 @@ async function attest(config: AttestConfig): Promise<void> {
   failOnStorage(outcomes, config.bestEffort);
 }
 
-/** The run fails when a backend did (`--best-effort`: a warning); the summary above says why. */
-function failOnStorage(outcomes: readonly StorageOutcome[], bestEffort: boolean): void {
-  const failed = outcomes.filter((o) => !o.ok);
-  if (failed.length === 0) return;
-  const message = `${failed.length} of ${outcomes.length} storage backends failed: ${failed.map(outcomeName).join(', ')}`;
-  if (bestEffort) {
-    log.warn(`${message} (--best-effort: exiting 0)`);
-    return;
-  }
-  const imageSignaturesFailed = failed.some((o) => o.artifact === IMAGE_SIGNATURES);
-  throw new AttestError('STORAGE_FAILED', message, {
-    hint:
-      'see the summary above for each failure; --best-effort exits 0 despite failed backends' +
-      (imageSignaturesFailed
-        ? '. Image signatures are on by default and go to the registry whatever --storage says: give the task push access to the built images, or pass --sign-images=false'
-        : ''),
-  });
-}
-
 /** What is signed for the PipelineRun: its statement, or (legacy `--format tekton`) its status. */
 function runArtifact(collected: CollectedRun, format: RunFormat, warn: Warn): Statement | Uint8Array {
   return format.format === TEKTON_FORMAT
     ? tektonStatusPayload(collected.pipelineRun)
     : buildStatement(collected.snapshot, format, { warn });
-}
-
-/**
- * The legacy `tekton` format is a raw signature, which Rekor logs as a `hashedrekord`: not of an Ed25519 key
- * (see rawSignaturesLoggable). Refused before the run is read, so nothing is logged or written.
- */
-function assertTektonFormatLoggable(config: AttestConfig, signer: Signer): void {
-  if (config.transparency.mode === 'false' || rawSignaturesLoggable(signer)) return;
-  const flags = [
-    ...(config.format.format === TEKTON_FORMAT ? ['--format tekton'] : []),
-    ...(config.taskRuns.format.format === TEKTON_FORMAT && config.taskRuns.storage.length > 0
-      ? ['--taskrun-format tekton']
-      : []),
-  ];
-  if (flags.length === 0) return;
-  throw new AttestError(
-    'INVALID_ARGUMENT',
-    `${flags.join(' and ')} with --transparency ${config.transparency.mode}: Rekor cannot log a raw Ed25519 signature`,
-    {
-      hint: 'sign with an ECDSA or RSA key (tekton-attest keygen and cosign generate-key-pair make ECDSA P-256 keys) or keyless, use an in-toto format, or --transparency false. Nothing was logged or written',
-    },
-  );
 }

@@ -204,3 +204,22 @@ export async function store(
     };
   }
 }
+
+/** The run fails when a backend did (`--best-effort`: a warning); the summary above says why. */
+export function failOnStorage(outcomes: readonly StorageOutcome[], bestEffort: boolean): void {
+  const failed = outcomes.filter((o) => !o.ok);
+  if (failed.length === 0) return;
+  const message = `${failed.length} of ${outcomes.length} storage backends failed: ${failed.map(outcomeName).join(', ')}`;
+  if (bestEffort) {
+    log.warn(`${message} (--best-effort: exiting 0)`);
+    return;
+  }
+  const imageSignaturesFailed = failed.some((o) => o.artifact === IMAGE_SIGNATURES);
+  throw new AttestError('STORAGE_FAILED', message, {
+    hint:
+      'see the summary above for each failure; --best-effort exits 0 despite failed backends' +
+      (imageSignaturesFailed
+        ? '. Image signatures are on by default and go to the registry whatever --storage says: give the task push access to the built images, or pass --sign-images=false'
+        : ''),
+  });
+}
