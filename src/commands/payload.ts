@@ -6,9 +6,11 @@ import { log } from '../log.js';
 import { buildStatement, serializeStatement } from '../provenance/index.js';
 import { type FormatOptions, materialsOf, type Statement } from '../provenance/statement.js';
 import { buildTaskRunStatement } from '../provenance/taskrun-statement.js';
+import { loadKeySigner } from '../signing/load-key.js';
 import type { SignedAttestation } from '../storage/backend.js';
 import type { RunSnapshot } from '../tekton/snapshot.js';
 import type { TaskRun } from '../tekton/types.js';
+import { signAttestation } from './sign.js';
 
 /**
  * `tekton-attest payload`: PipelineRun + TaskRun files -> RunSnapshot -> in-toto Statement, offline.
@@ -62,12 +64,14 @@ export async function buildTaskRunPayload(
 export async function runPayload(
   config: PayloadConfig,
 ): Promise<{ statement: Statement; bytes: Uint8Array; signed?: SignedAttestation }> {
-  const sign = config.sign ? await keySigning(config.sign) : undefined;
+  const signer = config.sign
+    ? await loadKeySigner({ key: config.sign.key, passwordFile: config.sign.passwordFile })
+    : undefined;
   const built =
     config.taskRun !== undefined
       ? await buildTaskRunPayload(config.taskRun, config.format, config.maxInputBytes)
       : await buildPayload(config, config.exclude, config.format);
-  const signed = sign ? await sign(built) : undefined;
+  const signed = signer ? await signAttestation(built.statement, signer, built.bytes) : undefined;
   const envelopeOutput = config.sign?.envelopeOutput;
   if (config.output) {
     await writeFileAtomically(config.output, built.bytes);
@@ -86,18 +90,6 @@ export async function runPayload(
   }
   log.info('snapshot' in built ? summary(built) : taskRunSummary(built));
   return signed ? { ...built, signed } : built;
-}
-
-/** Signs with the key of `--sign`, loaded now; the signing code loads only for `--sign`. */
-async function keySigning(
-  sign: NonNullable<PayloadConfig['sign']>,
-): Promise<(built: { statement: Statement; bytes: Uint8Array }) => Promise<SignedAttestation>> {
-  const [{ loadKeySigner }, { signAttestation }] = await Promise.all([
-    import('../signing/load-key.js'),
-    import('./sign.js'),
-  ]);
-  const signer = await loadKeySigner({ key: sign.key, passwordFile: sign.passwordFile });
-  return (built) => signAttestation(built.statement, signer, built.bytes);
 }
 
 function taskRunSummary({ statement, taskRun }: { statement: Statement; taskRun: TaskRun }): string {
