@@ -72,9 +72,8 @@ export function validateRunShape(
     );
   }
   for (const [path, shape] of SHAPES[kind]) {
-    const value = path
-      .split('.')
-      .reduce<unknown>((node, key) => (isObject(node) ? node[key] : undefined), object);
+    let value: unknown = object;
+    for (const key of path.split('.')) value = isObject(value) ? value[key] : undefined;
     if (value === undefined || value === null) continue;
     const problem = check(value, shape);
     if (problem) {
@@ -130,17 +129,32 @@ function isParamValue(value: unknown): boolean {
   return isObject(value) && Object.values(value).every((v) => typeof v === 'string');
 }
 
-/** The path (`spec.params[0].value...`) of the first value nested deeper than `limit`, found without recursion. */
+/** The path (`spec.params[0].value...`) of the first value nested deeper than `limit`. */
 function pathDeeperThan(root: unknown, limit: number): string | undefined {
-  const pending: { value: unknown; depth: number; path: string }[] = [{ value: root, depth: 0, path: '' }];
-  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    const { value, depth, path } = next;
-    if (value === null || typeof value !== 'object') continue;
-    if (depth >= limit) return `${path.slice(0, 200)}...`;
-    const entries = Array.isArray(value)
-      ? value.map((item, index) => [`[${index}]`, item] as const)
-      : Object.entries(value).map(([key, item]) => [path === '' ? key : `.${key}`, item] as const);
-    for (const [step, item] of entries) pending.push({ value: item, depth: depth + 1, path: path + step });
+  const path = deepPath(root, limit);
+  return path === undefined ? undefined : `${path.replace(/^\./, '').slice(0, 200)}...`;
+}
+
+/**
+ * The path below `value` to an object `limit` levels down, built only on the way back from one: a walk
+ * that allocated per value (a path string, an entry, a stack frame object) made this check most of the
+ * memory churn of reading 500 TaskRuns, and the young generation it grew into was the run's peak RSS.
+ * Recursive, but never deeper than `limit` calls.
+ */
+function deepPath(value: unknown, limit: number): string | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  if (limit === 0) return '';
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      const below = deepPath(value[index], limit - 1);
+      if (below !== undefined) return `[${index}]${below}`;
+    }
+    return undefined;
+  }
+  // for...in, not Object.entries: no array per object. Run objects are plain data (JSON or YAML).
+  for (const key in value) {
+    const below = deepPath((value as Record<string, unknown>)[key], limit - 1);
+    if (below !== undefined) return `.${key}${below}`;
   }
   return undefined;
 }
