@@ -8,6 +8,8 @@ import Agent from '../../node_modules/undici/lib/dispatcher/agent.js';
 import Dispatcher from '../../node_modules/undici/lib/dispatcher/dispatcher.js';
 import EnvHttpProxyAgent from '../../node_modules/undici/lib/dispatcher/env-http-proxy-agent.js';
 import ProxyAgent from '../../node_modules/undici/lib/dispatcher/proxy-agent.js';
+// Before any connection: llhttp compiled to stay on V8's baseline compiler (see the file).
+import './undici-llhttp.cjs';
 
 // As undici's index.js does: dispatcher.request() and the other request APIs.
 Object.assign(Dispatcher.prototype, api);

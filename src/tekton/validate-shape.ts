@@ -72,9 +72,8 @@ export function validateRunShape(
     );
   }
   for (const [path, shape] of SHAPES[kind]) {
-    const value = path
-      .split('.')
-      .reduce<unknown>((node, key) => (isObject(node) ? node[key] : undefined), object);
+    let value: unknown = object;
+    for (const key of path.split('.')) value = isObject(value) ? value[key] : undefined;
     if (value === undefined || value === null) continue;
     const problem = check(value, shape);
     if (problem) {
@@ -130,38 +129,34 @@ function isParamValue(value: unknown): boolean {
   return isObject(value) && Object.values(value).every((v) => typeof v === 'string');
 }
 
-/** A mapping or list on the way down, with how it was reached (its path is built only for the error). */
-interface Nested {
-  value: object;
-  depth: number;
-  parent: Nested | undefined;
-  step: string | number;
+/** The path (`spec.params[0].value...`) of the first value nested deeper than `limit`. */
+function pathDeeperThan(root: unknown, limit: number): string | undefined {
+  const path = deepPath(root, limit);
+  return path === undefined ? undefined : `${path.replace(/^\./, '').slice(0, 200)}...`;
 }
 
-/** The path (`spec.params[0].value...`) of the first value nested deeper than `limit`, found without recursion. */
-function pathDeeperThan(root: unknown, limit: number): string | undefined {
-  if (root === null || typeof root !== 'object') return undefined;
-  const pending: Nested[] = [{ value: root, depth: 0, parent: undefined, step: '' }];
-  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    if (next.depth >= limit) return `${pathOf(next).slice(0, 200)}...`;
-    const { value, depth } = next;
-    const steps: (string | number)[] = Array.isArray(value) ? [...value.keys()] : Object.keys(value);
-    for (const step of steps) {
-      const item = (value as Record<string | number, unknown>)[step];
-      if (item !== null && typeof item === 'object') {
-        pending.push({ value: item, depth: depth + 1, parent: next, step });
-      }
+/**
+ * The path below `value` to an object `limit` levels down, built only on the way back from one: a walk
+ * that allocated per value (a path string, an entry, a stack frame object) made this check most of the
+ * memory churn of reading 500 TaskRuns, and the young generation it grew into was the run's peak RSS.
+ * Recursive, but never deeper than `limit` calls.
+ */
+function deepPath(value: unknown, limit: number): string | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  if (limit === 0) return '';
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      const below = deepPath(value[index], limit - 1);
+      if (below !== undefined) return `[${index}]${below}`;
     }
+    return undefined;
+  }
+  // for...in, not Object.entries: no array per object. Run objects are plain data (JSON or YAML).
+  for (const key in value) {
+    const below = deepPath((value as Record<string, unknown>)[key], limit - 1);
+    if (below !== undefined) return `.${key}${below}`;
   }
   return undefined;
-}
-
-function pathOf(nested: Nested): string {
-  const steps: string[] = [];
-  for (let at: Nested | undefined = nested; at?.parent !== undefined; at = at.parent) {
-    steps.push(typeof at.step === 'number' ? `[${at.step}]` : `.${at.step}`);
-  }
-  return steps.reverse().join('').replace(/^\./, '');
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -15,13 +15,17 @@ export interface CliResult {
 
 export function runCli(
   args: readonly string[],
-  options: { env?: Record<string, string | undefined>; cwd?: string } = {},
+  options: { env?: Record<string, string | undefined>; cwd?: string; nodeFlags?: readonly string[] } = {},
 ): Promise<CliResult> {
   if (!existsSync(builtCli)) throw new Error(`${builtCli} is missing: run npm run build first`);
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, ...options.env })) if (v !== undefined) env[k] = v;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [builtCli, ...args], { env, cwd: options.cwd, stdio: 'pipe' });
+    const child = spawn(process.execPath, [...(options.nodeFlags ?? []), builtCli, ...args], {
+      env,
+      cwd: options.cwd,
+      stdio: 'pipe',
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
