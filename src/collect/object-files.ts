@@ -32,7 +32,7 @@ export async function readObjects(path: string, maxBytes: number): Promise<Locat
     );
   }
   const read = (file: string) => readTextWithin(file, maxBytes, { name: file, flag: '--max-input-size' });
-  if (!isDirectory) return await parseFile(path, await read(path));
+  if (!isDirectory) return parseFile(path, await read(path));
   const entries = await readdir(path, { withFileTypes: true });
   const subdirectory = entries.find((entry) => entry.isDirectory());
   if (subdirectory) {
@@ -67,8 +67,28 @@ async function parseFile(file: string, text: string): Promise<Located[]> {
       });
     }
   } else {
-    // The YAML parser (0.1 MB of JavaScript) loads for YAML files only.
-    documents.push(...(await import('./yaml-documents.js')).yamlDocuments(file, text));
+    // The YAML parser (0.1 MB of JavaScript) loads for YAML files only; as in config/chains-config.ts, a
+    // CommonJS package's exports are the `default` of a dynamic import.
+    const { parseAllDocuments } = (await import('yaml')).default;
+    for (const document of parseAllDocuments(text)) {
+      const problem = document.errors[0];
+      if (problem) {
+        const firstLine = problem.message.split('\n')[0] ?? problem.message;
+        throw new AttestError('INVALID_INPUT', `${file}: invalid YAML: ${firstLine}`, {
+          hint: 'fix the file, or save it again with kubectl get ... -o yaml',
+        });
+      }
+      let value: unknown;
+      try {
+        value = document.toJS();
+      } catch (error) {
+        // The yaml library refuses aliases that expand too far (a "billion laughs" file) here.
+        throw new AttestError('INVALID_INPUT', `${file}: unusable YAML: ${(error as Error).message}`, {
+          hint: 'write the objects out without anchors and aliases (kubectl get ... -o yaml writes none)',
+        });
+      }
+      if (value !== null && value !== undefined) documents.push(value);
+    }
   }
   const located: Located[] = [];
   documents.forEach((document, index) => {
