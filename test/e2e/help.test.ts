@@ -4,13 +4,13 @@
 // yargs renders a command's help on every run that it does handle. The bundle's string-width stand-in
 // (scripts/build/string-width.mjs) answers printable ASCII itself and loads the real module, about 30 ms of
 // Unicode tables, for anything else: so every help text stays printable ASCII.
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { parseCommandLine } from '../../src/cli/parse.js';
 import { builtCli, runCli } from '../harness/run-built-cli.js';
+import { repoRoot } from '../peers/versions.js';
 
 const COMMANDS = [
   '',
@@ -73,53 +73,45 @@ describe('help texts', () => {
 });
 
 describe('--help from the stored texts', () => {
-  const recorder = mkdtempSync(join(tmpdir(), 'help-loaded-'));
-  afterAll(() => rmSync(recorder, { recursive: true, force: true }));
-  writeFileSync(
-    join(recorder, 'record.mjs'),
-    `import { appendFileSync } from 'node:fs';
-import { registerHooks } from 'node:module';
-registerHooks({ load(url, context, next) { appendFileSync(process.env.LOADED_OUT, url + '\\n'); return next(url, context); } });`,
-  );
+  const work = mkdtempSync(join(tmpdir(), 'help-loaded-'));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  /** The built CLI's stdout for `args`, and the JavaScript files it loaded. */
-  function runRecorded(cli: string, args: string[]) {
-    const out = join(recorder, `loaded-${Math.random().toString(36).slice(2)}`);
-    writeFileSync(out, '');
-    const result = spawnSync(process.execPath, ['--import', join(recorder, 'record.mjs'), cli, ...args], {
-      env: { ...process.env, LOADED_OUT: out },
-      encoding: 'utf8',
+  /** The built CLI's stdout for `args`, and the JavaScript files it loaded (the bench's recorder). */
+  async function runRecorded(args: string[], cli?: string) {
+    const out = join(work, `loaded-${Math.random().toString(36).slice(2)}.json`);
+    const result = await runCli(args, {
+      nodeFlags: ['--import', join(repoRoot, 'bench', 'loaded-modules.mjs')],
+      env: { BENCH_LOADED_OUT: out },
+      ...(cli ? { cli } : {}),
     });
-    expect(result.status).toBe(0);
-    const files = readFileSync(out, 'utf8')
-      .split('\n')
-      .filter((url) => url.startsWith('file:') && !url.endsWith('/record.mjs'));
+    expect(result.code, result.stderr).toBe(0);
+    const { files } = JSON.parse(readFileSync(out, 'utf8')) as { files: string[] };
     return { stdout: result.stdout, files };
   }
 
   it.each(['--help', '-h', 'attest --help', 'bundle push -h'])(
     '%s loads no module but the entry',
-    (command) => {
+    async (command) => {
       const args = command.split(' ');
-      const { stdout, files } = runRecorded(builtCli, args);
+      const { stdout, files } = await runRecorded(args);
       expect(stdout).toBe(stored[args.slice(0, -1).join(' ')]);
       expect(files.map((url) => url.replace(/.*\/dist\//, ''))).toEqual(['cli.js']);
     },
   );
 
-  it('with options before --help goes to yargs, which prints the same help', () => {
-    const { stdout, files } = runRecorded(builtCli, ['attest', '--log-level', 'debug', '--help']);
+  it('with options before --help goes to yargs, which prints the same help', async () => {
+    const { stdout, files } = await runRecorded(['attest', '--log-level', 'debug', '--help']);
     expect(stdout).toBe(stored.attest);
     expect(files.length).toBeGreaterThan(1);
   });
 
-  it('without dist/help.json goes to yargs, which prints the same help', () => {
-    const copy = join(recorder, 'dist');
+  it('without dist/help.json goes to yargs, which prints the same help', async () => {
+    const copy = join(work, 'dist');
     cpSync(dirname(builtCli), copy, { recursive: true });
     rmSync(join(copy, 'help.json'));
     // The copy is outside the repository: give it the package scope ("type": "module") dist/ has.
-    writeFileSync(join(recorder, 'package.json'), '{"type":"module"}');
-    const { stdout, files } = runRecorded(join(copy, 'cli.js'), ['payload', '--help']);
+    writeFileSync(join(work, 'package.json'), '{"type":"module"}');
+    const { stdout, files } = await runRecorded(['payload', '--help'], join(copy, 'cli.js'));
     expect(stdout).toBe(stored.payload);
     expect(files.length).toBeGreaterThan(1);
   });

@@ -15,13 +15,20 @@ export interface CliResult {
 
 export function runCli(
   args: readonly string[],
-  options: { env?: Record<string, string | undefined>; cwd?: string; nodeFlags?: readonly string[] } = {},
+  options: {
+    env?: Record<string, string | undefined>;
+    cwd?: string;
+    nodeFlags?: readonly string[];
+    /** Another build of the CLI than dist/cli.js. */
+    cli?: string;
+  } = {},
 ): Promise<CliResult> {
-  if (!existsSync(builtCli)) throw new Error(`${builtCli} is missing: run npm run build first`);
+  const cli = options.cli ?? builtCli;
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build first`);
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, ...options.env })) if (v !== undefined) env[k] = v;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(options.nodeFlags ?? []), builtCli, ...args], {
+    const child = spawn(process.execPath, [...(options.nodeFlags ?? []), cli, ...args], {
       env,
       cwd: options.cwd,
       stdio: 'pipe',
