@@ -54,6 +54,26 @@ function verifyWith(publicKeyPem: string, data: Buffer, signature: Buffer): bool
   return verify(key.asymmetricKeyType === 'ed25519' ? null : 'sha256', data, key, signature);
 }
 
+/** A DSSE envelope's fields as found, each possibly missing (what is found is checked, not trusted). */
+interface FoundEnvelope {
+  payloadType?: string;
+  payload?: string;
+  signatures?: { sig?: string }[];
+}
+
+/** PAE over the payload, verified with the key's algorithm: whether some signature verifies with the key. */
+function verifyEnvelope(
+  envelope: FoundEnvelope,
+  publicKeyPem: string,
+): { verified: boolean; payload: Buffer } {
+  const payload = Buffer.from(envelope.payload ?? '', 'base64');
+  const data = pae(envelope.payloadType ?? '', payload);
+  const verified = (envelope.signatures ?? []).some((s) =>
+    verifyWith(publicKeyPem, data, Buffer.from(s.sig ?? '', 'base64')),
+  );
+  return { verified, payload };
+}
+
 /**
  * A DSSE envelope (JSON) checked as a verifier does, independently of tekton-attest's own code: PAE over the
  * payload, the key's algorithm. `verified`: some signature verifies with `publicKeyPem`.
@@ -62,17 +82,14 @@ export function checkDsseEnvelope(
   envelopeJson: string,
   publicKeyPem: string,
 ): { verified: boolean; payloadType: string; payload: Buffer; payloadBase64: string } {
-  const envelope = JSON.parse(envelopeJson) as {
-    payloadType: string;
-    payload: string;
-    signatures: { sig: string }[];
+  const envelope = JSON.parse(envelopeJson) as FoundEnvelope;
+  const { verified, payload } = verifyEnvelope(envelope, publicKeyPem);
+  return {
+    verified,
+    payloadType: envelope.payloadType ?? '',
+    payload,
+    payloadBase64: envelope.payload ?? '',
   };
-  const payload = Buffer.from(envelope.payload, 'base64');
-  const data = pae(envelope.payloadType, payload);
-  const verified = envelope.signatures.some((s) =>
-    verifyWith(publicKeyPem, data, Buffer.from(s.sig, 'base64')),
-  );
-  return { verified, payloadType: envelope.payloadType, payload, payloadBase64: envelope.payload };
 }
 
 interface Layer {
@@ -94,20 +111,12 @@ function checkEnvelope(
   imageDigest: string,
   options: CheckOptions,
 ): { ok: boolean; reason?: string; statement?: Record<string, unknown> } {
-  const envelope = envelopeJson as {
-    payloadType?: string;
-    payload?: string;
-    signatures?: { sig?: string }[];
-  };
+  const envelope = envelopeJson as FoundEnvelope;
   if (envelope.payloadType !== 'application/vnd.in-toto+json') {
     return { ok: false, reason: `payloadType ${envelope.payloadType}` };
   }
-  const body = Buffer.from(envelope.payload ?? '', 'base64');
-  const data = pae(envelope.payloadType, body);
-  const signed = (envelope.signatures ?? []).some((s) =>
-    verifyWith(options.publicKeyPem, data, Buffer.from(s.sig ?? '', 'base64')),
-  );
-  if (!signed) return { ok: false, reason: 'no signature verifies with the key' };
+  const { verified, payload: body } = verifyEnvelope(envelope, options.publicKeyPem);
+  if (!verified) return { ok: false, reason: 'no signature verifies with the key' };
   let statement: Record<string, unknown>;
   try {
     statement = JSON.parse(body.toString('utf8'));
