@@ -26,6 +26,11 @@ import { pushTestImage, RegistryHttp } from '../harness/registry-http.js';
 import { accessFor, clientFor, REGISTRY_VARIANTS } from '../harness/registry-variants.js';
 import { repoRoot } from '../peers/versions.js';
 
+/** What the independent checker is asked: `reference` in `repository` of `registry`, signed with `key`. */
+function checkOf(registry: TestRegistry, key: TestKey, repository: string, reference: string) {
+  return { access: accessFor(registry), repository, reference, publicKeyPem: key.publicKeyPem };
+}
+
 describe.each(REGISTRY_VARIANTS)('oci tag storage: $name registry', ({ options }) => {
   let registry: TestRegistry;
   let client: RegistryClient;
@@ -51,10 +56,7 @@ describe.each(REGISTRY_VARIANTS)('oci tag storage: $name registry', ({ options }
     expect(again.ok).toBe(true);
     expect(again.detail).toContain('already holds this attestation');
     const check = await checkAttestations({
-      access: accessFor(registry),
-      repository: 'team/app',
-      reference: image.digest,
-      publicKeyPem: key.publicKeyPem,
+      ...checkOf(registry, key, 'team/app', image.digest),
       type: 'slsaprovenance1',
     });
     expect(check.layers).toHaveLength(1);
@@ -82,12 +84,7 @@ describe.each(REGISTRY_VARIANTS)('oci tag storage: $name registry', ({ options }
       key.signer,
     );
     expect(rerun.signatures.detail).toContain('already holds this signature');
-    const check = {
-      access: accessFor(registry),
-      repository: 'team/signed',
-      reference: image.digest,
-      publicKeyPem: key.publicKeyPem,
-    };
+    const check = checkOf(registry, key, 'team/signed', image.digest);
     const atts = await checkAttestations({ ...check, type: 'slsaprovenance1' });
     expect(atts.verified).toHaveLength(2);
     const sigs = await checkSignatures(check);
@@ -158,10 +155,7 @@ describe('oci tag storage: subjects, repositories and failures', () => {
       ['team/two', two.digest],
     ] as const) {
       const check = await checkAttestations({
-        access: accessFor(registry),
-        repository,
-        reference: digest,
-        publicKeyPem: key.publicKeyPem,
+        ...checkOf(registry, key, repository, digest),
         type: 'slsaprovenance1',
       });
       expect(check.verified).toHaveLength(1);
@@ -182,10 +176,7 @@ describe('oci tag storage: subjects, repositories and failures', () => {
     const manifestPut = log.findIndex((l) => /^PUT \S+\/manifests\/sha256-.*\.att -> 201$/.test(l));
     expect(manifestPut).toBeGreaterThan(Math.max(...uploads));
     const check = await checkAttestations({
-      access: accessFor(registry),
-      repository: 'team/pipelined',
-      reference: image.digest,
-      publicKeyPem: key.publicKeyPem,
+      ...checkOf(registry, key, 'team/pipelined', image.digest),
       type: 'slsaprovenance1',
     });
     expect(check.verified).toHaveLength(1);
@@ -208,12 +199,7 @@ describe('oci tag storage: subjects, repositories and failures', () => {
       .map((l) => l.split(' ')[0]);
     // The look (404), the read right before the write, the write, the read after the settle time.
     expect(sigRequests).toEqual(['GET', 'GET', 'PUT', 'GET']);
-    const sigs = await checkSignatures({
-      access: accessFor(registry),
-      repository: 'team/held',
-      reference: image.digest,
-      publicKeyPem: key.publicKeyPem,
-    });
+    const sigs = await checkSignatures(checkOf(registry, key, 'team/held', image.digest));
     expect(sigs.verified).toHaveLength(1);
   });
 
@@ -300,10 +286,7 @@ describe('oci tag storage: subjects, repositories and failures', () => {
       `${registry.host}/attestations/store:${image.digest.replace(':', '-')}.att`,
     ]);
     const check = await checkAttestations({
-      access: accessFor(registry),
-      repository: 'team/elsewhere',
-      reference: image.digest,
-      publicKeyPem: key.publicKeyPem,
+      ...checkOf(registry, key, 'team/elsewhere', image.digest),
       type: 'slsaprovenance1',
       storeRepository: 'attestations/store',
     });
@@ -322,10 +305,7 @@ describe('oci tag storage: subjects, repositories and failures', () => {
     expect(outcome.ok).toBe(true);
     expect(proxy.pending()).toBe(0);
     const check = await checkAttestations({
-      access: accessFor(registry),
-      repository: 'team/flaky',
-      reference: image.digest,
-      publicKeyPem: key.publicKeyPem,
+      ...checkOf(registry, key, 'team/flaky', image.digest),
       type: 'slsaprovenance1',
     });
     expect(check.verified).toHaveLength(1);
@@ -411,10 +391,7 @@ describe('oci tag storage: concurrent writers', () => {
       expect(JSON.parse(result.stdout).outcome.ok).toBe(true);
     }
     const check = await checkAttestations({
-      access: accessFor(registry),
-      repository: 'team/busy',
-      reference: image.digest,
-      publicKeyPem: key.publicKeyPem,
+      ...checkOf(registry, key, 'team/busy', image.digest),
       type: 'slsaprovenance1',
     });
     expect(check.layers).toHaveLength(10);
